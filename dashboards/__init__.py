@@ -1,0 +1,1 @@
+"""Grafana boards as code, generated JSON and provisioning."""

@@ -1,0 +1,1 @@
+"""The `fab` command line: one module per subcommand group."""

@@ -1,0 +1,1 @@
+"""Landing zone (PostgreSQL schema `landing`): migrations, partitions, seeding."""

@@ -1,0 +1,318 @@
+"""Plant files: the validated description of a fab (sites, machines, recipes, routes, shifts...).
+
+Shipped plants live in ``ingestion/plants/NAME.yaml``; ``load_plant`` takes a name or a path and
+reports the first problem as ``file:line: field: reason``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from fabstack.errors import FabError
+
+PLANTS_DIR = Path(__file__).parent / "plants"
+
+MachineStateName = Literal["RUNNING", "IDLE", "SETUP", "DOWN", "MAINTENANCE", "OFFLINE"]
+# How a state reason counts in OEE. Planned production time excludes `planned_stop` and
+# `not_scheduled`; every other non-run category is an availability loss.
+LossCategory = Literal[
+    "run",
+    "not_scheduled",
+    "planned_stop",
+    "breakdown",
+    "setup_adjustment",
+    "small_stop",
+    "idle",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SensorSpec(_Model):
+    unit: str
+    setpoint: float
+    noise: float = Field(ge=0)
+    min: float | None = None
+    max: float | None = None
+    drift_per_day: float = 0.0
+    wear_gain: float = Field(0.0, description="rise per unit of wear before a wear-out failure")
+
+
+class MachineTypeSpec(_Model):
+    description: str
+    ideal_cycle_time_s: float = Field(gt=0, description="ideal seconds per wafer")
+    mtbf_h: float = Field(gt=0)
+    mttr_h: float = Field(gt=0)
+    small_stop_rate_per_h: float = Field(0.5, ge=0)
+    speed_loss: float = Field(0.03, ge=0, lt=1)
+    scrap_rate: float = Field(0.01, ge=0, lt=1)
+    pm_every_days: float | None = Field(7, gt=0)
+    pm_duration_min: float = Field(120, ge=0)
+    sensors: dict[str, SensorSpec]
+
+
+class MachineSpec(_Model):
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_-]*$")
+    type: str
+    area: str
+    efficiency: float = Field(1.0, gt=0, le=1.2)
+
+
+class AreaSpec(_Model):
+    id: str
+    name: str
+    line: str = "MAIN"
+
+
+class SiteSpec(_Model):
+    id: str
+    name: str
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class RecipeSpec(_Model):
+    id: str
+    machine_type: str
+    family: str
+    process_time_s: float = Field(gt=0, description="seconds per wafer at efficiency 1")
+    setpoints: dict[str, float] = {}
+
+
+class RouteStepSpec(_Model):
+    machine_type: str
+    recipe: str
+
+
+class ProductSpec(_Model):
+    id: str
+    name: str
+    die_area_mm2: float = Field(gt=0)
+    route: list[RouteStepSpec] = Field(min_length=1)
+
+
+class SetupTimeSpec(_Model):
+    machine_type: str
+    from_family: str
+    to_family: str
+    minutes: float = Field(ge=0)
+
+
+class BreakSpec(_Model):
+    offset_min: int = Field(ge=0)
+    duration_min: int = Field(gt=0)
+    kind: Literal["short", "meal"] = "short"
+
+
+class ShiftSpec(_Model):
+    code: str
+    start: time
+    duration_min: int = Field(gt=0)
+    breaks: list[BreakSpec] = []
+
+    @model_validator(mode="after")
+    def _breaks_inside_and_apart(self) -> ShiftSpec:
+        if self.duration_min > 24 * 60:
+            raise ValueError(f"shift {self.code} lasts {self.duration_min} min and overlaps itself")
+        end = 0
+        for brk in sorted(self.breaks, key=lambda b: b.offset_min):
+            if brk.offset_min < end:
+                raise ValueError(f"shift {self.code}: break at +{brk.offset_min} min overlaps")
+            end = brk.offset_min + brk.duration_min
+            if end > self.duration_min:
+                raise ValueError(f"shift {self.code}: break at +{brk.offset_min} min ends late")
+        return self
+
+    @property
+    def start_min(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+
+class CalendarExceptionSpec(_Model):
+    start: datetime
+    end: datetime
+    kind: Literal["holiday", "shutdown", "maintenance"]
+    machine: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CalendarExceptionSpec:
+        if self.end <= self.start:
+            raise ValueError("calendar exception ends before it starts")
+        return self
+
+
+class DefectTypeSpec(_Model):
+    code: str
+    name: str
+    severity: int = Field(ge=1, le=5)
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class StateReasonSpec(_Model):
+    code: str
+    state: MachineStateName
+    description: str
+    loss_category: LossCategory
+
+
+class PlantSpec(_Model):
+    plant: str
+    site: SiteSpec
+    areas: list[AreaSpec] = Field(min_length=1)
+    machine_types: dict[str, MachineTypeSpec] = Field(min_length=1)
+    machines: list[MachineSpec] = Field(min_length=1)
+    recipes: list[RecipeSpec] = Field(min_length=1)
+    setup_times: list[SetupTimeSpec] = []
+    products: list[ProductSpec] = Field(min_length=1)
+    shifts: list[ShiftSpec] = Field(min_length=1)
+    calendar_exceptions: list[CalendarExceptionSpec] = []
+    defect_types: list[DefectTypeSpec] = Field(min_length=1)
+    state_reasons: list[StateReasonSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> PlantSpec:
+        areas = {a.id for a in self.areas}
+        _unique("areas", [a.id for a in self.areas])
+        _unique("machines", [m.id for m in self.machines])
+        _unique("recipes", [r.id for r in self.recipes])
+        _unique("products", [p.id for p in self.products])
+        _unique("shifts", [s.code for s in self.shifts])
+        _unique("defect_types", [d.code for d in self.defect_types])
+        _unique("state_reasons", [r.code for r in self.state_reasons])
+        for m in self.machines:
+            if m.type not in self.machine_types:
+                raise ValueError(f"machine {m.id}: unknown machine type {m.type!r}")
+            if m.area not in areas:
+                raise ValueError(f"machine {m.id}: unknown area {m.area!r}")
+        recipes = {r.id: r for r in self.recipes}
+        for r in self.recipes:
+            if r.machine_type not in self.machine_types:
+                raise ValueError(f"recipe {r.id}: unknown machine type {r.machine_type!r}")
+        types_with_machines = {m.type for m in self.machines}
+        for p in self.products:
+            for i, step in enumerate(p.route, start=1):
+                if step.machine_type not in self.machine_types:
+                    raise ValueError(
+                        f"product {p.id} step {i}: unknown machine type {step.machine_type!r}"
+                    )
+                if step.machine_type not in types_with_machines:
+                    raise ValueError(
+                        f"product {p.id} step {i}: no machine of type {step.machine_type!r}"
+                    )
+                recipe = recipes.get(step.recipe)
+                if recipe is None or recipe.machine_type != step.machine_type:
+                    raise ValueError(
+                        f"product {p.id} step {i}: recipe {step.recipe!r} is not a "
+                        f"{step.machine_type} recipe"
+                    )
+        machine_ids = {m.id for m in self.machines}
+        for exc in self.calendar_exceptions:
+            if exc.machine and exc.machine not in machine_ids:
+                raise ValueError(f"calendar exception: unknown machine {exc.machine!r}")
+        _shifts_apart(self.shifts)
+        return self
+
+    # --- lookups used across the stack ---------------------------------------------------
+    def machine_type_of(self, machine_id: str) -> MachineTypeSpec:
+        machine = next(m for m in self.machines if m.id == machine_id)
+        return self.machine_types[machine.type]
+
+    def area_of(self, machine_id: str) -> AreaSpec:
+        machine = next(m for m in self.machines if m.id == machine_id)
+        return next(a for a in self.areas if a.id == machine.area)
+
+
+def _unique(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"duplicate id {i!r} in {what}")
+        seen.add(i)
+
+
+def _shifts_apart(shifts: list[ShiftSpec]) -> None:
+    """Shifts may wrap midnight but must not overlap each other on the 24 h clock."""
+    minutes: dict[int, str] = {}
+    for s in shifts:
+        for m in range(s.start_min, s.start_min + s.duration_min):
+            other = minutes.setdefault(m % 1440, s.code)
+            if other != s.code:
+                raise ValueError(f"shift {s.code} overlaps shift {other}")
+
+
+# --- loading with line numbers --------------------------------------------------------------
+
+
+def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
+    """Map each YAML path (keys and list indexes) to its 1-based line."""
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out[path + (key.value,)] = key.start_mark.line + 1
+            _line_index(value, path + (key.value,), out)
+            out[path + (key.value,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, path + (i,), out)
+    return out
+
+
+def resolve_plant_path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        if not path.exists():
+            raise FabError(f"plant file {path} does not exist")
+        return path
+    candidate = PLANTS_DIR / f"{name_or_path}.yaml"
+    if not candidate.exists():
+        known = ", ".join(sorted(p.stem for p in PLANTS_DIR.glob("*.yaml")))
+        raise FabError(f"unknown plant {name_or_path!r} (known: {known})")
+    return candidate
+
+
+def load_plant(name_or_path: str) -> PlantSpec:
+    """Load and validate a plant; any problem is a FabError naming file, line and field."""
+    path = resolve_plant_path(name_or_path)
+    text = path.read_text()
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise FabError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise FabError(f"{path}:1: a plant file is a mapping of sections")
+    try:
+        return PlantSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        lines = _line_index(node) if node is not None else {}
+        line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), 1)
+        field = ".".join(str(p) for p in loc) or "plant"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise FabError(f"{path}:{line}: {field}: {msg}") from None
+
+
+def available_plants() -> list[str]:
+    return sorted(p.stem for p in PLANTS_DIR.glob("*.yaml"))

@@ -1,0 +1,94 @@
+"""The one write path into the landing zone: COPY a batch into a staging table, then insert
+it with ``ON CONFLICT DO NOTHING`` so a re-delivered row lands once.
+
+Used by the simulator's backfill and by the MQTT/OPC UA ingestors alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import psycopg
+from psycopg import sql
+
+from ingestion.landing.migrate import ensure_partitions
+
+# Column order of each time-series table, as producers hand rows to the sink.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sensor_reading": ("ts", "machine_id", "metric", "value", "quality"),
+    "machine_state": ("ts", "machine_id", "state", "reason_code", "seq"),
+    "production_count": ("ts", "machine_id", "lot_id", "step_no", "good", "scrap", "seq"),
+    "lot_move": ("ts", "lot_id", "step_no", "machine_id", "recipe_id", "event", "wafers"),
+    "alarm": ("ts", "machine_id", "alarm_code", "severity", "message", "seq"),
+    "process_measurement": (
+        "ts", "machine_id", "lot_id", "wafer_id", "recipe_id", "parameter", "value",
+    ),
+    "inspection": (
+        "ts", "inspection_id", "machine_id", "lot_id", "wafer_id", "step_no", "defect_count",
+    ),
+    "defect": (
+        "ts", "inspection_id", "defect_no", "wafer_id", "x_mm", "y_mm", "size_um",
+        "defect_type", "sem_image_ref", "edx_spectrum",
+    ),
+    "interlock_event": ("ts", "machine_id", "rule_id", "metric", "value", "threshold", "action"),
+    "quarantine_log": ("ts", "lot_id", "machine_id", "reason"),
+}  # fmt: skip
+
+
+class LandingSink:
+    """Batch writer over one connection; not thread-safe (one per task or process)."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self._days_ready: set[date] = set()
+        self._staged: set[str] = set()
+
+    def _ensure_days(self, rows: Sequence[tuple]) -> None:
+        days = {r[0].date() if isinstance(r[0], datetime) else r[0] for r in rows}
+        missing = days - self._days_ready
+        if missing:
+            # UTC day partitions; a local-time row near midnight may belong to the next one.
+            ensure_partitions(self.conn, min(missing), max(missing))
+            self._days_ready |= missing
+
+    def _stage(self, table: str) -> sql.Identifier:
+        stage = sql.Identifier(f"_stage_{table}")
+        if table not in self._staged:
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE landing.{} INCLUDING DEFAULTS) "
+                    "ON COMMIT DELETE ROWS"
+                ).format(stage, sql.Identifier(table))
+            )
+            self._staged.add(table)
+        return stage
+
+    def write(self, table: str, rows: Sequence[tuple]) -> int:
+        """Land ``rows`` (tuples in ``TABLE_COLUMNS[table]`` order); returns rows newly landed."""
+        if not rows:
+            return 0
+        columns = TABLE_COLUMNS[table]
+        self._ensure_days(rows)
+        cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+        with self.conn.transaction():
+            stage = self._stage(table)
+            with self.conn.cursor() as cur:
+                with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, cols)) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cur.execute(
+                    sql.SQL(
+                        "INSERT INTO landing.{} ({}) SELECT {} FROM {} ON CONFLICT DO NOTHING"
+                    ).format(sql.Identifier(table), cols, cols, stage)
+                )
+                return cur.rowcount
+
+    def dead_letter(self, source: str, topic: str, payload: str, error: str) -> None:
+        """Keep what could not be landed, with the reason."""
+        with self.conn.transaction():
+            self.conn.execute(
+                "INSERT INTO landing.dead_letter (source, topic, payload, error) "
+                "VALUES (%s, %s, %s, %s)",
+                (source, topic, payload, error),
+            )

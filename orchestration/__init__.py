@@ -1,0 +1,1 @@
+"""The Dagster code location: Definitions, resources, schedules, sensors and jobs."""

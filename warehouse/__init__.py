@@ -1,0 +1,1 @@
+"""ClickHouse warehouse: one `Warehouse` interface (chDB or server) and star-schema SQL."""

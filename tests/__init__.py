@@ -1,0 +1,1 @@
+"""fabstack tests: unit, integration (real services), conformance, benchmarks."""

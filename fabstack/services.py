@@ -169,7 +169,10 @@ def landing_endpoint(settings: Settings, *, start: bool = True) -> Endpoint:
         try:
             ensure_database(settings.pg_dsn)
         except psycopg.Error as exc:
-            raise FabError(f"FAB_PG_DSN: cannot connect to {redact(settings.pg_dsn)}: {exc}")
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "refused"
+            raise FabError(
+                f"FAB_PG_DSN: cannot connect to {redact(settings.pg_dsn)}: {reason}"
+            ) from None
         return Endpoint("landing zone", "configured", settings.pg_dsn, "FAB_PG_DSN")
     embedded_port = _embedded_pg_port(_embedded_pg_dir(settings))
     if embedded_port is not None:
@@ -178,7 +181,9 @@ def landing_endpoint(settings: Settings, *, start: bool = True) -> Endpoint:
         ensure_database(DEFAULT_PG_DSN)
         return Endpoint("landing zone", "real", DEFAULT_PG_DSN, "local PostgreSQL")
     if not start:
-        return Endpoint("landing zone", "down", DEFAULT_PG_DSN, "nothing answers; `fab services up`")
+        return Endpoint(
+            "landing zone", "down", DEFAULT_PG_DSN, "nothing answers; `fab services up`"
+        )
     return start_embedded_postgres(settings)
 
 

@@ -24,7 +24,9 @@ Channel = Literal["telemetry", "state", "count", "alarm", "inspection", "command
 MAX_PAYLOAD_BYTES = 256 * 1024
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
-_TOPIC = re.compile(r"^fab/v1/(?P<site>[^/]+)/(?P<area>[^/]+)/(?P<machine>[^/]+)/(?P<channel>[^/]+)$")
+_TOPIC = re.compile(
+    r"^fab/v1/(?P<site>[^/]+)/(?P<area>[^/]+)/(?P<machine>[^/]+)/(?P<channel>[^/]+)$"
+)
 
 
 def topic_for(site: str, area: str, machine: str, channel: Channel) -> str:

@@ -260,7 +260,9 @@ def _unique(what: str, ids: list[str], key: str | None = None) -> None:
     seen: set[str] = set()
     for n, i in enumerate(ids):
         if i in seen:
-            raise PlantRefError(f"duplicate id {i!r} in {what}", (what, n, key) if key else (what, n))
+            raise PlantRefError(
+                f"duplicate id {i!r} in {what}", (what, n, key) if key else (what, n)
+            )
         seen.add(i)
 
 

@@ -24,8 +24,10 @@ DATABASES = ("fab", "fab_dagster")
 def _start_postgres() -> None:
     clusters = sorted(os.path.basename(p) for p in glob.glob("/etc/postgresql/*"))
     if clusters and shutil.which("pg_ctlcluster"):
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1], "main", "start"],
-                       check=False)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1], "main", "start"],
+            check=False,
+        )
 
 
 def _start_mosquitto() -> None:

@@ -53,8 +53,12 @@ def print_status() -> None:
         console.print("landing zone not migrated: run `fab db migrate`")
         return
     table = Table(title=f"landing zone ({mode} mode)")
-    for col, justify in (("table", "left"), ("partitions" if mode == "native" else "chunks", "right"),
-                         ("rows", "right"), ("size", "right")):
+    for col, justify in (
+        ("table", "left"),
+        ("partitions" if mode == "native" else "chunks", "right"),
+        ("rows", "right"),
+        ("size", "right"),
+    ):
         table.add_column(col, justify=justify)
     for t in tables:
         rows = f"{t.rows:,}" if t.rows_exact else f"~{t.rows:,}"

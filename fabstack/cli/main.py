@@ -37,7 +37,9 @@ for _name, _module, _func in COMMANDS:
 
 def run() -> None:
     """Console-script entry: bad input is one line on stderr and exit 2, never a traceback."""
-    logging.basicConfig(level=os.environ.get("FAB_LOG_LEVEL", "WARNING").upper(), format="%(message)s")
+    logging.basicConfig(
+        level=os.environ.get("FAB_LOG_LEVEL", "WARNING").upper(), format="%(message)s"
+    )
     try:
         app()
     except FabError as exc:
@@ -50,8 +52,11 @@ def run() -> None:
         if os.environ.get("FAB_LOG_LEVEL", "").upper() == "DEBUG":
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"fab: internal error: {type(exc).__name__}: {first} "
-              "(set FAB_LOG_LEVEL=DEBUG for the traceback)", file=sys.stderr)
+        print(
+            f"fab: internal error: {type(exc).__name__}: {first} "
+            "(set FAB_LOG_LEVEL=DEBUG for the traceback)",
+            file=sys.stderr,
+        )
         sys.exit(1)
 
 

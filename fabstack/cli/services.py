@@ -17,7 +17,9 @@ def print_endpoints(endpoints: list[svc.Endpoint]) -> None:
         table.add_column(col)
     colour = {"real": "green", "configured": "green", "embedded": "cyan", "down": "red"}
     for e in endpoints:
-        table.add_row(e.role, f"[{colour.get(e.kind, 'white')}]{e.kind}[/]", svc.redact(e.url), e.detail)
+        table.add_row(
+            e.role, f"[{colour.get(e.kind, 'white')}]{e.kind}[/]", svc.redact(e.url), e.detail
+        )
     console.print(table)
 
 
@@ -37,6 +39,14 @@ def up() -> None:
 def down() -> None:
     """Stop the embedded services this machine started (real services are left alone)."""
     s = settings()
-    stopped = [name for name, stop in (("embedded PostgreSQL", svc.stop_embedded_postgres),
-                                       ("embedded MQTT broker", svc.stop_embedded_broker)) if stop(s)]
-    console.print("stopped: " + ", ".join(stopped) if stopped else "no embedded service was running")
+    stopped = [
+        name
+        for name, stop in (
+            ("embedded PostgreSQL", svc.stop_embedded_postgres),
+            ("embedded MQTT broker", svc.stop_embedded_broker),
+        )
+        if stop(s)
+    ]
+    console.print(
+        "stopped: " + ", ".join(stopped) if stopped else "no embedded service was running"
+    )

@@ -30,9 +30,7 @@ def timescale_available(conn: psycopg.Connection) -> bool:
 
 def storage_mode(conn: psycopg.Connection) -> StorageMode | None:
     """The mode the landing zone was migrated in, or None before the first migration."""
-    row = conn.execute(
-        "SELECT to_regclass('landing.schema_migrations') IS NOT NULL"
-    ).fetchone()
+    row = conn.execute("SELECT to_regclass('landing.schema_migrations') IS NOT NULL").fetchone()
     if not row[0]:
         return None
     row = conn.execute(

@@ -20,7 +20,9 @@ from fabstack.errors import FabError
 from ingestion.landing.db import StorageMode, storage_mode, timescale_available
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+?)(?:\.(?P<mode>native|timescale))?\.sql$")
+_NAME = re.compile(
+    r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+?)(?:\.(?P<mode>native|timescale))?\.sql$"
+)
 _LOCK_ID = 4_242_001  # advisory lock: one migrator at a time
 
 PARTITION_BY_DAY = {"native": "PARTITION BY RANGE (ts)", "timescale": ""}

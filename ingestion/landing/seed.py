@@ -12,7 +12,10 @@ from ingestion.plant import PlantSpec
 
 
 def _upsert(
-    conn: psycopg.Connection, table: str, key: tuple[str, ...], columns: tuple[str, ...],
+    conn: psycopg.Connection,
+    table: str,
+    key: tuple[str, ...],
+    columns: tuple[str, ...],
     rows: Iterable[tuple],
 ) -> int:
     """Insert or update by primary key; an identical row is left untouched."""
@@ -50,89 +53,149 @@ def seed_plant(conn: psycopg.Connection, plant: PlantSpec) -> dict[str, int]:
     counts: dict[str, int] = {}
     with conn.transaction():
         counts["site"] = _upsert(
-            conn, "site", ("site_id",), ("site_id", "name", "timezone"),
+            conn,
+            "site",
+            ("site_id",),
+            ("site_id", "name", "timezone"),
             [(site, plant.site.name, plant.site.timezone)],
         )
         counts["area"] = _upsert(
-            conn, "area", ("area_id",), ("area_id", "site_id", "name", "line"),
+            conn,
+            "area",
+            ("area_id",),
+            ("area_id", "site_id", "name", "line"),
             [(a.id, site, a.name, a.line) for a in plant.areas],
         )
         counts["machine_type"] = _upsert(
-            conn, "machine_type", ("machine_type",),
+            conn,
+            "machine_type",
+            ("machine_type",),
             ("machine_type", "description", "ideal_cycle_time_s", "mtbf_h", "mttr_h"),
-            [(k, t.description, t.ideal_cycle_time_s, t.mtbf_h, t.mttr_h)
-             for k, t in plant.machine_types.items()],
+            [
+                (k, t.description, t.ideal_cycle_time_s, t.mtbf_h, t.mttr_h)
+                for k, t in plant.machine_types.items()
+            ],
         )
         machines, limits = [], []
         for m in plant.machines:
             mtype = plant.machine_types[m.type]
             temp = mtype.sensors.get("temperature")
             vib = mtype.sensors.get("vibration")
-            machines.append((
-                m.id, site, m.area, m.type, mtype.ideal_cycle_time_s, m.efficiency,
-                temp.max if temp else None, vib.max if vib else None,
-            ))
-            limits += [(m.id, metric, s.unit, s.setpoint, s.min, s.max)
-                       for metric, s in mtype.sensors.items()]
+            machines.append(
+                (
+                    m.id,
+                    site,
+                    m.area,
+                    m.type,
+                    mtype.ideal_cycle_time_s,
+                    m.efficiency,
+                    temp.max if temp else None,
+                    vib.max if vib else None,
+                )
+            )
+            limits += [
+                (m.id, metric, s.unit, s.setpoint, s.min, s.max)
+                for metric, s in mtype.sensors.items()
+            ]
         counts["machine"] = _upsert(
-            conn, "machine", ("machine_id",),
-            ("machine_id", "site_id", "area_id", "machine_type", "ideal_cycle_time_s",
-             "efficiency", "temperature_max", "vibration_max"),
+            conn,
+            "machine",
+            ("machine_id",),
+            (
+                "machine_id",
+                "site_id",
+                "area_id",
+                "machine_type",
+                "ideal_cycle_time_s",
+                "efficiency",
+                "temperature_max",
+                "vibration_max",
+            ),
             machines,
         )
         counts["machine_metric_limit"] = _upsert(
-            conn, "machine_metric_limit", ("machine_id", "metric"),
-            ("machine_id", "metric", "unit", "setpoint", "min_value", "max_value"), limits,
+            conn,
+            "machine_metric_limit",
+            ("machine_id", "metric"),
+            ("machine_id", "metric", "unit", "setpoint", "min_value", "max_value"),
+            limits,
         )
         counts["recipe"] = _upsert(
-            conn, "recipe", ("recipe_id",),
+            conn,
+            "recipe",
+            ("recipe_id",),
             ("recipe_id", "machine_type", "family", "process_time_s", "setpoints"),
-            [(r.id, r.machine_type, r.family, r.process_time_s, json.dumps(r.setpoints))
-             for r in plant.recipes],
+            [
+                (r.id, r.machine_type, r.family, r.process_time_s, json.dumps(r.setpoints))
+                for r in plant.recipes
+            ],
         )
         counts["setup_time"] = _upsert(
-            conn, "setup_time", ("machine_type", "from_family", "to_family"),
+            conn,
+            "setup_time",
+            ("machine_type", "from_family", "to_family"),
             ("machine_type", "from_family", "to_family", "minutes"),
             [(s.machine_type, s.from_family, s.to_family, s.minutes) for s in plant.setup_times],
         )
         counts["product"] = _upsert(
-            conn, "product", ("product_id",), ("product_id", "name", "die_area_mm2"),
+            conn,
+            "product",
+            ("product_id",),
+            ("product_id", "name", "die_area_mm2"),
             [(p.id, p.name, p.die_area_mm2) for p in plant.products],
         )
         counts["route_step"] = _upsert(
-            conn, "route_step", ("product_id", "step_no"),
+            conn,
+            "route_step",
+            ("product_id", "step_no"),
             ("product_id", "step_no", "machine_type", "recipe_id"),
-            [(p.id, i, s.machine_type, s.recipe)
-             for p in plant.products for i, s in enumerate(p.route, start=1)],
+            [
+                (p.id, i, s.machine_type, s.recipe)
+                for p in plant.products
+                for i, s in enumerate(p.route, start=1)
+            ],
         )
         counts["shift_calendar"] = _upsert(
-            conn, "shift_calendar", ("site_id", "shift_code"),
+            conn,
+            "shift_calendar",
+            ("site_id", "shift_code"),
             ("site_id", "shift_code", "start_local", "duration_min"),
             [(site, s.code, s.start, s.duration_min) for s in plant.shifts],
         )
         counts["shift_break"] = _upsert(
-            conn, "shift_break", ("site_id", "shift_code", "break_no"),
+            conn,
+            "shift_break",
+            ("site_id", "shift_code", "break_no"),
             ("site_id", "shift_code", "break_no", "offset_min", "duration_min", "kind"),
-            [(site, s.code, i, b.offset_min, b.duration_min, b.kind)
-             for s in plant.shifts
-             for i, b in enumerate(sorted(s.breaks, key=lambda b: b.offset_min), start=1)],
+            [
+                (site, s.code, i, b.offset_min, b.duration_min, b.kind)
+                for s in plant.shifts
+                for i, b in enumerate(sorted(s.breaks, key=lambda b: b.offset_min), start=1)
+            ],
         )
-        exceptions = [(site, e.machine, e.start, e.end, e.kind, e.note)
-                      for e in plant.calendar_exceptions]
+        exceptions = [
+            (site, e.machine, e.start, e.end, e.kind, e.note) for e in plant.calendar_exceptions
+        ]
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO landing.calendar_exception "
-                "(site_id, machine_id, start_ts, end_ts, kind, note) VALUES (%s, %s, %s, %s, %s, %s)"
+                "(site_id, machine_id, start_ts, end_ts, kind, note) "
+                "VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT DO NOTHING",
                 exceptions,
             )
         counts["calendar_exception"] = len(exceptions)
         counts["defect_type"] = _upsert(
-            conn, "defect_type", ("defect_type",), ("defect_type", "name", "severity", "color"),
+            conn,
+            "defect_type",
+            ("defect_type",),
+            ("defect_type", "name", "severity", "color"),
             [(d.code, d.name, d.severity, d.color) for d in plant.defect_types],
         )
         counts["state_reason"] = _upsert(
-            conn, "state_reason", ("reason_code",),
+            conn,
+            "state_reason",
+            ("reason_code",),
             ("reason_code", "state", "description", "loss_category"),
             [(r.code, r.state, r.description, r.loss_category) for r in plant.state_reasons],
         )

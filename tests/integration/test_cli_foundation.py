@@ -23,8 +23,9 @@ def fab(*args: str, env: dict[str, str] | None = None, home: Path) -> subprocess
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
     full_env.update({"FAB_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "160"})
     full_env.update(env or {})
-    return subprocess.run([*FAB, *args], capture_output=True, text=True, env=full_env,
-                          cwd=REPO, timeout=120)
+    return subprocess.run(
+        [*FAB, *args], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=120
+    )
 
 
 def _all_command_paths(group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -68,8 +69,11 @@ def test_db_commands_against_a_real_database(empty_db: str, tmp_path: Path) -> N
     ("args", "env", "expected"),
     [
         (("db", "seed", "--plant", "atlantis"), {}, "unknown plant 'atlantis'"),
-        (("db", "migrate"), {"FAB_PG_DSN": "postgresql://postgres@127.0.0.1:1/fab"},
-         "FAB_PG_DSN: nothing answers at postgresql://postgres@127.0.0.1:1/fab"),
+        (
+            ("db", "migrate"),
+            {"FAB_PG_DSN": "postgresql://postgres@127.0.0.1:1/fab"},
+            "FAB_PG_DSN: nothing answers at postgresql://postgres@127.0.0.1:1/fab",
+        ),
         (("services", "status"), {"FAB_MQTT_URL": "http://x"}, "FAB_MQTT_URL:"),
         (("db", "retention", "--keep-days", "0"), {}, "Invalid value"),
     ],

@@ -41,12 +41,15 @@ def test_in_process_broker_relays_a_message() -> None:
     port = _free_port()
 
     async def roundtrip() -> bytes:
-        async with embedded_broker(port):
-            async with aiomqtt.Client("127.0.0.1", port) as sub, aiomqtt.Client("127.0.0.1", port) as pub:
-                await sub.subscribe("fab/v1/T/A/M/state", qos=1)
-                await pub.publish("fab/v1/T/A/M/state", b"hello", qos=1)
-                async with asyncio.timeout(10):
-                    async for message in sub.messages:
-                        return message.payload
+        async with (
+            embedded_broker(port),
+            aiomqtt.Client("127.0.0.1", port) as sub,
+            aiomqtt.Client("127.0.0.1", port) as pub,
+        ):
+            await sub.subscribe("fab/v1/T/A/M/state", qos=1)
+            await pub.publish("fab/v1/T/A/M/state", b"hello", qos=1)
+            async with asyncio.timeout(10):
+                async for message in sub.messages:
+                    return message.payload
 
     assert asyncio.run(roundtrip()) == b"hello"

@@ -20,10 +20,16 @@ pytestmark = pytest.mark.integration
 
 def _snapshot(conn: psycopg.Connection) -> dict[str, list]:
     """Every landing table's rows with their xmin, so any rewrite shows."""
-    tables = [r[0] for r in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'landing' ORDER BY 1")]
-    return {t: sorted(map(str, conn.execute(f"SELECT xmin, * FROM landing.{t}").fetchall()))
-            for t in tables}
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'landing' ORDER BY 1"
+        )
+    ]
+    return {
+        t: sorted(map(str, conn.execute(f"SELECT xmin, * FROM landing.{t}").fetchall()))
+        for t in tables
+    }
 
 
 def test_migrating_twice_is_a_no_op(empty_db: str) -> None:
@@ -73,8 +79,18 @@ def test_seeding_twice_changes_nothing(landing_dsn: str) -> None:
         seed_plant(conn, load_plant("demo"))
         assert _snapshot(conn) == before
         machines = {r[0] for r in conn.execute("SELECT machine_id FROM landing.machine")}
-    for required in ("LITHO-01", "LITHO-02", "ETCH-01", "ETCH-02", "DEP-01", "DEP-02",
-                     "CMP-01", "CLEAN-01", "INSP-01", "INSP-02"):
+    for required in (
+        "LITHO-01",
+        "LITHO-02",
+        "ETCH-01",
+        "ETCH-02",
+        "DEP-01",
+        "DEP-02",
+        "CMP-01",
+        "CLEAN-01",
+        "INSP-01",
+        "INSP-02",
+    ):
         assert required in machines
 
 

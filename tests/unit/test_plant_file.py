@@ -16,8 +16,16 @@ def test_shipped_plants_load() -> None:
     demo = load_plant("demo")
     assert len(demo.machines) >= 10
     assert {d.code for d in demo.defect_types} == {
-        "particle", "scratch", "contamination", "crystal_defect", "void", "residue", "crack",
-        "dislocation", "stacking_fault", "oxide_defect",
+        "particle",
+        "scratch",
+        "contamination",
+        "crystal_defect",
+        "void",
+        "residue",
+        "crack",
+        "dislocation",
+        "stacking_fault",
+        "oxide_defect",
     }
     assert all(1 <= d.severity <= 5 for d in demo.defect_types)
     assert [s.duration_min for s in demo.shifts] == [480, 480, 480]
@@ -46,21 +54,33 @@ def _line_of(path: Path, needle: str) -> int:
 @pytest.mark.parametrize(
     ("edit", "message", "needle"),
     [
-        (lambda d: d["machines"][2].update(type="PLASMA"),
-         "unknown machine type 'PLASMA'", "type: PLASMA"),
-        (lambda d: d["machines"][3].update(id="ETCH-01"),
-         "duplicate id 'ETCH-01' in machines", "- id: ETCH-01\n"),
-        (lambda d: d["machine_types"]["ETCH"].update(ideal_cycle_time_s=-5),
-         "machine_types.ETCH.ideal_cycle_time_s: Input should be greater than 0",
-         "ideal_cycle_time_s: -5"),
-        (lambda d: d["shifts"][0].update(duration_min=1500),
-         "overlaps itself", None),
-        (lambda d: d["shifts"][1].update(start="10:00"),
-         "shift B overlaps shift A", None),
-        (lambda d: d["products"][0]["route"][1].update(machine_type="IMPLANT"),
-         "unknown machine type 'IMPLANT'", "machine_type: IMPLANT"),
-        (lambda d: d["machine_types"]["ETCH"].pop("mtbf_h"),
-         "machine_types.ETCH.mtbf_h: Field required", None),
+        (
+            lambda d: d["machines"][2].update(type="PLASMA"),
+            "unknown machine type 'PLASMA'",
+            "type: PLASMA",
+        ),
+        (
+            lambda d: d["machines"][3].update(id="ETCH-01"),
+            "duplicate id 'ETCH-01' in machines",
+            "- id: ETCH-01\n",
+        ),
+        (
+            lambda d: d["machine_types"]["ETCH"].update(ideal_cycle_time_s=-5),
+            "machine_types.ETCH.ideal_cycle_time_s: Input should be greater than 0",
+            "ideal_cycle_time_s: -5",
+        ),
+        (lambda d: d["shifts"][0].update(duration_min=1500), "overlaps itself", None),
+        (lambda d: d["shifts"][1].update(start="10:00"), "shift B overlaps shift A", None),
+        (
+            lambda d: d["products"][0]["route"][1].update(machine_type="IMPLANT"),
+            "unknown machine type 'IMPLANT'",
+            "machine_type: IMPLANT",
+        ),
+        (
+            lambda d: d["machine_types"]["ETCH"].pop("mtbf_h"),
+            "machine_types.ETCH.mtbf_h: Field required",
+            None,
+        ),
     ],
 )
 def test_malformed_plant_is_one_line_with_file_and_line(tmp_path, edit, message, needle) -> None:

@@ -6,7 +6,7 @@ Used by the simulator's backfill and by the MQTT/OPC UA ingestors alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 import psycopg
@@ -92,3 +92,26 @@ class LandingSink:
                 "VALUES (%s, %s, %s, %s)",
                 (source, topic, payload, error),
             )
+
+    def write_many(
+        self,
+        tables: Mapping[str, Sequence[tuple]],
+        dead_letters: Sequence[tuple] = (),
+    ) -> dict[str, int]:
+        """Land several tables and dead letters in ONE transaction: all of it or none.
+
+        ``dead_letters`` are ``(source, topic, payload, error, dedupe_key)``; a key seen before
+        is skipped, so a re-delivered bad message is kept once. Returns rows newly landed.
+        """
+        with self.conn.transaction():
+            landed = {table: self.write(table, rows) for table, rows in tables.items() if rows}
+            if dead_letters:
+                with self.conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO landing.dead_letter (source, topic, payload, error, dedupe_key)"
+                        " VALUES (%s, %s, %s, %s, %s)"
+                        " ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
+                        dead_letters,
+                    )
+                landed["dead_letter"] = len(dead_letters)
+        return landed

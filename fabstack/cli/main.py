@@ -23,10 +23,20 @@ app = typer.Typer(
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("services", "fabstack.cli.services"),
     ("db", "fabstack.cli.db"),
+    ("warehouse", "fabstack.cli.warehouse"),
+    ("simulate", "fabstack.cli.simulate"),
+    ("plan", "fabstack.cli.plan"),
+    ("ingest", "fabstack.cli.ingest"),
+    ("spc", "fabstack.cli.spc"),
+    ("boards", "fabstack.cli.boards"),
+    ("model", "fabstack.cli.model"),
 ]
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [
     ("demo", "fabstack.cli.demo", "demo"),
+    ("trace", "fabstack.cli.trace", "trace"),
+    ("ui", "fabstack.cli.ui", "ui"),
+    ("dispatch", "fabstack.cli.dispatch", "dispatch"),
 ]
 
 for _name, _module in SUBCOMMANDS:

@@ -1,0 +1,1 @@
+"""Data quality: great-expectations suites over a landing-zone day, run as Dagster checks."""

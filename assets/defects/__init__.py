@@ -1,0 +1,1 @@
+"""Defects: Pareto, trends, tool stats, wafer-map signatures and yield."""

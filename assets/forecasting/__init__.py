@@ -1,0 +1,1 @@
+"""Forecasting: vectorised Monte Carlo capacity and on-time forecasts, and the ETS cross-check."""

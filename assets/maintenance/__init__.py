@@ -1,0 +1,1 @@
+"""Maintenance: failure features and labels, the failure model lifecycle, risk and anomalies."""

@@ -1,0 +1,98 @@
+"""Load maintenance inputs: from the warehouse (ClickHouse, by the facts) or the landing zone.
+
+Both return the same :class:`MaintenanceInputs` frames; the aggregation (hourly sensor
+statistics, daily counts) runs in the database, the feature engineering in polars.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import psycopg
+
+from assets.maintenance.features import HOURLY_SCHEMA, MaintenanceInputs
+from fabstack.errors import FabError
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "machines": {"machine_id": pl.String, "machine_type": pl.String},
+    "limits": {"machine_id": pl.String, "metric": pl.String, "setpoint": pl.Float64,
+               "min_value": pl.Float64, "max_value": pl.Float64},
+    "sensor_hourly": HOURLY_SCHEMA,
+    "states": {"ts": pl.Datetime("us", "UTC"), "machine_id": pl.String, "state": pl.String,
+               "reason_code": pl.String},
+    "counts": {"machine_id": pl.String, "day": pl.Date, "cycles": pl.Int64},
+    "alarms": {"machine_id": pl.String, "day": pl.Date, "alarm_count": pl.Int64},
+    "readings": {"machine_id": pl.String, "ts": pl.Datetime("us", "UTC"), "metric": pl.String,
+                 "value": pl.Float64},
+}
+
+
+@cache
+def named_queries(file: str) -> dict[str, str]:
+    """``-- name: x`` sections of ``sql/<file>``."""
+    out: dict[str, str] = {}
+    name = None
+    for line in (SQL_DIR / file).read_text().splitlines():
+        if line.startswith("-- name:"):
+            name = line.split(":", 1)[1].strip()
+            out[name] = ""
+        elif name:
+            out[name] += line + "\n"
+    return {k: v.strip().rstrip(";") for k, v in out.items()}
+
+
+def _cast(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    schema = SCHEMAS[name]
+    exprs = []
+    for col, dtype in schema.items():
+        expr = pl.col(col)
+        if isinstance(dtype, pl.Datetime) and isinstance(frame.schema[col], pl.Datetime):
+            expr = (expr.dt.replace_time_zone("UTC") if frame.schema[col].time_zone is None
+                    else expr.dt.convert_time_zone("UTC"))
+        exprs.append(expr.cast(dtype).alias(col))
+    return frame.select(exprs)
+
+
+def _pg_frame(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> pl.DataFrame:
+    with conn.cursor() as cur:
+        cur.execute(named_queries("landing_inputs.sql")[name], params)
+        columns = [d.name for d in cur.description]
+        rows = cur.fetchall()
+    if not rows:
+        return pl.DataFrame(schema=SCHEMAS[name])
+    return _cast(pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None), name)
+
+
+def _check_window(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise FabError(f"maintenance window: needs UTC offsets, got {start!r}..{end!r}")
+    if end <= start:
+        raise FabError(f"maintenance window: end {end.isoformat()} not after {start.isoformat()}")
+
+
+def inputs_from_landing(
+    conn: psycopg.Connection, start: datetime, end: datetime
+) -> MaintenanceInputs:
+    _check_window(start, end)
+    params = {"start": start, "end": end}
+    frames = {n: _pg_frame(conn, n, params) for n in
+              ("machines", "limits", "sensor_hourly", "states", "counts", "alarms")}
+    return MaintenanceInputs(**frames)
+
+
+def readings_from_landing(conn: psycopg.Connection, start: datetime, end: datetime) -> pl.DataFrame:
+    _check_window(start, end)
+    return _pg_frame(conn, "readings", {"start": start, "end": end})
+
+
+def landing_data_range(conn: psycopg.Connection) -> tuple[datetime, datetime]:
+    first, last = conn.execute(named_queries("landing_inputs.sql")["data_range"]).fetchone()
+    if first is None:
+        raise FabError("landing zone: no sensor readings yet (run `fab simulate` or an ingestor)")
+    return first.astimezone(UTC), (last + timedelta(microseconds=1)).astimezone(UTC)

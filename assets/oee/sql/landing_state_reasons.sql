@@ -1,0 +1,1 @@
+SELECT reason_code, state, loss_category FROM landing.state_reason ORDER BY reason_code

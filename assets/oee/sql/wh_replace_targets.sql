@@ -1,0 +1,1 @@
+TRUNCATE TABLE fab.dim_oee_target;

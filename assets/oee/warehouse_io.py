@@ -1,0 +1,52 @@
+"""Write analytics frames into the warehouse: drop a day partition, insert the day again.
+Shared by the OEE, SPC and defect assets. Plain code over the `Warehouse` interface."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from warehouse.client import Warehouse, split_statements
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def sql_text(path: Path) -> str:
+    """The last statement of a .sql file (comments allowed before it)."""
+    return split_statements(path.read_text())[-1]
+
+
+def table_columns(wh: Warehouse, table: str) -> list[tuple[str, str]]:
+    cols = wh.query(sql_text(SQL_DIR / "table_structure.sql"), {"table": table})
+    if cols.is_empty():
+        raise ValueError(f"warehouse table fab.{table} does not exist")
+    return list(zip(cols["name"].to_list(), cols["type"].to_list(), strict=True))
+
+
+def insert_frame(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
+    """Insert ``frame`` (it must have every column of fab.``table``; extra ones are ignored)."""
+    if frame.is_empty():
+        return 0
+    columns = table_columns(wh, table)
+    missing = [name for name, _ in columns if name not in frame.columns]
+    if missing:
+        raise ValueError(f"fab.{table}: frame lacks columns {missing}")
+    ordered = frame.select([name for name, _ in columns]).with_columns(
+        pl.col(pl.Float64, pl.Float32).fill_nan(None)
+    )
+    structure = ", ".join(f"`{name}` {ctype}" for name, ctype in columns)
+    payload = base64.b64encode(ordered.write_ndjson().encode()).decode()
+    wh.command(sql_text(SQL_DIR / "insert_rows.sql"),
+               {"table": table, "structure": structure, "rows": payload})
+    return ordered.height
+
+
+def replace_partition(wh: Warehouse, table: str, day: date, frame: pl.DataFrame) -> int:
+    """Make partition ``day`` of fab.``table`` hold exactly ``frame`` (idempotent re-runs)."""
+    wh.command(sql_text(SQL_DIR / "drop_partition.sql"), {"table": table, "day": day})
+    if frame.is_empty():
+        return 0
+    return insert_frame(wh, table, frame.with_columns(pl.lit(day).alias("day")))

@@ -1,0 +1,1 @@
+"""Planning: the CP-SAT (flexible) job-shop model, its checker, dispatch rules and loaders."""

@@ -1,0 +1,1 @@
+"""SPC: control charts, Phase I limits, Phase II rule checks, capability."""

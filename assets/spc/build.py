@@ -1,0 +1,73 @@
+"""SPC facts for one plant-local day over the `Warehouse` interface (no Dagster here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import psycopg
+
+from assets.oee.warehouse_io import insert_frame, replace_partition
+from assets.spc.series import (
+    RULE_CONTEXT_DAYS,
+    SQL_DIR,
+    UTC_TS,
+    Baseline,
+    _wh_sql,
+    first_seen,
+    judge_day,
+    load_points,
+    new_versions,
+)  # fmt: skip
+from warehouse.build import day_window
+from warehouse.client import Warehouse
+
+
+def ensure_spc_schema(wh: Warehouse) -> None:
+    wh.run_script((SQL_DIR / "schema.sql").read_text())
+
+
+def read_limits(wh: Warehouse) -> pl.DataFrame:
+    """Every frozen limit version."""
+    frame = wh.query(_wh_sql("wh_limits"))
+    if frame.is_empty():
+        return frame
+    return frame.with_columns(
+        pl.col("source", "machine_id", "item", "recipe_id", "chart_type", "chart").cast(pl.Utf8),
+        pl.col("baseline_start", "baseline_end", "created_at").cast(UTC_TS),
+    )
+
+
+def update_limits(
+    wh: Warehouse, landing: psycopg.Connection, day: date, tz: str, *, baseline_days: int = 7,
+    min_points: int = 20, rebaseline: Baseline | None = None, now: datetime | None = None,
+) -> pl.DataFrame:
+    """Freeze version 1 for series whose baseline is complete by ``day``; with ``rebaseline``,
+    a new version of every series. Returns the rows added (versions are never rewritten)."""
+    ensure_spc_schema(wh)
+    existing = read_limits(wh)
+    series = first_seen(wh, landing, now or utc_now())
+    added = new_versions(
+        lambda s, e: load_points(wh, landing, s, e), series, existing, day, tz,
+        baseline_days=baseline_days, min_points=min_points, rebaseline=rebaseline, now=now,
+    )
+    if added.height:
+        insert_frame(wh, "spc_limits", added)
+    return added
+
+
+def build_spc_day(
+    wh: Warehouse, landing: psycopg.Connection, day: date, tz: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Judge the day's points against the limits in force; replace both day partitions."""
+    ensure_spc_schema(wh)
+    start, end = day_window(day, tz)
+    points = load_points(wh, landing, start - timedelta(days=RULE_CONTEXT_DAYS), end)
+    judged, viol = judge_day(points, read_limits(wh), day, tz)
+    replace_partition(wh, "fact_spc_points", day, judged)
+    replace_partition(wh, "spc_violations", day, viol)
+    return judged, viol
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""One module per Grafana board; each exposes ``UID`` and ``build() -> dict`` (the board JSON)."""

@@ -1,0 +1,125 @@
+"""Planning: the nightly CP-SAT schedule as a Gantt per machine, each lot's planned completion
+against its due time, utilisation and the bottleneck, and the dispatch list. For planners."""
+
+from __future__ import annotations
+
+from dashboards.kit import (
+    LANDING,
+    Board,
+    gauge_bars,
+    plant_variables,
+    query_variable,
+    stat_panel,
+    state_timeline,
+    steps,
+    table,
+)
+from dashboards.sql import live
+
+UID = "fab-planning"
+
+
+def build() -> dict:
+    variables = [
+        *plant_variables(LANDING),
+        query_variable(
+            "plan",
+            "Plan",
+            LANDING,
+            "variables/planning/plan",
+            multi=False,
+            include_all=False,
+            keep_order=True,
+        ),
+    ]
+    board = Board(
+        UID,
+        "Planning",
+        "The stored production plan (CP-SAT flexible job shop over shift calendars, setups, "
+        "due dates and priorities): Gantt, lot completion against due, utilisation and "
+        "bottleneck.",
+        variables=variables,
+        time=("now-2h", "now+2d"),
+        tags=["planning", "planners"],
+    )
+    board.row("Plan ${plan}").add(
+        stat_panel(
+            "Plan",
+            live("planning/plan_kpis"),
+            description="Solver status, lots on time and late, makespan, weighted "
+            "tardiness, optimality gap and the bottleneck machine.",
+            thresholds=steps((None, "green")),
+            field="/.*/",
+            w=24,
+            h=4,
+        )
+        .override_by_name("Makespan", _unit("s"))
+        .override_by_name("Optimality gap", _unit("percentunit"))
+        .override_by_name("Late", _thresholds_late()),
+        state_timeline(
+            "Schedule (Gantt)",
+            live("planning/gantt"),
+            description="Per machine, each planned slot labelled lot (recipe); "
+            "colours follow the lot.",
+            split_by="Machine",
+            w=24,
+            h=11,
+        ),
+    )
+    board.row("Lots and bottleneck").add(
+        table(
+            "Lot completion against due",
+            live("planning/lot_completion"),
+            description="Planned completion per lot, tightest slack first.",
+            units={
+                "Planned start": "dateTimeAsIso",
+                "Planned completion": "dateTimeAsIso",
+                "Due": "dateTimeAsIso",
+                "Slack": "s",
+            },
+            colors={"Plan says": {"on time": "green", "late": "red"}, "Hot lot": {"hot": "orange"}},
+            w=14,
+            h=9,
+        ),
+        gauge_bars(
+            "Utilisation and bottleneck",
+            live("planning/utilisation"),
+            description="Busy share of each machine's available time; the top one is "
+            "the bottleneck.",
+            unit="percentunit",
+            min_val=0,
+            max_val=1,
+            thresholds=steps((None, "green"), (0.7, "orange"), (0.9, "red")),
+            w=10,
+            h=9,
+        ),
+        table(
+            "Dispatch list",
+            live("planning/dispatch"),
+            description="Slots per machine in planned order.",
+            units={"Start": "dateTimeAsIso", "End": "dateTimeAsIso", "Setup": "s"},
+            w=24,
+            h=9,
+        ),
+    )
+    return board.build()
+
+
+def _unit(unit: str) -> list:
+    from grafana_foundation_sdk.models.dashboard import DynamicConfigValue
+
+    return [DynamicConfigValue(id_val="unit", value=unit)]
+
+
+def _thresholds_late() -> list:
+    from grafana_foundation_sdk.models.dashboard import DynamicConfigValue
+
+    return [
+        DynamicConfigValue(
+            id_val="thresholds",
+            value={
+                "mode": "absolute",
+                "steps": [{"value": None, "color": "green"}, {"value": 1, "color": "red"}],
+            },
+        )
+    ]

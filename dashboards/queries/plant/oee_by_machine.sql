@@ -1,0 +1,17 @@
+-- OEE factors, good and scrap per machine over the range.
+SELECT
+    o.entity_id                                                        AS "Machine",
+    any(m.area_name)                                                   AS "Area",
+    sum(o.run_min) / nullIf(sum(o.planned_production_min), 0)          AS "Availability",
+    sum(o.ideal_run_min) / nullIf(sum(o.run_min), 0)                   AS "Performance",
+    sum(o.good) / nullIf(sum(o.total), 0)                              AS "Quality",
+    "Availability" * "Performance" * "Quality"                         AS "OEE",
+    sum(o.good)                                                        AS "Good wafers",
+    sum(o.scrap)                                                       AS "Scrap wafers"
+FROM fab.fact_oee AS o
+INNER JOIN fab.dim_machine AS m ON m.machine_id = o.entity_id
+WHERE o.grain = 'shift' AND o.level = 'machine'
+  AND o.entity_id IN (${machine:singlequote})
+  AND $__timeFilter(o.window_start)
+GROUP BY o.entity_id
+ORDER BY "OEE" ASC

@@ -1,0 +1,114 @@
+"""`fab plan`: solve job-shop instance files and run the fab's nightly CP-SAT plan on demand."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from fabstack.cli.common import console, landing
+from fabstack.errors import FabError
+
+app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)
+
+
+def _positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise FabError(f"{name}: must be > 0, got {value}")
+
+
+@app.command("jsp")
+def jsp(
+    file: Path = typer.Argument(..., help="job-shop instance (JSPLIB 'standard' format)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
+    workers: int = typer.Option(2, "--workers", help="CP-SAT search workers"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Solve a job-shop instance with the plan's model: makespan, status, best bound, time."""
+    from assets.planning.checker import check_schedule
+    from assets.planning.jsp import jsp_problem, parse_jsp
+    from assets.planning.model import SolveOptions, solve
+
+    _positive("--time-limit", time_limit)
+    _positive("--workers", workers)
+    instance = parse_jsp(file)
+    problem = jsp_problem(instance)
+    with console.status(f"solving {instance.name} ({instance.n_jobs} jobs x "
+                        f"{instance.n_machines} machines, limit {time_limit:g} s)"):
+        result = solve(problem, SolveOptions(time_limit_s=time_limit, workers=workers))
+    violations = check_schedule(problem, result.slots)
+    if violations:  # a bug, never bad input
+        raise RuntimeError(f"schedule check failed: {violations[0]}")
+    out = {"instance": instance.name, "jobs": instance.n_jobs, "machines": instance.n_machines,
+           "status": result.status, "makespan": result.makespan,
+           "best_bound": result.makespan_bound, "gap": result.gap,
+           "time_s": round(result.solve_time_s, 3)}
+    if as_json:
+        print(json.dumps(out))
+        return
+    console.print(f"{instance.name}: makespan {result.makespan}  status {result.status}  "
+                  f"best bound {result.makespan_bound:g}  gap {100 * (result.gap or 0):.2f} %  "
+                  f"time {result.solve_time_s:.2f} s")
+
+
+def _parse_at(at: str | None) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(at)
+    except ValueError:
+        raise FabError(f"--at: not an ISO 8601 time: {at!r}") from None
+    if value.tzinfo is None:
+        raise FabError(f"--at: needs a UTC offset, got {at!r}")
+    return value
+
+
+@app.command("run")
+def run(
+    at: str = typer.Option(None, "--at", help="plan start, ISO 8601 with offset (default: now)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
+    workers: int = typer.Option(2, "--workers", help="CP-SAT search workers"),
+    frozen_hours: float = typer.Option(0.0, "--frozen-hours",
+                                       help="operations of the previous plan starting within "
+                                            "this many hours keep their slot"),
+    warm_start: bool = typer.Option(True, "--warm-start/--no-warm-start",
+                                    help="hint the solver with the previous plan"),
+    skip_bad_lots: bool = typer.Option(False, "--skip-bad-lots",
+                                       help="leave offending lots out (reported) instead of "
+                                            "stopping"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="do not store the plan"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """The nightly plan on demand: every open lot's remaining steps, stored in
+    landing.plan_run and landing.schedule_slot."""
+    from assets.planning.nightly import PlanRunOptions, run_plan
+
+    _positive("--time-limit", time_limit)
+    _positive("--workers", workers)
+    if frozen_hours < 0:
+        raise FabError(f"--frozen-hours: must be >= 0, got {frozen_hours}")
+    options = PlanRunOptions(time_limit_s=time_limit, workers=workers, frozen_hours=frozen_hours,
+                             warm_start=warm_start, strict=not skip_bad_lots)
+    plan_start = _parse_at(at)
+    with landing() as conn, console.status(f"planning (limit {time_limit:g} s)"):
+        outcome = run_plan(conn, plan_start, options, store=not dry_run)
+    summary = outcome.summary()
+    if as_json:
+        print(json.dumps(summary, default=str))
+        return
+    table = Table(title=f"{outcome.plan_id}: {summary['status']}"
+                        + ("" if dry_run else " (stored)"))
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in ("lots", "operations", "makespan_min", "weighted_tardiness", "on_time_lots",
+                "late_lots", "bottleneck", "gap", "solve_time_s", "warm_start_from"):
+        value = summary[key]
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    for off in summary["offending_lots"]:
+        console.print(f"[yellow]left out[/] lot {off['lot_id']}: {off['reason']}")
+    if summary["infeasible_groups"]:
+        console.print(f"[red]infeasible[/]: constraint group(s) {summary['infeasible_groups']}")

@@ -1,0 +1,160 @@
+"""`fab simulate`: backfill history into the landing zone, run the fab live, inject chaos."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fabstack.cli.common import console, settings
+from fabstack.errors import FabError
+
+app = typer.Typer(
+    help="Simulate a fab: `--days N` backfills history, `--live` streams MQTT and OPC UA.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+def _parse_end(end: str | None) -> datetime | None:
+    if end is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        raise FabError(f"--end: not an ISO 8601 time: {end!r}") from None
+    if parsed.tzinfo is None:
+        raise FabError(f"--end: needs a UTC offset (e.g. {end}Z), got {end!r}")
+    return parsed
+
+
+def backfill(plant: str, days: float, seed: int, end: str | None, rate: float) -> dict:
+    """The demo step: backfill through the landing endpoint, with a progress bar."""
+    from fabstack.services import landing_endpoint
+    from ingestion.plant import load_plant
+    from ingestion.simulator.backfill import check_args, run_backfill
+
+    check_args(days, rate)
+    spec = load_plant(plant)
+    end_dt = _parse_end(end)
+    dsn = landing_endpoint(settings()).url
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(what: str, done: float, total: float) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(f"{spec.plant}: {what}", total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        summary = run_backfill(dsn, spec, days, seed, end_dt, sensor_rate_hz=rate,
+                               progress=progress)
+    table = Table(title=f"backfill {summary.run_id}: {summary.start:%Y-%m-%d %H:%M} .. "
+                        f"{summary.end:%Y-%m-%d %H:%M} UTC")
+    table.add_column("table")
+    table.add_column("rows written", justify="right")
+    for name, n in sorted(summary.rows.items()):
+        table.add_row(f"landing.{name}", f"{n:,}")
+    for name, n in sorted(summary.truth_rows.items()):
+        table.add_row(f"truth.{name}", f"{n:,}")
+    console.print(table)
+    if not summary.rows:
+        console.print("nothing new: this window was already simulated with this seed")
+    console.print(f"{summary.readings:,} readings at {summary.readings_per_s:,.0f}/s; "
+                  f"{summary.seconds:.1f} s in all")
+    return summary.as_dict()
+
+
+@app.callback()
+def simulate(
+    ctx: typer.Context,
+    plant: str = typer.Option(None, "--plant", help="Plant name or file (default FAB_PLANT)."),
+    days: float = typer.Option(None, "--days", help="Backfill this many days of history."),
+    seed: int = typer.Option(None, "--seed", help="Random seed (default FAB_SEED)."),
+    end: str = typer.Option(None, "--end", help="Backfill end, ISO 8601 with offset "
+                            "(default: the last whole hour)."),
+    live: bool = typer.Option(False, "--live", help="Stream live over MQTT and OPC UA."),
+    speed: float = typer.Option(1.0, "--speed", help="Live: simulated seconds per second."),
+    rate: float = typer.Option(1.0, "--rate", help="Sensor readings per second per metric."),
+    duration: float = typer.Option(None, "--for", help="Live: stop after this many seconds."),
+    security: str = typer.Option("None", "--security",
+                                 help="Live OPC UA security: None, Sign or SignAndEncrypt "
+                                      "(Basic256Sha256, self-signed cert under FAB_HOME)."),
+    no_opcua: bool = typer.Option(False, "--no-opcua", help="Live: do not host OPC UA."),
+) -> None:
+    if ctx.invoked_subcommand:
+        return
+    s = settings()
+    plant = plant or s.plant
+    seed = s.seed if seed is None else seed
+    if live:
+        _live(plant, seed, speed, rate, duration, security, no_opcua)
+        return
+    if days is None:
+        raise FabError("fab simulate: give --days N to backfill or --live to stream")
+    backfill(plant, days, seed, end, rate)
+
+
+def _live(plant: str, seed: int, speed: float, rate: float, duration: float | None,
+          security: str, no_opcua: bool) -> None:
+    from fabstack.services import broker_endpoint, landing_endpoint
+    from ingestion.plant import load_plant
+    from ingestion.simulator.live import LiveSimulator
+    from ingestion.simulator.opcua_server import load_node_map
+
+    if not speed > 0:
+        raise FabError(f"--speed: must be > 0, got {speed}")
+    if not rate > 0:
+        raise FabError(f"--rate: must be > 0, got {rate}")
+    if duration is not None and not duration > 0:
+        raise FabError(f"--for: must be > 0 seconds, got {duration}")
+    if security not in ("None", "Sign", "SignAndEncrypt"):
+        raise FabError(f"--security: expected None, Sign or SignAndEncrypt, got {security!r}")
+    s = settings()
+    spec = load_plant(plant)
+    try:
+        dsn = landing_endpoint(s, start=False).url
+    except FabError:
+        dsn = None
+    sim = LiveSimulator(
+        spec, seed, mqtt_url=broker_endpoint(s).url, speed=speed, rate_hz=rate,
+        opcua_url=None if no_opcua else s.opcua_url, node_map=load_node_map(), dsn=dsn,
+        home=s.home_dir, security=security,
+    )
+    console.print(f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "
+                  f"MQTT {broker_endpoint(s).url}"
+                  + ("" if no_opcua else f", OPC UA {s.opcua_url}") + " (Ctrl-C stops)")
+    try:
+        stats = asyncio.run(sim.run(duration_s=duration))
+    except KeyboardInterrupt:
+        stats = sim.stats
+    console.print(f"published {dict(stats.messages)}; {stats.readings:,} readings; "
+                  f"{stats.commands} commands, {stats.faults} faults")
+
+
+@app.command("chaos")
+def chaos(
+    machine: str = typer.Option(..., "--machine", help="Machine id, e.g. ETCH-01."),
+    fault: str = typer.Option(..., "--fault",
+                              help="machine_down | sensor_spike | efficiency_drop | "
+                                   "network_partition"),
+    duration: float = typer.Option(300, "--duration", help="Simulated seconds."),
+    plant: str = typer.Option(None, "--plant", help="Plant of the live simulator."),
+    timeout: float = typer.Option(10, "--timeout", help="Seconds to wait for the ack."),
+) -> None:
+    """Inject a fault into the running live simulator (over MQTT) and wait for its ack."""
+    from fabstack.services import broker_endpoint
+    from ingestion.plant import load_plant
+    from ingestion.simulator.live import check_chaos, send_chaos
+
+    s = settings()
+    spec = load_plant(plant or s.plant)
+    check_chaos(spec, machine, fault, duration)
+    ack = asyncio.run(
+        send_chaos(broker_endpoint(s).url, spec.site.id, machine, fault, duration, timeout)
+    )
+    console.print(f"chaos: {fault} on {machine} from {ack['start']} to {ack['end']}")

@@ -1,0 +1,1 @@
+"""Ingestion configuration files (OPC UA node mapping, interlock rules) and their loaders."""

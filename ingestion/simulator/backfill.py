@@ -1,0 +1,314 @@
+"""Backfill: simulate N days of history and write it straight into the landing zone.
+
+Events (states, lot moves, counts, measurements, inspections, defects, interlocks) go through
+``LandingSink``; sensor readings are binary-COPYed per UTC day, straight into a fresh day
+partition when that day is empty (index built once at attach), else through a staging table
+with ``ON CONFLICT DO NOTHING``. A run is a pure function of (plant, seed, origin): re-running
+the same window changes nothing, and a later window with the same seed extends the run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from fabstack.errors import FabError
+from ingestion.landing.db import connect, storage_mode
+from ingestion.landing.migrate import ensure_partitions, migrate
+from ingestion.landing.seed import seed_plant
+from ingestion.payloads import make_wafer_id
+from ingestion.plant import PlantSpec, load_plant
+from ingestion.simulator import pgbinary
+from ingestion.simulator.model import WAFERS_PER_LOT, FabModel
+from ingestion.simulator.queries import q
+from ingestion.simulator.sensors import machine_block
+from ingestion.simulator.truth import dt, run_id_for, write_truth
+from ingestion.sink import LandingSink
+
+Progress = Callable[[str, float, float], None]  # (what, done, total)
+BLOCK_S = 3600.0
+
+
+@dataclass
+class BackfillSummary:
+    run_id: str
+    plant: str
+    seed: int
+    start: datetime
+    end: datetime
+    written_from: datetime
+    rows: dict[str, int] = field(default_factory=dict)
+    truth_rows: dict[str, int] = field(default_factory=dict)
+    readings: int = 0
+    sensor_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def readings_per_s(self) -> float:
+        return self.readings / self.sensor_seconds if self.sensor_seconds else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "run_id": self.run_id, "plant": self.plant, "seed": self.seed,
+            "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "written_from": self.written_from.isoformat(), "rows": self.rows,
+            "truth_rows": self.truth_rows, "readings": self.readings,
+            "readings_per_s": round(self.readings_per_s), "seconds": round(self.seconds, 2),
+        }
+
+
+def default_end(now: datetime | None = None) -> datetime:
+    """The last whole hour: re-running within the hour repeats the same window."""
+    now = now or datetime.now(UTC)
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
+def check_args(days: float, sensor_rate_hz: float) -> None:
+    if not days > 0:
+        raise FabError(f"--days: must be > 0, got {days}")
+    if not (sensor_rate_hz > 0 and math.isfinite(sensor_rate_hz)):
+        raise FabError(f"--rate: must be > 0, got {sensor_rate_hz}")
+
+
+def run_backfill(
+    dsn: str,
+    plant: str | PlantSpec,
+    days: float,
+    seed: int,
+    end: datetime | None = None,
+    *,
+    sensor_rate_hz: float = 1.0,
+    progress: Progress | None = None,
+) -> BackfillSummary:
+    """Simulate ``days`` up to ``end`` (default: the last whole hour) into the landing zone."""
+    check_args(days, sensor_rate_hz)
+    spec = load_plant(plant) if isinstance(plant, str) else plant
+    if end is not None and end.tzinfo is None:
+        raise FabError(f"--end: needs a UTC offset, got {end.isoformat()}")
+    end_dt = (end or default_end()).astimezone(UTC)
+    start_dt = end_dt - timedelta(days=days)
+    t_start, t_end = start_dt.timestamp(), end_dt.timestamp()
+    progress = progress or (lambda what, done, total: None)
+    began = time.perf_counter()
+    with connect(dsn) as conn:
+        migrate(conn)
+        seed_plant(conn, spec)
+        conn.commit()
+        conn.autocommit = True
+        origin, write_from = _resolve_run(conn, spec.plant, seed, t_start, t_end)
+        run_id = run_id_for(spec.plant, seed, origin)
+        summary = BackfillSummary(run_id, spec.plant, seed, start_dt, end_dt, dt(write_from))
+        model = FabModel(spec, seed, origin, horizon=t_end + 86400)
+        # 1. events, day by day
+        t = model.now
+        while t < t_end:
+            t = min(t + 86400, t_end)
+            model.advance(t)
+            progress("events", t - model.origin, t_end - model.origin)
+        model.advance(t_end)
+        events = model.drain(t_end)
+        sink = LandingSink(conn)
+        if write_from < t_end:
+            ensure_partitions(conn, dt(write_from).date(), dt(t_end).date())
+            _write_lots(conn, model, t_end)
+            for table, rows in events.items():
+                keep = [r for r in rows if write_from <= r[0] < t_end]
+                rows_dt = [(dt(r[0]), *r[1:]) for r in keep]
+                summary.rows[table] = sink.write(table, rows_dt) if rows_dt else 0
+            # 2. sensors, UTC day by UTC day
+            sensor_began = time.perf_counter()
+            summary.readings = _write_sensors(conn, model, write_from, t_end, sensor_rate_hz,
+                                              progress)
+            summary.sensor_seconds = time.perf_counter() - sensor_began
+            summary.rows["sensor_reading"] = summary.readings
+        # 3. truth
+        summary.seconds = time.perf_counter() - began
+        summary.truth_rows = write_truth(
+            conn, model, run_id=run_id, start=t_start, end=max(t_end, write_from), mode="backfill",
+            rate_hz=sensor_rate_hz, summary=summary.as_dict(),
+        )
+    summary.seconds = time.perf_counter() - began
+    return summary
+
+
+def _resolve_run(
+    conn: psycopg.Connection, plant: str, seed: int, start: float, end: float
+) -> tuple[float, float]:
+    """(origin, write_from): extend an earlier run with this seed, or start a new one."""
+    runs = conn.execute(q("overlapping_runs"),
+                        {"plant": plant, "start": dt(start), "end": dt(end)}).fetchall()
+    if not runs:
+        return start, start
+    run_id, run_seed, origin, _, run_end = runs[-1]
+    if run_seed != seed:
+        raise FabError(
+            f"--seed: landing zone already holds run {run_id} (seed {run_seed}) overlapping "
+            f"{dt(start).isoformat()}..{dt(end).isoformat()}; use seed {run_seed} or a fresh "
+            "database"
+        )
+    if origin.timestamp() > start:
+        raise FabError(
+            f"--days: the window starts before run {run_id} began ({origin.isoformat()}); "
+            "shorten --days or use a fresh database"
+        )
+    return origin.timestamp(), max(start, run_end.timestamp())
+
+
+def _write_lots(conn: psycopg.Connection, model: FabModel, end: float) -> None:
+    lots = [lot for lot in model.lots.values() if lot.release < end]
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(q("upsert_lot"), [
+            (lot.lot_id, lot.product, WAFERS_PER_LOT, lot.priority, lot.hot, dt(lot.release),
+             dt(lot.due), lot.status) for lot in lots
+        ])
+        cur.executemany(q("insert_wafer"), [
+            (make_wafer_id(lot.lot_id, slot), lot.lot_id, slot)
+            for lot in lots for slot in range(1, WAFERS_PER_LOT + 1)
+        ])
+
+
+def _day_bounds(a: float, b: float) -> list[tuple[float, float]]:
+    out = []
+    day = math.floor(a / 86400) * 86400.0
+    while day < b:
+        out.append((max(a, day), min(b, day + 86400)))
+        day += 86400
+    return out
+
+
+def _write_sensors(
+    conn: psycopg.Connection, model: FabModel, a: float, b: float, rate: float,
+    progress: Progress,
+) -> int:
+    native = storage_mode(conn) == "native"
+    total = 0
+    for lo, hi in _day_bounds(a, b):
+        day = dt(lo).date()
+        part = f"sensor_reading_p{day:%Y%m%d}"
+        fresh = native and _partition_empty(conn, part)
+        if fresh:
+            total += _copy_fresh_partition(conn, model, lo, hi, rate, part, progress, a, b)
+        else:
+            total += _copy_staged(conn, model, lo, hi, rate, progress, a, b)
+    return total
+
+
+def _collation_order(conn: psycopg.Connection, names: list[str]) -> list[str]:
+    """``names`` sorted as the database sorts text (the unique index's order)."""
+    rows = conn.execute("SELECT x FROM unnest(%s::text[]) AS x ORDER BY x", (names,)).fetchall()
+    return [r[0] for r in rows]
+
+
+def _day_tuples(order: dict[str, list[str]], model: FabModel, lo: float, hi: float, rate: float):
+    """Binary COPY tuples of [lo, hi) in the unique index's order (machine, metric, ts), so
+    the index build at attach finds its input presorted. Values come from hour blocks, so a
+    run split at any hour gives the same readings."""
+    machines = {m.id: m for m in model.machines.values()}
+    for machine_id in order["machines"]:
+        m = machines[machine_id]
+        times, columns = [], defaultdict(list)
+        t = lo
+        while t < hi:
+            t1 = min(math.floor(t / BLOCK_S) * BLOCK_S + BLOCK_S, hi)
+            ts, values = machine_block(model, m, t, t1, rate)
+            times.append(ts)
+            for metric, v in values.items():
+                columns[metric].append(v)
+            t = t1
+        ts = np.concatenate(times) if times else np.empty(0)
+        chunks = [pgbinary.sensor_tuples(ts, m.id, metric, np.concatenate(columns[metric]))
+                  for metric in order[m.type]]
+        yield m.index, ts.size * len(chunks), b"".join(chunks)
+
+
+def _blocks(model: FabModel, lo: float, hi: float, rate: float):
+    """Binary COPY tuples, an hour of every machine at a time."""
+    t = lo
+    while t < hi:
+        t1 = min(math.floor(t / BLOCK_S) * BLOCK_S + BLOCK_S, hi)
+        chunks, n = [], 0
+        for m in model.machines.values():
+            ts, values = machine_block(model, m, t, t1, rate)
+            for metric, v in values.items():
+                chunks.append(pgbinary.sensor_tuples(ts, m.id, metric, v))
+                n += ts.size
+        yield t1, n, b"".join(chunks)
+        t = t1
+
+
+def _stream(
+    cur: psycopg.Cursor, target: sql.Composable, model, lo, hi, rate, progress, a, b
+) -> int:
+    n_total = 0
+    n_machines = len(model.machines)
+    # ask the database how it sorts the names before COPY takes the connection
+    order = {"machines": _collation_order(cur.connection, list(model.machines))}
+    for mtype, spec in model.types.items():
+        order[mtype] = _collation_order(cur.connection, list(spec.sensors))
+    with cur.copy(sql.SQL("COPY {} (ts, machine_id, metric, value, quality) FROM STDIN "
+                          "(FORMAT BINARY)").format(target)) as copy:
+        copy.write(pgbinary.HEADER)
+        for done, (_, n, data) in enumerate(_day_tuples(order, model, lo, hi, rate), 1):
+            copy.write(data)
+            n_total += n
+            progress("sensors", (lo - a) + (hi - lo) * done / n_machines, b - a)
+        copy.write(pgbinary.TRAILER)
+    return n_total
+
+
+def _partition_empty(conn: psycopg.Connection, part: str) -> bool:
+    name = f"landing.{part}"
+    present = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+    if not present:
+        return True
+    return conn.execute(
+        sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM landing.{})").format(sql.Identifier(part))
+    ).fetchone()[0]
+
+
+def _copy_fresh_partition(conn, model, lo, hi, rate, part, progress, a, b) -> int:
+    """Load an empty day into a new unindexed table, then swap it in as the day partition."""
+    day_start = datetime.fromtimestamp(math.floor(lo / 86400) * 86400, UTC)
+    new = sql.Identifier(f"{part}_load")
+    with conn.transaction(), conn.cursor() as cur:
+        # one sorted index build at attach instead of per-row maintenance
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(new))
+        cur.execute(sql.SQL(
+            "CREATE TABLE landing.{} (LIKE landing.sensor_reading INCLUDING DEFAULTS)"
+        ).format(new))
+        n = _stream(cur, sql.SQL("landing.{}").format(new), model, lo, hi, rate, progress, a, b)
+        if _partition_empty(conn, part):
+            cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(sql.Identifier(part)))
+            cur.execute(sql.SQL("ALTER TABLE landing.{} RENAME TO {}").format(
+                new, sql.Identifier(part)))
+            cur.execute(sql.SQL(
+                "ALTER TABLE landing.sensor_reading ATTACH PARTITION landing.{} "
+                "FOR VALUES FROM ({}) TO ({})"
+            ).format(sql.Identifier(part), sql.Literal(day_start),
+                     sql.Literal(day_start + timedelta(days=1))))
+        else:  # someone wrote into the day meanwhile: merge instead
+            cur.execute(sql.SQL(
+                "INSERT INTO landing.sensor_reading SELECT * FROM landing.{} "
+                "ON CONFLICT DO NOTHING").format(new))
+            cur.execute(sql.SQL("DROP TABLE landing.{}").format(new))
+    return n
+
+
+def _copy_staged(conn, model, lo, hi, rate, progress, a, b) -> int:
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _sim_sensor_stage "
+                    "(LIKE landing.sensor_reading INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        n = _stream(cur, sql.SQL("_sim_sensor_stage"), model, lo, hi, rate, progress, a, b)
+        cur.execute("INSERT INTO landing.sensor_reading SELECT * FROM _sim_sensor_stage "
+                    "ON CONFLICT DO NOTHING")
+    return n

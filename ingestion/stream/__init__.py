@@ -1,0 +1,1 @@
+"""Streaming ingestion: MQTT and OPC UA ingestors, validation, batching, spool and interlocks."""

@@ -1,0 +1,245 @@
+"""The MQTT ingestor: shared subscription, validate, route, interlock, batch, commit, then ack.
+
+Exactly once into the landing zone: messages are QoS 1 with MANUAL acknowledgement. A PUBACK
+goes out only after the message's batch is committed to PostgreSQL or fsync'd to the spool.
+The session is persistent (MQTT 5, clean_start off, a session expiry), so anything not yet
+acknowledged when the process dies or the connection drops is redelivered, and the landing
+tables' unique keys (plus a dedupe key on dead letters) make the redelivery land once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from ingestion.payloads import (
+    CommandPayload,
+    CountPayload,
+    TelemetryPayload,
+    topic_for,
+)
+from ingestion.stream.backoff import Backoff
+from ingestion.stream.batch import Batch
+from ingestion.stream.committer import CommitResult, Committer
+from ingestion.stream.config import InterlockConfig
+from ingestion.stream.interlock import InterlockEngine, LotTracker, Trip
+from ingestion.stream.machines import MachineInfo
+from ingestion.stream.pipeline import BatchLimits, Pipeline
+from ingestion.stream.routing import rows_for
+from ingestion.stream.spool import Spool
+from ingestion.stream.validate import Accepted, MessageValidator, Rejected
+
+log = logging.getLogger("fab.ingest.mqtt")
+DEAD_LETTER_TEXT_LIMIT = 64 * 1024
+
+
+@dataclass
+class MqttOptions:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    client_id: str = "fab-ingest-0"
+    share_group: str = "ingest"
+    topic_filter: str = "fab/v1/#"
+    receive_maximum: int = 10_000  # unacknowledged messages the broker may send us
+    session_expiry_s: int = 3600
+    limits: BatchLimits = field(default_factory=BatchLimits)
+    backoff_initial_s: float = 0.2
+    backoff_max_s: float = 15.0
+
+    @property
+    def subscription(self) -> str:
+        return f"$share/{self.share_group}/{self.topic_filter}"
+
+
+def dead_letter_row(source: str, topic: str, payload: bytes, error: str) -> tuple:
+    """(source, topic, payload text, error, dedupe key) for ``LandingSink.write_many``."""
+    key = hashlib.sha256(topic.encode("utf-8", "replace") + b"\0" + payload).hexdigest()
+    text = payload[:DEAD_LETTER_TEXT_LIMIT].decode("utf-8", errors="replace").replace("\x00", "\\0")
+    return (source, topic, text, error, key)
+
+
+class MqttIngestor:
+    def __init__(self, options: MqttOptions, dsn: str, machines: Mapping[str, MachineInfo],
+                 spool_dir: Path, interlocks: InterlockConfig | None = None,
+                 lots: Mapping[str, str] | None = None, retention_days: int = 90,
+                 spool_max_bytes: int = 1 << 30) -> None:
+        self.options = options
+        self.name = f"mqtt:{options.client_id}"
+        self.validator = MessageValidator({m: i.area_id for m, i in machines.items()},
+                                          retention_days)
+        self.lots = LotTracker(lots)
+        self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, self.lots)
+        self.committer = Committer(dsn, Spool(spool_dir, spool_max_bytes), source="mqtt")
+        self.pipeline = Pipeline(self.committer, self.name, "mqtt", options.limits)
+        self.pipeline.listeners.append(self._acknowledge)
+        self._client: aiomqtt.Client | None = None
+        self._epoch = 0
+        self._stop = asyncio.Event()
+        self._command_tasks: set[asyncio.Task] = set()
+        self.subscribed = asyncio.Event()
+        self.trips: list[tuple[Trip, float]] = []  # (trip, monotonic time the stop was sent)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Consume until ``stop()``; reconnects with backoff; flushes before returning."""
+        flusher = asyncio.create_task(self.pipeline.run(), name="ingest-flusher")
+        try:
+            await self._consume_forever()
+        finally:
+            await self.pipeline.stop()
+            await flusher
+            for task in list(self._command_tasks):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(task, 2.0)
+            await asyncio.to_thread(self.committer.close)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _client_for(self) -> aiomqtt.Client:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.options.session_expiry_s
+        props.ReceiveMaximum = self.options.receive_maximum
+        client = aiomqtt.Client(
+            self.options.host, self.options.port, identifier=self.options.client_id,
+            protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, properties=props,
+            keepalive=10, timeout=10,
+        )
+        client._client.manual_ack_set(True)  # PUBACK only after commit or spool (see module doc)
+        return client
+
+    async def _consume_forever(self) -> None:
+        backoff = Backoff(self.options.backoff_initial_s, self.options.backoff_max_s)
+        while not self._stop.is_set():
+            client = self._client_for()
+            try:
+                async with client:
+                    self._epoch += 1
+                    self._client = client
+                    self.pipeline.connected = True
+                    await client.subscribe(self.options.subscription, qos=1)
+                    log.info("%s subscribed to %s", self.options.client_id,
+                             self.options.subscription)
+                    self.subscribed.set()
+                    backoff.reset()
+                    await self._consume(client)
+                    return  # stopped
+            except aiomqtt.MqttError as exc:
+                self.pipeline.connected = False
+                self._client = None
+                self.subscribed.clear()
+                delay = backoff.next_delay()
+                log.warning("broker connection lost (%s); reconnecting in %.2fs", exc, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+            finally:
+                self.pipeline.connected = False
+                self._client = None
+
+    async def _consume(self, client: aiomqtt.Client) -> None:
+        stop = asyncio.create_task(self._stop.wait())
+        messages = client.messages.__aiter__()
+        try:
+            while True:
+                nxt = asyncio.ensure_future(messages.__anext__())
+                done, _ = await asyncio.wait({nxt, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if nxt not in done:
+                    nxt.cancel()
+                    return
+                message = nxt.result()
+                self.handle(message.topic.value, message.payload, self._epoch, message.mid,
+                            message.qos)
+                await self.pipeline.room()
+        finally:
+            stop.cancel()
+
+    # --- per message ----------------------------------------------------------------------
+
+    def handle(self, topic: str, payload: object, epoch: int, mid: int, qos: int) -> None:
+        """Validate and route one message into the current batch. Never raises on input."""
+        batch = self.pipeline.batch
+        batch.touch()
+        if qos:
+            batch.acks.append((epoch, mid, qos))
+        raw = payload if isinstance(payload, bytes) else str(payload or "").encode()
+        now = datetime.now(UTC)
+        try:
+            verdict = self.validator.check(topic, raw, now)
+        except Exception as exc:  # noqa: BLE001 - a validator bug must not stop the stream
+            verdict = Rejected("invalid_value", f"unexpected {type(exc).__name__}: {exc}")
+        if isinstance(verdict, Rejected):
+            batch.dead_letters.append(dead_letter_row("mqtt", topic, raw, verdict.error))
+            return
+        if not isinstance(verdict, Accepted):
+            self.pipeline.stats.ignored_total += 1
+            return
+        model = verdict.payload
+        batch.machine_ts.append(model.ts.timestamp())
+        for table, rows in rows_for(verdict.machine_id, model).items():
+            batch.add_rows(table, rows)
+        if isinstance(model, CountPayload):
+            self.lots.observe(verdict.machine_id, model.lot_id, model.track_in_ts or model.ts)
+        elif isinstance(model, TelemetryPayload) and self.engine.watched_metrics:
+            self._interlocks(topic, verdict.machine_id, model, batch)
+
+    def _interlocks(self, topic: str, machine_id: str, model: TelemetryPayload,
+                    batch: Batch) -> None:
+        watched = self.engine.watched_metrics
+        for reading in model.readings:
+            if reading.metric not in watched:
+                continue
+            for trip in self.engine.check(machine_id, reading.metric, reading.value,
+                                          reading.ts or model.ts):
+                batch.interlocks += 1
+                batch.add_rows("interlock_event", [trip.interlock_row()])
+                quarantine = trip.quarantine_row()
+                if quarantine:
+                    batch.add_rows("quarantine_log", [quarantine])
+                else:
+                    log.error("interlock %s on %s: no lot in process known to quarantine",
+                              trip.rule.id, machine_id)
+                site, area = topic.split("/")[2:4]
+                task = asyncio.create_task(self._send_stop(site, area, trip))
+                self._command_tasks.add(task)
+                task.add_done_callback(self._command_tasks.discard)
+
+    async def _send_stop(self, site: str, area: str, trip: Trip) -> None:
+        command = CommandPayload(ts=datetime.now(UTC), command="stop", reason=trip.reason,
+                                 rule_id=trip.rule.id)
+        topic = topic_for(site, area, trip.machine_id, "command")
+        body = command.model_dump_json().encode()
+        for _attempt in range(50):
+            client = self._client
+            if client is not None:
+                try:
+                    await client.publish(topic, body, qos=1)
+                    self.trips.append((trip, asyncio.get_running_loop().time()))
+                    log.warning("STOP sent to %s: %s", trip.machine_id, trip.reason)
+                    return
+                except aiomqtt.MqttError as exc:
+                    log.error("stop for %s not sent yet: %s", trip.machine_id, exc)
+            await asyncio.sleep(0.2)
+        log.error("STOP for %s could not be sent: %s", trip.machine_id, trip.reason)
+
+    # --- after commit ---------------------------------------------------------------------
+
+    def _acknowledge(self, batch: Batch, result: CommitResult, done: float) -> None:
+        """PUBACK the batch's messages, in order, on the connection they came from."""
+        client = self._client
+        if client is None:
+            return
+        paho = client._client
+        for epoch, mid, qos in batch.acks:
+            if epoch == self._epoch:  # ids from an older connection mean nothing now
+                paho.ack(mid, qos)

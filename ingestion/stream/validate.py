@@ -1,0 +1,211 @@
+"""Turn one raw MQTT message into a validated payload, or a dead-letter reason.
+
+Every rejection is ``"<kind>: <detail>"`` where ``kind`` is one of ``REJECT_KINDS``, so the
+dead-letter table can be grouped by kind and the detail names the field and the value.
+Validation never raises: whatever arrives is either accepted or rejected with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ValidationError
+
+from ingestion.payloads import (
+    CHANNELS,
+    FUTURE_TOLERANCE,
+    MAX_PAYLOAD_BYTES,
+    PAYLOAD_MODELS,
+    CountPayload,
+    InspectionPayload,
+    TelemetryPayload,
+)
+
+REJECT_KINDS = (
+    "bad_topic", "unknown_channel", "oversize", "empty_payload", "not_utf8", "malformed_json",
+    "not_an_object", "missing_field", "extra_field", "wrong_type", "bad_timestamp",
+    "future_timestamp", "expired_timestamp", "unknown_machine", "area_mismatch",
+    "negative_count", "negative_seq", "non_finite", "out_of_range", "unknown_state",
+    "invalid_wafer_id", "invalid_lot_id", "wafer_lot_mismatch", "empty_readings",
+    "too_many_readings", "duplicate_defect_no", "track_in_after_track_out", "invalid_value",
+)  # fmt: skip
+
+_TOPIC = re.compile(r"^fab/v1/([^/+#]+)/([^/+#]+)/([^/+#]+)/([^/+#]+)$")
+_SHOW = 80  # characters of an offending value quoted in a reason
+
+
+@dataclass(slots=True, frozen=True)
+class Accepted:
+    channel: str
+    machine_id: str
+    payload: BaseModel
+
+
+@dataclass(slots=True, frozen=True)
+class Rejected:
+    kind: str
+    detail: str
+
+    @property
+    def error(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+@dataclass(slots=True, frozen=True)
+class Ignored:
+    """Not landing data (our own outbound commands on ``.../command``)."""
+
+    reason: str
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOW else text[: _SHOW - 3] + "..."
+
+
+def _kind_of(error: dict) -> str:
+    """Map one pydantic error to a reject kind."""
+    etype = error["type"]
+    loc = [str(p) for p in error["loc"]]
+    field = loc[-1] if loc else ""
+    msg = str(error.get("msg", ""))
+    if etype == "missing":
+        return "missing_field"
+    if etype == "extra_forbidden":
+        return "extra_field"
+    if etype == "model_type" and not loc:
+        return "not_an_object"
+    if etype == "json_invalid":
+        return "malformed_json"
+    if etype == "finite_number":
+        return "non_finite"
+    if etype == "literal_error" and field == "state":
+        return "unknown_state"
+    if etype == "string_pattern_mismatch" and field == "lot_id":
+        return "invalid_lot_id"
+    if etype == "value_error":
+        if "wafer_id" in msg:
+            return "invalid_wafer_id"
+        if "timestamp" in msg or "RFC 3339" in msg:
+            return "bad_timestamp"
+        if "defect_no repeats" in msg:
+            return "duplicate_defect_no"
+        return "invalid_value"
+    if etype in {"greater_than_equal", "greater_than"} and field in {"good", "scrap"}:
+        return "negative_count"
+    if etype == "greater_than_equal" and field == "seq":
+        return "negative_seq"
+    if field == "readings" and etype == "too_short":
+        return "empty_readings"
+    if field == "readings" and etype == "too_long":
+        return "too_many_readings"
+    if etype in {"greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                 "too_short", "too_long", "string_too_short", "string_too_long", "literal_error",
+                 "string_pattern_mismatch"}:  # fmt: skip
+        return "out_of_range"
+    return "wrong_type"
+
+
+def _rejection(exc: ValidationError) -> Rejected:
+    error = exc.errors(include_url=False)[0]
+    path = ".".join(str(p) for p in error["loc"]) or "payload"
+    msg = str(error.get("msg", "")).removeprefix("Value error, ")
+    kind = _kind_of(error)
+    if kind == "malformed_json":
+        return Rejected(kind, msg)
+    shown = "" if kind == "missing_field" else f" (got {_show(error.get('input'))})"
+    return Rejected(kind, f"{path}: {msg}{shown}")
+
+
+class MessageValidator:
+    """Checks topic, size, JSON, schema, machine and time window of each message.
+
+    ``machines`` maps machine_id -> area_id (from ``landing.machine``); ``now`` is passed in so
+    a replay judges the time window as of the moment the message arrived.
+    """
+
+    def __init__(
+        self,
+        machines: Mapping[str, str],
+        retention_days: int = 90,
+        max_bytes: int = MAX_PAYLOAD_BYTES,
+    ) -> None:
+        self.machines = dict(machines)
+        self.retention = timedelta(days=retention_days)
+        self.retention_days = retention_days
+        self.max_bytes = max_bytes
+
+    def check(self, topic: str, payload: bytes, now: datetime) -> Accepted | Rejected | Ignored:
+        match = _TOPIC.match(topic)
+        if not match:
+            return Rejected("bad_topic", f"not fab/v1/{{site}}/{{area}}/{{machine}}/{{channel}}: "
+                                         f"{_show(topic)}")
+        _site, area, machine, channel = match.groups()
+        if channel not in CHANNELS:
+            return Rejected("unknown_channel", f"channel {channel!r} not one of {CHANNELS}")
+        if channel == "command":
+            return Ignored("outbound command")
+        if len(payload) > self.max_bytes:
+            return Rejected("oversize", f"payload is {len(payload)} bytes, limit {self.max_bytes}")
+        if not payload.strip():
+            return Rejected("empty_payload", "payload is empty")
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return Rejected("not_utf8", f"byte {exc.start} is not UTF-8")
+        if machine not in self.machines:
+            return Rejected("unknown_machine", f"machine {_show(machine)} is not in landing.machine")
+        if self.machines[machine] != area:
+            return Rejected("area_mismatch", f"machine {machine} is in area "
+                                             f"{self.machines[machine]!r}, topic says {area!r}")
+        try:
+            model = PAYLOAD_MODELS[channel].model_validate_json(payload)
+        except ValidationError as exc:
+            return _rejection(exc)
+        reason = self._semantic(model, now)
+        if reason:
+            return reason
+        return Accepted(channel, machine, model)
+
+    def _window(self, field: str, ts: datetime | None, now: datetime) -> Rejected | None:
+        if ts is None:
+            return None
+        if ts > now + FUTURE_TOLERANCE:
+            return Rejected("future_timestamp", f"{field}: {ts.isoformat()} is more than 5 minutes "
+                                                f"ahead of arrival {now.isoformat()}")
+        if ts < now - self.retention:
+            return Rejected("expired_timestamp", f"{field}: {ts.isoformat()} is older than the "
+                                                 f"{self.retention_days}-day retention")
+        return None
+
+    def _semantic(self, model: BaseModel, now: datetime) -> Rejected | None:
+        bad = self._window("ts", model.ts, now)
+        if bad:
+            return bad
+        if isinstance(model, TelemetryPayload):
+            for i, reading in enumerate(model.readings):
+                if reading.ts is not None:
+                    bad = self._window(f"readings.{i}.ts", reading.ts, now)
+                    if bad:
+                        return bad
+        elif isinstance(model, CountPayload):
+            if model.track_in_ts is not None:
+                bad = self._window("track_in_ts", model.track_in_ts, now)
+                if bad:
+                    return bad
+                if model.track_in_ts > model.ts:
+                    return Rejected("track_in_after_track_out",
+                                    f"track_in_ts {model.track_in_ts.isoformat()} is after "
+                                    f"ts {model.ts.isoformat()}")
+            for i, m in enumerate(model.measurements):
+                if not m.wafer_id.startswith(model.lot_id + "-"):
+                    return Rejected("wafer_lot_mismatch", f"measurements.{i}.wafer_id "
+                                                          f"{m.wafer_id!r} is not of lot {model.lot_id}")
+        elif isinstance(model, InspectionPayload):
+            if not model.wafer_id.startswith(model.lot_id + "-"):
+                return Rejected("wafer_lot_mismatch",
+                                f"wafer_id {model.wafer_id!r} is not of lot {model.lot_id}")
+        return None

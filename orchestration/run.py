@@ -1,0 +1,119 @@
+"""Materialize the code location in-process: what `fab demo` and the tests call.
+
+`materialize_days(days)` runs the daily job once per plant-local day (dimensions with the first
+day only), in this process, so chDB is never opened by two processes. Progress is reported
+through a callback ``progress(done, total, day)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from fabstack.errors import FabError
+from orchestration.jobs import DAILY_JOB
+
+Progress = Callable[[int, int, str], None]
+
+
+def _dimension_keys(job: dg.JobDefinition) -> set[dg.AssetKey]:
+    graph = job.asset_layer.asset_graph
+    return {
+        key
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_executable and graph.get(key).partitions_def is None
+    }
+
+
+def materialize_days(
+    days: Iterable[date | str],
+    *,
+    progress: Progress | None = None,
+    defs: dg.Definitions | None = None,
+    instance: dg.DagsterInstance | None = None,
+    resources: dict[str, object] | None = None,
+    refresh_dimensions: bool = True,
+    log_level: str = "WARNING",
+) -> list[dg.ExecuteInProcessResult]:
+    """Materialize every asset of the daily job for each day; raises FabError on a failed run.
+
+    ``resources`` override the code location's (tests bind a landing DSN and FAB_HOME this way);
+    ``log_level`` is the Dagster console log level of the runs (progress goes to ``progress``).
+    """
+    if defs is None:
+        from orchestration.definitions import defs as location_defs
+
+        defs = location_defs
+    job = defs.resolve_job_def(DAILY_JOB)
+    if resources:
+        job = _with_resources(defs, resources).resolve_job_def(DAILY_JOB)
+    keys = [d.isoformat() if isinstance(d, date) else str(d) for d in days]
+    dims = _dimension_keys(job)
+    everything = set(job.asset_layer.asset_graph.get_all_asset_keys())
+    executable = {k for k in everything if job.asset_layer.asset_graph.get(k).is_executable}
+    results = []
+    own_instance = instance is None
+    instance = instance or dg.DagsterInstance.ephemeral()
+    try:
+        for index, day in enumerate(keys):
+            if progress:
+                progress(index, len(keys), day)
+            selection = executable if (refresh_dimensions and index == 0) else executable - dims
+            result = job.execute_in_process(
+                partition_key=day,
+                instance=instance,
+                asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+            if not result.success:
+                raise FabError(f"materialize {day}: {_first_failure(result)}")
+            results.append(result)
+        if progress:
+            progress(len(keys), len(keys), keys[-1] if keys else "")
+    finally:
+        if own_instance:
+            instance.dispose()
+    return results
+
+
+def _with_resources(defs: dg.Definitions, resources: dict[str, object]) -> dg.Definitions:
+    merged = dict(defs.resources or {})
+    merged.update(resources)
+    return dg.Definitions(
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=defs.jobs,
+        resources=merged,
+        executor=defs.executor,
+    )
+
+
+def _first_failure(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            cause = error.cause if error and error.cause else error
+            message = (cause.message if cause else "step failed").strip().splitlines()
+            return f"{event.step_key}: {message[0] if message else 'failed'}"
+    return "run failed"
+
+
+def dagster_home(fab_home: Path) -> Path:
+    """DAGSTER_HOME for `fab ui` and persistent runs: FAB_HOME/dagster."""
+    path = fab_home / "dagster"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def materialize_range(first: date, last: date, **kwargs) -> list[dg.ExecuteInProcessResult]:
+    """Every day from ``first`` to ``last`` inclusive."""
+    if last < first:
+        raise FabError(f"day range: last {last} is before first {first}")
+    days: Sequence[date] = [
+        date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)
+    ]
+    return materialize_days(days, **kwargs)

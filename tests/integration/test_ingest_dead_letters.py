@@ -1,0 +1,52 @@
+"""Each kind of bad message ends in landing.dead_letter with its reason; good ones around land."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.integration.ingest_support import (
+    bad_corpus,
+    make_ingestor,
+    now_ms,
+    publisher,
+    running,
+    scalar,
+    telemetry_message,
+    unique_site,
+    until,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_bad_corpus_dead_lettered_good_neighbours_land(landing_dsn, tmp_path):
+    site = unique_site()
+    base = now_ms()
+    # Only topics under this test's subscription (fab/v2/... is not ours to receive).
+    corpus = [c for c in bad_corpus(site, base) if c[1].startswith(f"fab/v1/{site}/")]
+    assert len({kind for kind, _t, _p in corpus}) >= 20
+
+    async def scenario() -> None:
+        async with running(make_ingestor(landing_dsn, tmp_path / "spool", site)) as ing:
+            async with publisher() as pub:
+                for i, (_kind, topic, payload) in enumerate(corpus):
+                    await pub.publish(*telemetry_message(site, "ETCH-01", 2 * i, base + 2 * i), qos=1)
+                    await pub.publish(topic, payload, qos=1)
+                    await pub.publish(*telemetry_message(site, "ETCH-01", 2 * i + 1, base + 2 * i + 1),
+                                      qos=1)
+            await until(lambda: ing.pipeline.stats.messages_total == 3 * len(corpus),
+                        what="all messages handled")
+
+    asyncio.run(scenario())
+    assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 2 * len(corpus)
+    import psycopg
+
+    with psycopg.connect(landing_dsn) as conn:
+        rows = conn.execute(
+            "SELECT topic, split_part(error, ':', 1), payload FROM landing.dead_letter ORDER BY id"
+        ).fetchall()
+    assert len(rows) == len(corpus)
+    assert [(t, k) for t, k, _p in rows] == [(t, k) for k, t, _p in corpus]
+    assert all(r[2] is not None for r in rows)

@@ -1,0 +1,137 @@
+"""SPC math: constants, limits of every chart type, rules, capability, ARL and detection."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from assets.spc.analysis import analyze
+from assets.spc.capability import capability
+from assets.spc.charts import ChartDataError
+from assets.spc.constants import B4, D4, c4, d2, d3, range_constants
+from assets.spc.performance import detection_delays, in_control_arl
+from assets.spc.rules import rule_flags
+
+
+def test_constants_match_known_values() -> None:
+    assert d2(2) == pytest.approx(2 / math.sqrt(math.pi), rel=1e-10)  # 1.128
+    assert d3(2) == pytest.approx(math.sqrt(2 - 4 / math.pi), rel=1e-8)  # 0.8525
+    assert d2(5) == pytest.approx(2.325929, abs=1e-6)
+    assert d3(5) == pytest.approx(0.864082, abs=1e-6)
+    assert c4(5) == pytest.approx(0.9399856, abs=1e-7)
+    assert D4(5) == pytest.approx(2.1145, abs=1e-4) and D4(2) == pytest.approx(3.2665, abs=1e-4)
+    assert B4(5) == pytest.approx(2.089, abs=1e-3)
+    assert range_constants(5, "qcc") == (2.326, 0.8640855)
+    with pytest.raises(ValueError):
+        d2(1)
+
+
+def _frame(**cols) -> pl.DataFrame:
+    return pl.DataFrame(cols)
+
+
+def test_imr_limits_use_mrbar_over_1128() -> None:
+    x = [10.0, 12.0, 11.0, 13.0, 12.0, 10.0]
+    res = analyze(_frame(x=x), "imr", "x")
+    mrbar = np.mean(np.abs(np.diff(x)))
+    assert res.limits["I"].sigma == pytest.approx(mrbar / d2(2))
+    assert res.limits["I"].ucl == pytest.approx(np.mean(x) + 3 * mrbar / d2(2))
+    assert res.limits["MR"].ucl == pytest.approx(mrbar * D4(2))
+    assert res.points.filter(pl.col("chart") == "MR").height == len(x) - 1
+
+
+def test_attribute_chart_limits() -> None:
+    defectives = [3, 5, 2, 4, 6, 1]
+    sizes = [100, 100, 100, 100, 100, 100]
+    p = analyze(_frame(d=defectives, n=sizes), "p", "d", size="n").limits["p"]
+    pbar = sum(defectives) / sum(sizes)
+    assert p.center == pytest.approx(pbar)
+    assert p.ucl == pytest.approx(pbar + 3 * math.sqrt(pbar * (1 - pbar) / 100))
+    assert p.lcl == 0.0
+    np_ = analyze(_frame(d=defectives, n=sizes), "np", "d", size="n").limits["np"]
+    assert np_.center == pytest.approx(100 * pbar)
+    c = analyze(_frame(d=defectives), "c", "d").limits["c"]
+    assert c.ucl == pytest.approx(np.mean(defectives) + 3 * math.sqrt(np.mean(defectives)))
+    u_res = analyze(_frame(d=defectives, n=[1, 2, 1, 2, 1, 2]), "u", "d", size="n")
+    ubar = sum(defectives) / 9
+    assert u_res.limits["u"].center == pytest.approx(ubar)
+    pts = u_res.points.sort("point")
+    assert pts["ucl"][1] == pytest.approx(ubar + 3 * math.sqrt(ubar / 2))  # varies with size
+
+
+def test_phase2_uses_frozen_limits() -> None:
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(0, 1, 30), rng.normal(5, 1, 5)])
+    phase1 = ["true"] * 30 + ["false"] * 5
+    res = analyze(_frame(x=x, p1=phase1), "imr", "x", phase1="p1")
+    assert res.phase1_points == 30
+    assert res.limits["I"].center == pytest.approx(x[:30].mean())
+    hits = res.violations.filter((pl.col("chart") == "I") & (pl.col("rule") == 1))
+    assert set(hits["point"].to_list()) >= {31, 32, 33, 34}
+    frozen = analyze(_frame(x=x[30:]), "imr", "x", limits=res.limits)
+    assert frozen.limits["I"].center == res.limits["I"].center
+
+
+@pytest.mark.parametrize(
+    "rule,z",
+    [
+        (1, [0, 0, 3.5]),
+        (2, [0, 2.5, 0.5, 2.2]),
+        (3, [1.5, 0.2, 1.2, 1.8, 1.1]),
+        (4, [0.3] * 8),
+        (5, [-2, -1.5, -1, 0, 0.5, 1]),
+        (6, [0.5, -0.5] * 7),
+        (7, [0.2, -0.3] * 7 + [0.1]),
+        (8, [1.5, -1.5] * 4),
+    ],
+)
+def test_each_rule_fires_at_the_completing_point(rule: int, z: list[float]) -> None:
+    flags = rule_flags(np.array(z, dtype=float))
+    assert flags[rule][-1]
+    assert not flags[rule][:-1].any()
+    shorter = rule_flags(np.array(z[:-1], dtype=float))[rule]
+    assert not shorter.any()
+
+
+def test_rules_need_same_side() -> None:
+    assert not rule_flags(np.array([2.5, 0.0, -2.5]))[2].any()
+    assert not rule_flags(np.array([0.3] * 7 + [-0.3]))[4].any()
+
+
+def test_capability_indices() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(10.0, 1.0, 500)
+    cap = capability(x, sigma_within=1.0, lsl=7.0, usl=14.0)
+    assert cap["Cp"] == pytest.approx(7 / 6)
+    assert cap["Cpk"] == pytest.approx(min(14 - x.mean(), x.mean() - 7) / 3)
+    assert cap["Pp"] == pytest.approx(7 / (6 * x.std(ddof=1)))
+    one_sided = capability(x, 1.0, usl=14.0)
+    assert one_sided["Cp"] is None and one_sided["Cpk"] == pytest.approx((14 - x.mean()) / 3)
+
+
+@pytest.mark.parametrize(
+    "df,kwargs,message",
+    [
+        (_frame(v=[1.0, 2.0, 3.0], g=["a", "a", "b"]), {"subgroup": "g"}, "b"),
+        (_frame(v=[1.0, 2.0, 3.0, 4.0, 5.0], g=list("aabbb")), {"subgroup": "g"}, "equal"),
+        (_frame(v=[1.0, 2.0], g=["a", "a"]), {"subgroup": "g"}, "at least 2 subgroups"),
+    ],
+)
+def test_bad_xbar_r_data_is_rejected(df: pl.DataFrame, kwargs: dict, message: str) -> None:
+    with pytest.raises(ChartDataError, match=message):
+        analyze(df, "xbar-r", "v", **kwargs)
+
+
+def test_in_control_arl_of_rule_1_is_at_least_300() -> None:
+    arl = in_control_arl(seed=7, rules=(1,), runs=400)
+    assert arl >= 300, arl
+
+
+@pytest.mark.parametrize("shift,max_mean_delay", [(1.0, 5.0), (1.5, 2.0), (2.0, 1.3)])
+def test_mean_shifts_are_detected(shift: float, max_mean_delay: float) -> None:
+    delays = detection_delays(seed=11, shift_sigma=shift, runs=100, horizon=100)
+    assert (delays <= 100).all()  # every shift flagged
+    assert delays.mean() <= max_mean_delay, delays.mean()

@@ -1,0 +1,18 @@
+-- Defects found on plant-local day {day:Date}, with the lot and tool of their inspection.
+ALTER TABLE fab.fact_defect DROP PARTITION tuple(toYYYYMMDD({day:Date}));
+INSERT INTO fab.fact_defect
+SELECT {day:Date} AS day, toDateTime64(d.ts, 3, 'UTC') AS ts, d.inspection_id, d.defect_no,
+       d.wafer_id, ifNull(i.lot_id, '') AS lot_id, ifNull(i.machine_id, '') AS machine_id,
+       d.defect_type, d.x_mm, d.y_mm, sqrt(d.x_mm * d.x_mm + d.y_mm * d.y_mm) AS radius_mm,
+       d.size_um, d.sem_image_ref
+FROM (
+    SELECT * FROM postgresql({pg_host:String}, {pg_db:String}, 'defect', {pg_user:String}, {pg_password:String}, 'landing')
+    WHERE ts >= {day_start:DateTime64(6, 'UTC')} AND ts < {day_end:DateTime64(6, 'UTC')}
+) AS d
+LEFT JOIN (
+    SELECT inspection_id, any(lot_id) AS lot_id, any(machine_id) AS machine_id
+    FROM postgresql({pg_host:String}, {pg_db:String}, 'inspection', {pg_user:String}, {pg_password:String}, 'landing')
+    WHERE ts >= {lookback_start:DateTime64(6, 'UTC')} AND ts < {day_end:DateTime64(6, 'UTC')}
+    GROUP BY inspection_id
+) AS i ON i.inspection_id = d.inspection_id
+SETTINGS join_use_nulls = 1;

@@ -1,0 +1,15 @@
+-- Sensor readings of plant-local day {day:Date} per machine, metric and minute.
+ALTER TABLE fab.fact_sensor_minute DROP PARTITION tuple(toYYYYMMDD({day:Date}));
+INSERT INTO fab.fact_sensor_minute
+SELECT {day:Date} AS day,
+       toStartOfMinute(ts) AS minute,
+       machine_id, metric,
+       countIf(quality = 0) AS n,
+       countIf(quality != 0) AS n_bad,
+       minIf(value, quality = 0) AS min_value,
+       maxIf(value, quality = 0) AS max_value,
+       round(avgIf(value, quality = 0), 9) AS mean_value,
+       round(stddevPopIf(value, quality = 0), 9) AS stddev_value
+FROM postgresql({pg_host:String}, {pg_db:String}, 'sensor_reading', {pg_user:String}, {pg_password:String}, 'landing')
+WHERE ts >= {day_start:DateTime64(6, 'UTC')} AND ts < {day_end:DateTime64(6, 'UTC')}
+GROUP BY minute, machine_id, metric;

@@ -106,7 +106,14 @@ def partition_by(*fields: str) -> DataTransformerConfig:
     """Split a long result into one frame per value (one row per machine in a timeline)."""
     return DataTransformerConfig(
         id_val="partitionByValues",
-        options={"fields": list(fields), "keepFields": False, "naming": {"asLabels": False}},
+        options={"fields": list(fields), "keepFields": False, "naming": {"asLabels": True}},
+    )
+
+
+def split_series(panel: Any, field: str) -> Any:
+    """One series (or timeline lane) per value of ``field``, named by that value."""
+    return panel.with_transformation(partition_by(field)).display_name(
+        "${__field.labels." + field + "}"
     )
 
 
@@ -300,7 +307,7 @@ def state_timeline(
 ) -> statetimeline.Panel:
     """One lane per ``split_by`` value; text states coloured by ``colors``."""
     panel = _with_targets(_common(statetimeline.Panel(), title, description, w, h), [target])
-    panel.with_transformation(partition_by(split_by)).show_value(common.VisibilityMode.AUTO)
+    split_series(panel, split_by).show_value(common.VisibilityMode.AUTO)
     panel.merge_values(True).fill_opacity(80).line_width(0)
     if colors:
         panel.mappings(value_colors(colors))
@@ -477,9 +484,30 @@ class Board:
                 panel["collapsed"] = False
             flat.append(panel)
             flat.extend(children)
+        for panel in flat:
+            if panel.get("type") == "xychart":
+                _xy_v2(panel)
         data["panels"] = flat
         data["schemaVersion"] = 39
         return data
+
+
+def _xy_v2(panel: dict) -> None:
+    """The SDK writes the pre-11.1 XY options (one frame, ``dims.frame = 0``); Grafana 11 would
+    migrate them to "frame 0 only". Write the v2 shape: auto mapping, one series per frame."""
+    old = panel.get("options") or {}
+    panel["options"] = {
+        "mapping": "auto",
+        "series": [],
+        "legend": old.get(
+            "legend", {"showLegend": True, "displayMode": "list", "placement": "right", "calcs": []}
+        ),
+        "tooltip": old.get("tooltip", {"mode": "single", "sort": "none"}),
+    }
+    panel["pluginVersion"] = XY_PLUGIN_VERSION
+
+
+XY_PLUGIN_VERSION = "11.3.1"  # the Grafana image in docker-compose.yml
 
 
 def _plain(obj: Any) -> Any:

@@ -22,6 +22,8 @@ DOMAINS: list[str] = [
     "oee",
     "spc",
     "defects",
+    "planning",
+    "forecasting",
 ]
 
 defs = build_definitions(DOMAINS)

@@ -59,10 +59,6 @@ class WarehouseResource(dg.ConfigurableResource):
             overrides["clickhouse_url"] = self.clickhouse_url
         return load_settings(**overrides)
 
-    @property
-    def embedded(self) -> bool:
-        return not (self.clickhouse_url or load_settings().clickhouse_url)
-
     @contextmanager
     def open(self) -> Iterator[Warehouse]:
         with open_warehouse(self.settings()) as wh:

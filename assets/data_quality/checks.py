@@ -15,6 +15,7 @@ import dagster as dg
 from assets.data_quality.gate import OPERATING_LIMITS, DayReport, SuiteReport, validate_day
 from assets.data_quality.landing_day import ROW_TABLES, DayWindow
 from assets.partitions import daily_partitions, partition_day, plant_timezone
+from fabstack.errors import FabError
 from orchestration.resources import LandingResource
 
 LANDING_PARTITION = dg.AssetKey("landing_partition")
@@ -22,8 +23,8 @@ GROUP = "data_quality"
 CHECKED_TABLES: tuple[str, ...] = ("sensor_reading", *ROW_TABLES)
 
 _RULES = {
-    "sensor_reading": "known machine and metric, value inside the plausible range of the "
-    "machine limits (the limits widened by their span), no timestamp in the future",
+    "sensor_reading": "known machine and metric, value a working sensor can show (the machine "
+    "limits widened to allow idle readings near zero and excursions), no timestamp in the future",
     "machine_state": "known machine and reason code, accepted state matching the reason, "
     "no timestamp in the future",
     "production_count": "known machine, non-negative good and scrap, no timestamp in the future",
@@ -51,8 +52,8 @@ CHECK_SPECS = [
         "sensor_reading_within_operating_limits",
         asset=LANDING_PARTITION,
         blocking=False,
-        description="Readings inside the machine limits (landing.machine_metric_limit). "
-        "Process excursions leave them before an interlock stops the tool, so this warns only.",
+        description="Readings not above the machine's upper limit (landing.machine_metric_limit)."
+        " Process excursions pass it before an interlock stops the tool, so this warns only.",
     ),
 ]
 
@@ -122,6 +123,8 @@ def landing_partition(
 ) -> dg.MaterializeResult:
     window = DayWindow.of(partition_day(context), plant_timezone())
     now = datetime.fromisoformat(config.now) if config.now else datetime.now(UTC)
+    if now.tzinfo is None:
+        raise FabError(f"landing_partition config now: needs a UTC offset, got {config.now!r}")
     with landing.connect() as conn:
         report = validate_day(conn, window, now)
     failed = [t for t in CHECKED_TABLES if not report.suites[t].success]

@@ -213,13 +213,18 @@ def forecast_capacity(machines: list[MachineModel], visits_per_wafer: dict[str, 
     if demand_wafers_per_day is not None:
         share["demand"] = float(np.mean(limiting == -1))
     bottleneck_area = max((a for a in areas if visits_per_wafer.get(a)), key=lambda a: share[a])
-    in_area = [j for j, m in enumerate(machines) if m.area_id == bottleneck_area]
-    weakest = min(in_area, key=lambda j: per_machine[:, j].mean())
+    # per simulation, the limiting machine: the weakest one of the limiting area
+    in_limiting = area_index[None, :] == limiting[:, None]
+    weakest_each = np.where(in_limiting, per_machine, np.inf).argmin(axis=1)
+    machine_share = np.bincount(weakest_each[limiting >= 0], minlength=len(machines)) / sims
+    weakest = int(np.argmax(machine_share)) if machine_share.any() else int(
+        np.argmin(per_machine.mean(axis=0)))
     mp = percentiles(per_machine)
     ap = percentiles(per_area)
     lp = percentiles(line)
     return CapacityForecast(
         machines=[{"machine_id": m.machine_id, "area_id": m.area_id,
+                   "bottleneck_share": float(machine_share[j]),
                    **{k: float(v[j]) for k, v in mp.items()}} for j, m in enumerate(machines)],
         areas=[{"area_id": a, "visits_per_wafer": float(visits[i]), "bottleneck_share": share[a],
                 **{k: float(v[i]) for k, v in ap.items()}} for i, a in enumerate(areas)],

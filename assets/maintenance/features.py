@@ -9,7 +9,8 @@ daily alarm and production counts, state events); this module finishes them in p
   ``std_ratio`` (vs the previous 30 days), ``excursion`` (day max) and ``excursion_30d``;
 - alarm counts over 1, 7 and 30 days; running hours and cycles over 1 and 30 days; hours since
   maintenance, since the last failure and since the last failure of each reason (component age);
-  failures in 30 days; MTBF so far; anomaly rates (share of anomalous hourly windows).
+  failures in 30 days; MTBF so far and the age since the last failure relative to it; anomaly
+  rates (share of anomalous hourly windows); the machine type (one-hot).
 """
 
 from __future__ import annotations
@@ -275,6 +276,13 @@ def build_features(inputs: MaintenanceInputs) -> pl.DataFrame:
             anomaly_rate_1d=pl.col("anomalous") / pl.col("windows"),
             anomaly_rate_7d=_rolling_sum("anomalous", 7) / _rolling_sum("windows", 7),
         ).drop("windows", "anomalous")
+    # The tool type matters (a scanner and a polisher wear differently): one-hot columns.
+    wide = wide.with_columns(
+        [(pl.col("machine_type") == t).cast(pl.Float64).alias(f"type__{t}")
+         for t in sorted(machines["machine_type"].unique().to_list())]
+    ).with_columns(
+        age_vs_mtbf=pl.col("hours_since_failure") / pl.col("mtbf_so_far_h").clip(lower_bound=1.0)
+    )
     return wide.drop(
         "running_h", "failure_down_h", "maintenance_h", "alarm_count", "cycles", "failures",
         "cum_running_h", "cum_failures",

@@ -1,6 +1,5 @@
 """Thin Dagster assets over `assets.planning.nightly`: the nightly CP-SAT plan."""
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 

@@ -35,6 +35,7 @@ FIRST_SCHEMA = {"source": pl.Utf8, "machine_id": pl.Utf8, "item": pl.Utf8, "reci
                 "first_ts": UTC_TS, "last_ts": UTC_TS}  # fmt: skip
 RULE_CONTEXT_DAYS = 2  # earlier points judged too, so runs across midnight are seen
 PROVISIONAL_MIN_POINTS = 10
+MAX_BASELINE_DAYS = 28  # a series too sparse for a baseline in 4 weeks stays provisional
 
 
 def _wh_sql(name: str) -> str:
@@ -96,6 +97,27 @@ class Baseline:
     reason: str
 
 
+def _initial_window(
+    points: pl.DataFrame, first_day: date, last_ts: datetime, day: date, tz: str,
+    baseline_days: int, min_points: int,
+) -> Baseline | None:
+    """Version 1's window: the first ``baseline_days`` days, extended day by day until it
+    holds ``min_points`` points; None while that window is not over. A window is over when
+    partition ``day`` lies after it or later data exist (history loaded at once), so a backfill
+    judges the first days against the same limits whatever order partitions run in."""
+    last_day = first_day + timedelta(days=baseline_days - 1)
+    while last_day < first_day + timedelta(days=MAX_BASELINE_DAYS):
+        end = day_window(last_day, tz)[1]
+        over = last_day < day or last_ts >= end
+        if not over:
+            return None
+        if points.filter(pl.col("ts") < end).height >= min_points:
+            days = (last_day - first_day).days + 1
+            return Baseline(first_day, last_day, f"initial Phase I: first {days} days of data")
+        last_day += timedelta(days=1)
+    return None
+
+
 def _limits_rows(
     key: dict, chart_type: str, limits: dict[str, Limits], version: int, start: datetime,
     end: datetime, effective_from: date, reason: str, now: datetime,
@@ -116,8 +138,8 @@ def new_versions(
     existing: pl.DataFrame, day: date, tz: str, baseline_days: int = 7, min_points: int = 20,
     rebaseline: Baseline | None = None, now: datetime | None = None,
 ) -> pl.DataFrame:
-    """Limit rows to add as of ``day``: version 1 for every series whose first ``baseline_days``
-    days are over (with at least ``min_points`` points), and, when ``rebaseline`` is given,
+    """Limit rows to add as of ``day``: version 1 for every series whose baseline (first
+    ``baseline_days`` days, longer until ``min_points`` points) is over, and with ``rebaseline``
     a new version of every series from that window (skipped if the latest already is it).
     ``points_for(start, end)`` loads the points of all series in a UTC range."""
     now = now or datetime.now(UTC)
@@ -137,37 +159,41 @@ def new_versions(
             cache[(first, last)] = points_for(start, end)
         return start, end, cache[(first, last)]
 
-    for s in series_first.iter_rows(named=True):
-        key = {k: s[k] for k in SERIES_KEYS}
-        tkey = tuple(key.values())
-        chart_type = CHART_OF_SOURCE[key["source"]]
-        if rebaseline is not None and tkey in known:
-            window = rebaseline
-            version = int(known[tkey]["version"]) + 1
-        elif tkey not in known:
-            first_day = s["first_ts"].astimezone(ZoneInfo(tz)).date()
-            window = Baseline(first_day, first_day + timedelta(days=baseline_days - 1),
-                              f"initial Phase I: first {baseline_days} days of data")
-            # Freeze as soon as the baseline's data are all in: when partition ``day`` has
-            # passed it, or (history loaded at once) when later points exist, so a backfill
-            # judges the first days against the same limits whatever order partitions run in.
-            window_end = day_window(window.last_day, tz)[1]
-            if window.last_day > day and s["last_ts"] < window_end:
+    pending = [s for s in series_first.iter_rows(named=True)
+               if tuple(s[k] for k in SERIES_KEYS) not in known]
+    if pending:  # version 1: one load covering every pending series' longest possible baseline
+        zone = ZoneInfo(tz)
+        firsts = [s["first_ts"].astimezone(zone).date() for s in pending]
+        _, _, initial = window_points(min(firsts),
+                                      max(firsts) + timedelta(days=MAX_BASELINE_DAYS - 1))
+        for s, first_day in zip(pending, firsts, strict=True):
+            key = {k: s[k] for k in SERIES_KEYS}
+            mine = initial.filter(*[pl.col(k) == v for k, v in key.items()]).sort("ts")
+            window = _initial_window(mine, first_day, s["last_ts"], day, tz, baseline_days,
+                                     min_points)
+            if window is None:
                 continue  # the baseline is not over yet
-            version = 1
-        else:
-            continue
-        start, end, pts = window_points(window.first_day, window.last_day)
-        if rebaseline is not None and tkey in known and known[tkey]["last_start"] == start \
-                and known[tkey]["last_end"] == end:
-            continue  # the same re-baseline again: nothing to do
-        mine = pts.filter(*[pl.col(k) == v for k, v in key.items()]).sort("ts")
-        if mine.height < min_points:
-            continue
-        stats = mine.with_row_index("point").select("point", "subgroup", "n", "value")
-        limits = phase1_limits(chart_type, stats)
-        rows += _limits_rows(key, chart_type, limits, version, start, end,
-                             window.last_day + timedelta(days=1), window.reason, now)
+            start, end = day_window(window.first_day, tz)[0], day_window(window.last_day, tz)[1]
+            base = mine.filter(pl.col("ts") < end)
+            chart_type = CHART_OF_SOURCE[key["source"]]
+            stats = base.with_row_index("point").select("point", "subgroup", "n", "value")
+            rows += _limits_rows(key, chart_type, phase1_limits(chart_type, stats), 1, start, end,
+                                 window.last_day + timedelta(days=1), window.reason, now)
+    if rebaseline is not None:
+        start, end, pts = window_points(rebaseline.first_day, rebaseline.last_day)
+        for s in series_first.iter_rows(named=True):
+            key = {k: s[k] for k in SERIES_KEYS}
+            last = known.get(tuple(key.values()))
+            if last is None or (last["last_start"] == start and last["last_end"] == end):
+                continue  # no limits yet, or the same re-baseline again: nothing to do
+            mine = pts.filter(*[pl.col(k) == v for k, v in key.items()]).sort("ts")
+            if mine.height < min_points:
+                continue
+            chart_type = CHART_OF_SOURCE[key["source"]]
+            stats = mine.with_row_index("point").select("point", "subgroup", "n", "value")
+            rows += _limits_rows(key, chart_type, phase1_limits(chart_type, stats),
+                                 int(last["version"]) + 1, start, end,
+                                 rebaseline.last_day + timedelta(days=1), rebaseline.reason, now)
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 

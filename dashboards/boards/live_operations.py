@@ -117,13 +117,18 @@ def build() -> dict:
             live("live/ingest_totals"),
             description="Summed over running ingestors: message and row rates, the worst lag "
             "(machine timestamp to commit), spooled batches, and how many ingestors report.",
-            thresholds=steps((None, "green"), (5000, "orange"), (30000, "red")),
+            thresholds=steps((None, "green")),
             w=24,
             h=4,
         )
         .override_by_name("Messages per second", _unit("mps"))
         .override_by_name("Rows per second", _unit("wps"))
-        .override_by_name("Worst lag", _unit("ms")),
+        # The alert fires above 5 s of lag; orange from 1 s.
+        .override_by_name(
+            "Worst lag", _unit("ms") + _steps((None, "green"), (1000, "orange"), (5000, "red"))
+        )
+        .override_by_name("Spooled batches", _steps((None, "green"), (1, "orange")))
+        .override_by_name("Ingestors silent", _steps((None, "green"), (1, "red"))),
         timeseries_panel(
             "Rows landed per minute",
             [live("live/rows_per_minute", fmt="time_series")],
@@ -187,6 +192,17 @@ def build() -> dict:
         ),
     )
     return board.build()
+
+
+def _steps(*pairs: tuple[float | None, str]) -> list:
+    from grafana_foundation_sdk.models.dashboard import DynamicConfigValue
+
+    return [
+        DynamicConfigValue(
+            id_val="thresholds",
+            value={"mode": "absolute", "steps": [{"value": v, "color": c} for v, c in pairs]},
+        )
+    ]
 
 
 def _unit(unit: str) -> list:

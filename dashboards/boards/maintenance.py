@@ -76,7 +76,9 @@ def build() -> dict:
             threshold_lines=True,
             w=14,
             h=9,
-        ).with_transformation(partition_by("Machine")),
+        )
+        .with_transformation(partition_by("Machine"))
+        .display_name("${__field.labels.Machine}"),
         timeseries_panel(
             "Anomalous hours per day",
             [wh("maintenance/anomalies_per_day")],
@@ -85,7 +87,9 @@ def build() -> dict:
             w=24,
             h=7,
             empty="No anomaly in this range",
-        ).with_transformation(partition_by("Machine")),
+        )
+        .with_transformation(partition_by("Machine"))
+        .display_name("${__field.labels.Machine}"),
     )
     board.row("Failure model").add(
         stat_panel(

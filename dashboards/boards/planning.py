@@ -6,6 +6,7 @@ from __future__ import annotations
 from dashboards.kit import (
     LANDING,
     Board,
+    bar_panel,
     gauge_bars,
     plant_variables,
     query_variable,
@@ -14,7 +15,7 @@ from dashboards.kit import (
     steps,
     table,
 )
-from dashboards.sql import live
+from dashboards.sql import live, wh
 
 UID = "fab-planning"
 
@@ -94,11 +95,59 @@ def build() -> dict:
             h=9,
         ),
         table(
+            "On-time probability per lot",
+            wh("planning/on_time"),
+            description="The plan executed 1,000+ times under random durations and "
+            "breakdowns: the probability each lot meets its due date, lowest first.",
+            units={
+                "On-time probability": "percentunit",
+                "Planned completion": "dateTimeAsIso",
+                "Completion P50": "dateTimeAsIso",
+                "Completion P90": "dateTimeAsIso",
+                "Due": "dateTimeAsIso",
+            },
+            colors={"Plan says": {"on time": "green", "late": "red"}},
+            w=24,
+            h=9,
+        ),
+        table(
             "Dispatch list",
             live("planning/dispatch"),
             description="Slots per machine in planned order.",
             units={"Start": "dateTimeAsIso", "End": "dateTimeAsIso", "Setup": "s"},
             w=24,
+            h=9,
+        ),
+    )
+    board.row("Capacity forecast (Monte Carlo)").add(
+        stat_panel(
+            "Line output forecast",
+            wh("planning/capacity_line"),
+            description="Wafers the line finishes over the horizon: P10, P50, P90, and the "
+            "area that most often limits it.",
+            field="/.*/",
+            w=24,
+            h=4,
+        ).override_by_name("Horizon", _unit("d")),
+        bar_panel(
+            "Output by area: P10-P90 around P50",
+            wh("planning/capacity_fan"),
+            description="The fan of simulated outcomes per area over the horizon: the band "
+            "from P10 to P90 around the median.",
+            unit="none",
+            x_field="Area",
+            w=14,
+            h=9,
+        ),
+        gauge_bars(
+            "Bottleneck",
+            wh("planning/bottleneck"),
+            description="Share of simulations in which each machine limits the line.",
+            unit="percentunit",
+            min_val=0,
+            max_val=1,
+            thresholds=steps((None, "green"), (0.2, "orange"), (0.5, "red")),
+            w=10,
             h=9,
         ),
     )

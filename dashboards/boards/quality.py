@@ -68,10 +68,11 @@ def wafer_map() -> object:
         y_unit="lengthmm",
         w=12,
         h=14,
-        transformations=[partition_by("Defect type")],
+        transformations=[partition_by("Type")],
     )
     panel.axis_soft_min(-150).axis_soft_max(150)
     style_override(panel, "Wafer edge", color="#808080")
+    panel.display_name("${__field.labels.Type}")
     panel.override_by_name("Wafer edge", _lines())
     return panel
 
@@ -80,6 +81,7 @@ def _lines() -> list:
     from grafana_foundation_sdk.models.dashboard import DynamicConfigValue
 
     return [
+        DynamicConfigValue(id_val="displayName", value="Wafer edge"),
         DynamicConfigValue(id_val="custom.show", value="lines"),
         DynamicConfigValue(id_val="custom.pointSize", value={"fixed": 1}),
     ]
@@ -111,7 +113,9 @@ def build() -> dict:
             description="Daily count per defect type.",
             w=12,
             h=8,
-        ).with_transformation(partition_by("Defect type")),
+        )
+        .with_transformation(partition_by("Type"))
+        .display_name("${__field.labels.Type}"),
         table(
             "Trends per type",
             wh("quality/trend_slopes"),

@@ -45,26 +45,35 @@ def check(
 ) -> None:
     """Run every panel, variable and alert query (template variables substituted) against the
     warehouse and the landing zone; fail on any error or empty result."""
-    from dashboards.check import (
-        landing_runner,
-        latest_event,
-        load_alerts,
-        load_boards,
-        run_check,
+    failures = run_board_check(
+        _parse_now(now) if now else None, titles=board, strict=strict, show_sql=show_sql
     )
+    if failures:
+        raise typer.Exit(1)
+
+
+def run_board_check(
+    now: datetime | None = None,
+    *,
+    titles: list[str] | None = None,
+    strict: bool = False,
+    show_sql: bool = False,
+) -> int:
+    """What `fab boards check` does (also the demo's last step): prints the table, returns the
+    number of failed queries."""
+    from dashboards.check import landing_runner, latest_event, load_alerts, load_boards, run_check
     from dashboards.sql import LANDING, WAREHOUSE
 
     boards = load_boards()
-    if board:
-        wanted = [b.lower() for b in board]
+    if titles:
+        wanted = [b.lower() for b in titles]
         boards = [b for b in boards if any(w in b.get("title", "").lower() for w in wanted)]
         if not boards:
-            raise FabError(f"--board: no board title contains {', '.join(board)!r}")
-    alerts = load_alerts() if not board else {"groups": []}
-    moment = _parse_now(now) if now else None
+            raise FabError(f"--board: no board title contains {', '.join(titles)!r}")
+    alerts = load_alerts() if not titles else {"groups": []}
     with ExitStack() as stack:
         conn = stack.enter_context(landing())
-        moment = moment or latest_event(conn)
+        moment = now or latest_event(conn)
         if moment is None:
             raise FabError(
                 "landing zone has no machine_state rows: run `fab demo` first or pass --now"
@@ -76,10 +85,11 @@ def check(
     _print(report, show_sql)
     if report.failures:
         console.print(f"[red]{len(report.failures)} of {len(report.outcomes)} queries failed")
-        raise typer.Exit(1)
+        return len(report.failures)
     empty = sum(1 for o in report.outcomes if o.rows == 0)
     note = f" ({empty} allowed empty: exceptional events absent)" if empty else ""
     console.print(f"[green]all {len(report.outcomes)} queries ran{note}")
+    return 0
 
 
 class _LazyWarehouse:

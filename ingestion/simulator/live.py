@@ -324,9 +324,11 @@ class LiveSimulator:
         command = CommandPayload.model_validate_json(payload)
         self._catch_up()
         self.stats.commands += 1
-        if command.command == "stop":
-            reason = "INTERLOCK" if command.rule_id else "OPERATOR_STOP"
-            self.model.stop(machine, reason)
+        if command.command == "stop" and command.rule_id:
+            # a safety interlock: a technician clears it after 20-45 simulated minutes
+            self.model.stop(machine, "INTERLOCK", float(self.model.rng.uniform(1200, 2700)))
+        elif command.command == "stop":
+            self.model.stop(machine, "OPERATOR_STOP")  # until `resume`
         else:
             self.model.resume(machine)
 

@@ -29,6 +29,7 @@ PRECURSOR_MAX_S = 3 * 86400.0
 EXCURSION_TYPES = ("ETCH",)
 EXCURSION_EVERY_S = 2.5 * 86400.0  # mean time between temperature excursions per machine
 SPC_EVERY_S = 3 * 86400.0  # mean time between injected mean shifts/trends per machine+parameter
+QUEUE_LIMIT = 6  # lots waiting for (or moving to) a machine type before upstream is BLOCKED
 INTERLOCK_RULE = "ETCH_CHAMBER_OVERTEMP"  # same id as ingestion/config/interlocks.yaml
 
 
@@ -87,6 +88,7 @@ class Machine:
     blocks: dict[str, str] = field(default_factory=dict)
     state: tuple[str, str] | None = None
     lot: Lot | None = None
+    held: Lot | None = None  # a finished lot with nowhere to go (IDLE/BLOCKED)
     recipe: RecipeSpec | None = None
     phase: str | None = None  # "setup" | "process"
     remaining: float = 0.0
@@ -144,6 +146,8 @@ class FabModel:
         for m in self.machines.values():
             self.by_type[m.type].append(m)
         self.queues: dict[str, list[Lot]] = defaultdict(list)
+        self.inbound: dict[str, int] = defaultdict(int)  # lots moving to a machine type
+        self.blocked: dict[str, list[Machine]] = defaultdict(list)
         self.lots: dict[str, Lot] = {}
         self._lot_counter: dict[str, int] = defaultdict(int)
         self.maps = WaferMapGenerator(plant, self.rng)
@@ -238,6 +242,8 @@ class FabModel:
             return "OFFLINE", "NO_SHIFT"
         if status == cal.BREAK:
             return "OFFLINE", "BREAK"
+        if m.held is not None:
+            return "IDLE", "BLOCKED"
         if m.lot is not None:
             if "small_stop" in b:
                 return "RUNNING", "SMALL_STOP"
@@ -459,6 +465,27 @@ class FabModel:
         self.lots[lot_id] = lot
         self._enqueue(lot)
 
+    def _move(self, lot: Lot) -> None:
+        mtype = lot.route[lot.step][0]
+        lot.status = "moving"
+        self.inbound[mtype] += 1
+        self.at(self.now + self.rng.uniform(120, 600), lambda: self._arrive(lot))
+
+    def _arrive(self, lot: Lot) -> None:
+        self.inbound[lot.route[lot.step][0]] -= 1
+        self._enqueue(lot)
+
+    def _waiting(self, mtype: str) -> int:
+        return len(self.queues[mtype]) + self.inbound[mtype]
+
+    def _release_blocked(self, mtype: str) -> None:
+        """Space freed in front of ``mtype``: blocked upstream machines hand their lots on."""
+        while self.blocked[mtype] and self._waiting(mtype) < QUEUE_LIMIT:
+            m = self.blocked[mtype].pop(0)
+            lot, m.held = m.held, None
+            self._move(lot)
+            self._refresh(m)
+
     def _enqueue(self, lot: Lot) -> None:
         mtype = lot.route[lot.step][0]
         self.queues[mtype].append(lot)
@@ -475,6 +502,7 @@ class FabModel:
         lot = min(queue, key=lambda lot: (
             not lot.hot, lot.route[lot.step][1].family != m.last_family, *lot.sort_key()[1:]))
         queue.remove(lot)
+        self._release_blocked(m.type)
         recipe = lot.route[lot.step][1]
         m.lot, m.recipe, m.track_in = lot, recipe, self.now
         lot.status = "in_process"
@@ -543,9 +571,12 @@ class FabModel:
         lot.step += 1
         if lot.step >= len(lot.route):
             lot.status = "completed"
+        elif self._waiting(lot.route[lot.step][0]) >= QUEUE_LIMIT:
+            lot.status = "blocked"
+            m.held = lot
+            self.blocked[lot.route[lot.step][0]].append(m)
         else:
-            lot.status = "moving"
-            self.at(now + self.rng.uniform(120, 600), lambda: self._enqueue(lot))
+            self._move(lot)
         self._refresh(m)
         if m.state == ("IDLE", "STARVED"):
             self._dispatch_machine(m)

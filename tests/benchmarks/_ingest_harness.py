@@ -36,15 +36,36 @@ def landing_zone() -> Iterator[str]:
         threading.Thread(target=drop_database, args=(dsn,), daemon=True).start()
 
 
-def start_ingestor(dsn: str, site: str, client_id: str, share_group: str, home: Path,
-                   *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "FAB_PG_DSN": dsn, "FAB_MQTT_URL": f"mqtt://{BROKER[0]}:{BROKER[1]}",
-           "FAB_HOME": str(home), "FAB_LOG_LEVEL": "WARNING"}
+def start_ingestor(
+    dsn: str, site: str, client_id: str, share_group: str, home: Path, *extra: str
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "FAB_PG_DSN": dsn,
+        "FAB_MQTT_URL": f"mqtt://{BROKER[0]}:{BROKER[1]}",
+        "FAB_HOME": str(home),
+        "FAB_LOG_LEVEL": "WARNING",
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "fabstack.cli.main", "ingest", "mqtt", "--client-id", client_id,
-         "--share-group", share_group, "--topic-filter", f"fab/v1/{site}/#",
-         "--status-every-ms", "200", *extra],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "fabstack.cli.main",
+            "ingest",
+            "mqtt",
+            "--client-id",
+            client_id,
+            "--share-group",
+            share_group,
+            "--topic-filter",
+            f"fab/v1/{site}/#",
+            "--status-every-ms",
+            "200",
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -78,15 +99,21 @@ def stop(procs: list[subprocess.Popen]) -> None:
 
 
 def telemetry(seq: int, ts_ms: int, readings: int, metric: str = "m") -> bytes:
-    return orjson.dumps({"ts": ts_ms, "seq": seq, "readings": [
-        {"metric": f"{metric}{i}", "value": 1.0 + i} for i in range(readings)]})
+    return orjson.dumps(
+        {
+            "ts": ts_ms,
+            "seq": seq,
+            "readings": [{"metric": f"{metric}{i}", "value": 1.0 + i} for i in range(readings)],
+        }
+    )
 
 
 class LandedCounter:
     """Messages handled so far, from the ingestors' status rows (polled in a thread)."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, client_ids: list[str]) -> None:
         self.dsn = dsn
+        self.names = [f"mqtt:{c}" for c in client_ids]
         self.messages = 0
         self.rows = 0
         self._stop = threading.Event()
@@ -96,9 +123,12 @@ class LandedCounter:
     def _poll(self) -> None:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             while not self._stop.is_set():
-                m, r = conn.execute("SELECT coalesce(sum(messages_total), 0), "
-                                    "coalesce(sum(rows_total), 0) FROM landing.ingest_status"
-                                    ).fetchone()
+                m, r = conn.execute(
+                    "SELECT coalesce(sum(messages_total), 0), "
+                    "coalesce(sum(rows_total), 0) FROM landing.ingest_status "
+                    "WHERE ingestor = ANY(%s)",
+                    (self.names,),
+                ).fetchone()
                 self.messages, self.rows = int(m), int(r)
                 time.sleep(0.05)
 
@@ -107,14 +137,19 @@ class LandedCounter:
         self._thread.join(2)
 
 
-async def publish_all(messages: list[tuple[str, object]], counter: LandedCounter | None,
-                      rate_per_s: float | None = None, window: int = 200) -> float:
+async def publish_all(
+    messages: list[tuple[str, object]],
+    counter: LandedCounter | None,
+    rate_per_s: float | None = None,
+    window: int = 200,
+) -> float:
     """Publish QoS 1 with ``window`` publishes in flight, at most AHEAD_LIMIT ahead of
     ``counter``, optionally paced to ``rate_per_s``; a callable body is built at send time.
     Returns the time of the first publish."""
     sem = asyncio.Semaphore(window)
-    async with aiomqtt.Client(*BROKER, identifier=f"bench-pub-{uuid.uuid4().hex[:6]}",
-                              max_inflight_messages=window) as client:
+    async with aiomqtt.Client(
+        *BROKER, identifier=f"bench-pub-{uuid.uuid4().hex[:6]}", max_inflight_messages=window
+    ) as client:
         client.pending_calls_threshold = 1 << 30  # many in flight on purpose
         t0 = time.monotonic()
         tasks = []

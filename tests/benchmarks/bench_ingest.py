@@ -18,6 +18,8 @@ import uuid
 from pathlib import Path
 
 import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from tests.benchmarks._ingest_harness import (
     BROKER,
@@ -38,19 +40,21 @@ def _messages(site: str, n: int, readings: int, base_ms: int) -> list[tuple[str,
     out = []
     for i in range(n):
         area, machine = MACHINES[i % len(MACHINES)]
-        out.append((f"fab/v1/{site}/{area}/{machine}/telemetry",
-                    telemetry(i, base_ms + i, readings)))
+        out.append(
+            (f"fab/v1/{site}/{area}/{machine}/telemetry", telemetry(i, base_ms + i, readings))
+        )
     return out
 
 
-def _run_ingest(dsn: str, messages: list, expected_rows: int, home: Path,
-                extra: tuple[str, ...] = ()) -> tuple[float, dict]:
+def _run_ingest(
+    dsn: str, messages: list, expected_rows: int, home: Path, extra: tuple[str, ...] = ()
+) -> tuple[float, dict]:
     site = "B" + uuid.uuid4().hex[:8]
     messages = [(t.replace("/SITE/", f"/{site}/"), b) for t, b in messages]
     proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, *extra)
     try:
         wait_connected(dsn, 1, [proc])
-        counter = LandedCounter(dsn)
+        counter = LandedCounter(dsn, [f"bench-{site}"])
         t0 = asyncio.run(publish_all(messages, counter))
         while counter.rows < expected_rows:
             time.sleep(0.01)
@@ -65,7 +69,11 @@ async def _bare_subscriber(messages: list[tuple[str, bytes]], site: str) -> floa
     """msgs/s of an aiomqtt subscriber that only counts (QoS 1, automatic acks)."""
     got = 0
     done = asyncio.Event()
-    async with aiomqtt.Client(*BROKER, identifier=f"bare-{site}") as sub:
+    props = Properties(PacketTypes.CONNECT)
+    props.ReceiveMaximum = 6_000  # the same window the ingestor asks for
+    async with aiomqtt.Client(
+        *BROKER, identifier=f"bare-{site}", properties=props, protocol=aiomqtt.ProtocolVersion.V5
+    ) as sub:
         await sub.subscribe(f"$share/g{site}/fab/v1/{site}/#", qos=1)
 
         class Counter:
@@ -99,9 +107,11 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
         def body(i: int):
             return lambda: telemetry(i, int(time.time() * 1000), 100, metric="lat")
 
-        msgs = [(f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry", body(i))
-                for i in range(n)]
-        counter = LandedCounter(dsn)
+        msgs = [
+            (f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry", body(i))
+            for i in range(n)
+        ]
+        counter = LandedCounter(dsn, [f"bench-{site}"])
         asyncio.run(publish_all(msgs, counter, rate_per_s=rate))
         while counter.rows < n * 100:
             time.sleep(0.01)
@@ -120,33 +130,41 @@ def main() -> None:
     results: dict = {}
     with landing_zone() as dsn:
         n_batched = 1_000 if quick else 5_000
-        elapsed, st = _run_ingest(dsn, _messages("SITE", n_batched, 100, base),
-                                  n_batched * 100, home)
+        elapsed, st = _run_ingest(
+            dsn, _messages("SITE", n_batched, 100, base), n_batched * 100, home
+        )
         results["batched_readings"] = n_batched * 100
         results["batched_readings_per_s"] = round(n_batched * 100 / elapsed)
-        print(f"batched: {n_batched * 100:,} readings in {elapsed:.2f}s = "
-              f"{n_batched * 100 / elapsed:,.0f} readings/s")
+        print(
+            f"batched: {n_batched * 100:,} readings in {elapsed:.2f}s = "
+            f"{n_batched * 100 / elapsed:,.0f} readings/s"
+        )
 
         n_single = 5_000 if quick else 30_000
         single = _messages("SITE", n_single, 1, base + 10_000_000)
         elapsed, st = _run_ingest(dsn, single, n_single, home)
         ingest_rate = n_single / elapsed
         site = "S" + uuid.uuid4().hex[:8]
-        bare_rate = asyncio.run(_bare_subscriber(
-            [(t.replace("/SITE/", f"/{site}/"), b) for t, b in single], site))
+        bare_rate = asyncio.run(
+            _bare_subscriber([(t.replace("/SITE/", f"/{site}/"), b) for t, b in single], site)
+        )
         results["unbatched_msgs"] = n_single
         results["unbatched_msgs_per_s"] = round(ingest_rate)
         results["bare_subscriber_msgs_per_s"] = round(bare_rate)
         results["unbatched_vs_bare_ratio"] = round(ingest_rate / bare_rate, 3)
-        print(f"unbatched: ingestor {ingest_rate:,.0f} msgs/s, bare subscriber "
-              f"{bare_rate:,.0f} msgs/s, ratio {ingest_rate / bare_rate:.2f}")
+        print(
+            f"unbatched: ingestor {ingest_rate:,.0f} msgs/s, bare subscriber "
+            f"{bare_rate:,.0f} msgs/s, ratio {ingest_rate / bare_rate:.2f}"
+        )
 
         lat = _latency(dsn, home, 10 if quick else 30)
         results["latency_at_readings_per_s"] = 10_000
         results["latency_p50_ms"] = round(lat["p50_ms"], 1)
         results["latency_p99_ms"] = round(lat["p99_ms"], 1)
-        print(f"latency at 10,000 readings/s: p50 {lat['p50_ms']:.1f} ms, "
-              f"p99 {lat['p99_ms']:.1f} ms over {lat['messages']} messages")
+        print(
+            f"latency at 10,000 readings/s: p50 {lat['p50_ms']:.1f} ms, "
+            f"p99 {lat['p99_ms']:.1f} ms over {lat['messages']} messages"
+        )
     print(json.dumps(results))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import psycopg
 import pytest
 
@@ -34,7 +35,7 @@ DAYS = 3
 TZ = "Europe/Berlin"
 # Facts whose builders need more history than this test makes (the failure model trains on
 # weeks of data): their panels must run cleanly and may come back empty here.
-NEEDS_TRAINED_MODEL = ("fact_failure_risk", "fact_machine_health", "fact_anomaly", "model_registry")
+NEEDS_TRAINED_MODEL = ("fact_failure_risk", "fact_machine_health", "model_registry")
 
 
 def _days() -> list[date]:
@@ -45,7 +46,9 @@ def _days() -> list[date]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     from assets.defects.build import compute_defect_day, write_defect_day
+    from assets.maintenance.anomaly import detect_anomalies, sensor_windows
     from assets.maintenance.warehouse_io import ensure_schema as ensure_maintenance_schema
+    from assets.maintenance.warehouse_io import inputs_from_warehouse, replace_days
     from assets.oee.build import compute_oee_day, ensure_oee_schema, write_oee_day, write_targets
     from assets.planning.nightly import PlanRunOptions, run_plan
     from assets.spc.build import build_spc_day, update_limits
@@ -71,11 +74,57 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
                 update_limits(wh, conn, day, TZ, baseline_days=1, min_points=5, now=END)
                 build_spc_day(wh, conn, day, TZ)
                 write_defect_day(wh, day, compute_defect_day(wh, day))
-            run_plan(conn, latest_event(conn), PlanRunOptions(time_limit_s=5, workers=1))
+            now = latest_event(conn)
+            run_plan(conn, now, PlanRunOptions(time_limit_s=5, workers=1))
+            _forecasts(wh, conn, now)
+        # Anomaly scores need no trained failure model: the Isolation Forest path of the
+        # maintenance assets, on the warehouse's hourly sensor windows.
+        inputs = inputs_from_warehouse(
+            wh, END - timedelta(days=DAYS + 1), END, wb.landing_params(dsn)
+        )
+        anomalies = detect_anomalies(sensor_windows(inputs.sensor_hourly), inputs.machines, seed=42)
+        replace_days(
+            wh,
+            "fact_anomaly",
+            anomalies.with_columns(
+                day=pl.col("window_start").dt.date(), is_anomaly=pl.col("is_anomaly").cast(pl.UInt8)
+            ),
+        )
     finally:
         wh.close()
     yield dsn, home
     drop_database(dsn)
+
+
+def _forecasts(wh, conn: psycopg.Connection, now: datetime) -> None:
+    """The forecasting assets' steps: Monte Carlo capacity and the plan's on-time forecast."""
+    from assets.forecasting.history import load_forecast_inputs
+    from assets.forecasting.montecarlo import forecast_capacity
+    from assets.forecasting.on_time import PlannedOp, forecast_on_time
+    from assets.forecasting.sql import q
+    from assets.forecasting.store_warehouse import write_capacity, write_on_time
+
+    day = END.date()
+    inputs = load_forecast_inputs(conn, now, 30)
+    base = forecast_capacity(inputs.machines, inputs.visits_per_wafer, days=30, sims=500, seed=1)
+    write_capacity(wh, day, base, [])
+    plan_id, start = conn.execute(q("latest_plan")).fetchone()
+    slots = conn.execute(q("plan_slots"), {"plan_id": plan_id}).fetchall()
+
+    def minutes(t: datetime) -> float:
+        return (t - start).total_seconds() / 60
+
+    ops = [PlannedOp(r[0], r[1], r[2], minutes(r[3]), minutes(r[4]), float(r[5])) for r in slots]
+    due = {r[0]: minutes(r[6]) for r in slots if r[6] is not None}
+    forecast = forecast_on_time(
+        ops,
+        due,
+        mtbf_min={m.machine_id: m.mtbf_h * 60 for m in inputs.machines},
+        mttr_min={m.machine_id: m.mttr_h * 60 for m in inputs.machines},
+        sims=500,
+        seed=1,
+    )
+    write_on_time(wh, day, plan_id, start, forecast)
 
 
 def _check(dsn: str, home: Path, **kwargs):
@@ -105,6 +154,7 @@ def test_every_board_and_alert_query_runs_on_the_demo(demo) -> None:
     boards = {o.board for o in report.outcomes}
     assert len([b for b in boards if not b.startswith("alert")]) == 7
     assert len([o for o in report.outcomes if o.where.startswith("alert")]) == 6
+    assert any(o.rows for o in report.outcomes if "fact_anomaly" in o.sql and "panel" in o.where)
     populated = {o.board for o in report.outcomes if o.rows}
     assert {
         "Plant overview",
@@ -141,7 +191,7 @@ def test_wafer_map_shows_defects_on_a_300_mm_wafer(demo) -> None:
         points = wh.query(sql.replace("${wafer}", wafer))
         assert points.height > 0
         assert ((points["X"] ** 2 + points["Y"] ** 2).sqrt() <= 150).all()
-        assert points["Defect type"].n_unique() >= 1
+        assert points["Type"].n_unique() >= 1
     finally:
         wh.close()
 

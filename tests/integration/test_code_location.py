@@ -47,7 +47,8 @@ def test_code_location_loads_with_every_warehouse_table(defs: dg.Definitions) ->
     job = defs.resolve_job_def("fab_daily")
     assert job.partitions_def is not None
     assert {s.name for s in defs.schedules} == {
-        "hourly_refresh_today", "nightly_finalise_yesterday",
+        "hourly_refresh_today",
+        "nightly_finalise_yesterday",
     }
     assert {s.name for s in defs.sensors} == {"landing_arrivals"}
 
@@ -59,7 +60,11 @@ def test_dagster_definitions_validate_passes(tmp_path: Path) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", str(REPO / "orchestration/workspace.yaml")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "passed validation" in result.stdout + result.stderr
@@ -82,8 +87,12 @@ def test_dagster_yaml_keeps_runs_events_and_schedules_in_postgres(
     finally:
         instance.dispose()
     with psycopg.connect(empty_db) as conn:
-        tables = {r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        }
     assert {"runs", "event_logs", "jobs"} <= tables
 
 
@@ -147,8 +156,9 @@ def test_materialize_days_in_process_with_metadata(landing_dsn: str, fab_home: P
     again = materialize_days([DAY], defs=defs, resources=resources, refresh_dimensions=False)
     events = {e.asset_key.to_user_string(): e for e in again[0].get_asset_materialization_events()}
     assert "dim_machine" not in events
-    assert {n: events[n].materialization.metadata["dagster/row_count"].value for n in FACTS} \
-        == first_counts
+    assert {
+        n: events[n].materialization.metadata["dagster/row_count"].value for n in FACTS
+    } == first_counts
 
     from fabstack.settings import load_settings
     from warehouse.client import open_warehouse
@@ -159,3 +169,15 @@ def test_materialize_days_in_process_with_metadata(landing_dsn: str, fab_home: P
             {"day": DAY},
         )
     assert total == sum(EXPECTED_STATE_SECONDS.values())
+
+
+def test_fab_ui_prepares_dagster_home(
+    empty_db: str, fab_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fabstack.cli.ui import prepare_dagster_home
+
+    monkeypatch.setenv("FAB_DAGSTER_PG_DSN", empty_db)
+    env = prepare_dagster_home()
+    assert Path(env["DAGSTER_HOME"]) == fab_home.resolve() / "dagster"
+    assert (Path(env["DAGSTER_HOME"]) / "dagster.yaml").read_text().startswith("# Dagster")
+    assert env["FAB_DAGSTER_STORAGE_URL"] == empty_db

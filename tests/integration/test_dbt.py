@@ -12,6 +12,7 @@ import pytest
 
 from assets.data_quality.landing_day import DayWindow
 from assets.dbt.assets import dbt_staging
+from assets.dbt.profile import dbt_env
 from assets.dbt.project import DBT_PROJECT_DIR, dbt_cli_resource, load_dbt_project
 from orchestration.resources import LandingResource
 from tests.integration.dq_samples import LOTS, ROUTE_TOOLS, write_valid_day
@@ -109,3 +110,17 @@ def test_clean_clone_generates_the_manifest(tmp_path: Path) -> None:
     assert project.manifest_path.exists()
     nodes = project.manifest_path.read_text()
     assert all(f'"model.fabstack.{m}"' in nodes for m in MODELS)
+
+
+def test_source_freshness_flags_stale_time_series(built, monkeypatch) -> None:
+    dsn, _ = built
+    for name, value in dbt_env(dsn).items():
+        monkeypatch.setenv(name, value)
+    invocation = dbt_cli_resource().cli(["source", "freshness"], raise_on_error=False).wait()
+    results = invocation.get_artifact("sources.json")["results"]
+    status = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in results}
+    # The sample day is months old: every time-series table is past its error_after (6 h).
+    assert status == dict.fromkeys(
+        ["sensor_reading", "machine_state", "production_count", "lot_move", "inspection", "defect"],
+        "error",
+    )

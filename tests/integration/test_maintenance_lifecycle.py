@@ -17,11 +17,12 @@ import psycopg
 import pytest
 
 from assets.maintenance.synthetic import SyntheticPlant, make_plant
+from fabstack.errors import FabError
 from ingestion.sink import LandingSink
 from tests.conftest import REPO, drop_database, migrated_and_seeded
 
 pytestmark = pytest.mark.integration
-DAYS = 75
+DAYS = 60
 
 
 def land(dsn: str, plant: SyntheticPlant) -> None:
@@ -29,49 +30,99 @@ def land(dsn: str, plant: SyntheticPlant) -> None:
     inputs = plant.inputs
     with psycopg.connect(dsn, autocommit=True) as conn:
         sink = LandingSink(conn)
-        sink.write("machine_state", [
-            (r["ts"], r["machine_id"], r["state"], r["reason_code"], i)
-            for i, r in enumerate(inputs.states.iter_rows(named=True))])
-        sink.write("sensor_reading", [
-            (ts, m, metric, value, 0) for m, ts, metric, value in plant.readings.iter_rows()])
-        sink.write("production_count", [
-            (datetime.combine(r["day"], time(12), UTC), r["machine_id"], None, None, r["cycles"], 0,
-             i)
-            for i, r in enumerate(inputs.counts.iter_rows(named=True))])
-        sink.write("alarm", [
-            (datetime.combine(r["day"], time(1), UTC), r["machine_id"], "HOT", 3, "", i)
-            for i, r in enumerate(inputs.alarms.iter_rows(named=True))])
+        sink.write(
+            "machine_state",
+            [
+                (r["ts"], r["machine_id"], r["state"], r["reason_code"], i)
+                for i, r in enumerate(inputs.states.iter_rows(named=True))
+            ],
+        )
+        sink.write(
+            "sensor_reading",
+            [(ts, m, metric, value, 0) for m, ts, metric, value in plant.readings.iter_rows()],
+        )
+        sink.write(
+            "production_count",
+            [
+                (
+                    datetime.combine(r["day"], time(12), UTC),
+                    r["machine_id"],
+                    None,
+                    None,
+                    r["cycles"],
+                    0,
+                    i,
+                )
+                for i, r in enumerate(inputs.counts.iter_rows(named=True))
+            ],
+        )
+        sink.write(
+            "alarm",
+            [
+                (datetime.combine(r["day"], time(1), UTC), r["machine_id"], "HOT", 3, "", i)
+                for i, r in enumerate(inputs.alarms.iter_rows(named=True))
+            ],
+        )
 
 
 @pytest.fixture(scope="module")
 def plant_dsn():
     dsn = migrated_and_seeded()
-    plant = make_plant(days=DAYS, machines=6, seed=11, sample_min=20,
-                       start=datetime(2026, 1, 1, tzinfo=UTC))
+    plant = make_plant(
+        days=DAYS, machines=6, seed=11, sample_min=20, start=datetime(2026, 1, 1, tzinfo=UTC)
+    )
     land(dsn, plant)
     yield dsn
     drop_database(dsn)
 
 
 @pytest.fixture
-def env(plant_dsn: str, fab_home: Path) -> dict[str, str]:
+def env(plant_dsn: str, fab_home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("FAB_PG_DSN", plant_dsn)
     return {**os.environ, "FAB_PG_DSN": plant_dsn, "FAB_HOME": str(fab_home)}
 
 
 def fab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(REPO / ".venv" / "bin" / "fab"), *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    """The real `fab` console script: exit codes and stderr as a user sees them."""
+    return subprocess.run(
+        [str(REPO / ".venv" / "bin" / "fab"), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-def materialize(selection, plant_dsn: str, fab_home: Path, run_config: dict | None = None,
-                raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+def fab_json(*args: str):
+    """`fab model ... --json` in-process (the env is already set by the fixtures)."""
+    from typer.testing import CliRunner
+
+    from fabstack.cli.main import app
+
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def materialize(
+    selection,
+    plant_dsn: str,
+    fab_home: Path,
+    run_config: dict | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
     from assets.maintenance.assets import MAINTENANCE_ASSETS
     from orchestration.resources import LandingResource, WarehouseResource
 
     return dg.materialize(
-        MAINTENANCE_ASSETS, selection=selection, run_config=run_config or {},
-        resources={"landing": LandingResource(dsn=plant_dsn),
-                   "warehouse": WarehouseResource(home=str(fab_home))},
+        MAINTENANCE_ASSETS,
+        selection=selection,
+        run_config=run_config or {},
+        resources={
+            "landing": LandingResource(dsn=plant_dsn),
+            "warehouse": WarehouseResource(home=str(fab_home)),
+        },
         raise_on_error=raise_on_error,
     )
 
@@ -84,8 +135,12 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
 
 
 def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env) -> None:
-    features = materialize(["maintenance_features"], plant_dsn, fab_home, {"ops": {
-        "maintenance_features": {"config": {"days": DAYS, "source": "landing"}}}})
+    features = materialize(
+        ["maintenance_features"],
+        plant_dsn,
+        fab_home,
+        {"ops": {"maintenance_features": {"config": {"days": DAYS, "source": "landing"}}}},
+    )
     meta = metadata(features, "maintenance_features")
     assert meta["machines"] == 6 and meta["failures_in_window"] > 10 and meta["features"] > 40
 
@@ -98,30 +153,36 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     assert "HIGH" in m1["confusion_matrix"] and "temperature" in m1["feature_importances"]
 
     # 2. daily scoring with the promoted model writes the warehouse fact
-    scored = materialize(["fact_failure_risk", "fact_anomaly", "fact_machine_health"],
-                         plant_dsn, fab_home)
+    scored = materialize(
+        ["fact_failure_risk", "fact_anomaly", "fact_machine_health"], plant_dsn, fab_home
+    )
     assert metadata(scored, "fact_failure_risk")["model_version"] == 1
     assert metadata(scored, "fact_machine_health")["dagster/row_count"] == 6
 
     # 3. a clearly worse model is registered but not promoted
-    worse = {"ops": {"failure_model": {"config": {
-        "horizon_days": 3, "family": "random_forest", "seed": 1,
-        "params": {"n_estimators": 1, "max_depth": 1, "max_features": 1}}}}}
+    worse = {
+        "ops": {
+            "failure_model": {
+                "config": {
+                    "horizon_days": 3,
+                    "family": "random_forest",
+                    "seed": 1,
+                    "params": {"n_estimators": 1, "max_depth": 1, "max_features": 1},
+                }
+            }
+        }
+    }
     m2 = metadata(materialize(["failure_model"], plant_dsn, fab_home, worse), "failure_model")
     assert m2["model_version"] == 2 and m2["promoted"] is False
     assert "worse" in m2["promotion"]
 
     # 4. the CLI sees both versions and refuses, then forces, the promotion
-    listed = fab(env, "model", "list", "--json")
-    assert listed.returncode == 0, listed.stderr
-    rows = json.loads(listed.stdout)
+    rows = fab_json("model", "list")
     assert [(r["version"], r["promoted"]) for r in rows] == [(1, True), (2, False)]
     assert rows[0]["code_version"] and rows[0]["test_start"] <= rows[0]["test_end"]
     refused = fab(env, "model", "promote", "2")
     assert refused.returncode == 2 and "worse" in refused.stderr
-    forced = fab(env, "model", "promote", "v2", "--force", "--json")
-    assert forced.returncode == 0, forced.stderr
-    assert json.loads(forced.stdout)["promoted"] is True
+    assert fab_json("model", "promote", "v2", "--force")["promoted"] is True
 
     # 5. the next scoring run uses the promoted model
     rescored = materialize(["fact_failure_risk"], plant_dsn, fab_home)
@@ -130,33 +191,42 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     from warehouse.client import open_warehouse
 
     with open_warehouse(load_settings(home=fab_home)) as wh:
-        versions = wh.query("SELECT model_version, count() AS n FROM fab.fact_failure_risk "
-                            "GROUP BY model_version")
+        versions = wh.query(
+            "SELECT model_version, count() AS n FROM fab.fact_failure_risk GROUP BY model_version"
+        )
     assert versions.rows() == [(2, 6)]  # the day was replaced, not appended
 
-    shown = fab(env, "model", "show", "1", "--json")
-    assert shown.returncode == 0 and json.loads(shown.stdout)["metrics"]["pr_auc"] > 0.6
+    assert fab_json("model", "show", "1")["metrics"]["pr_auc"] > 0.6
 
 
 def test_bad_input_is_a_clear_failure(plant_dsn: str, fab_home: Path, env) -> None:
-    materialize(["maintenance_features"], plant_dsn, fab_home, {"ops": {
-        "maintenance_features": {"config": {"days": 40, "source": "landing"}}}})
-    bad = materialize(["failure_model"], plant_dsn, fab_home,
-                      {"ops": {"failure_model": {"config": {"horizon_days": 15}}}},
-                      raise_on_error=False)
+    bad = materialize(
+        ["failure_model"],
+        plant_dsn,
+        fab_home,
+        {"ops": {"failure_model": {"config": {"horizon_days": 15}}}},
+        raise_on_error=False,
+    )
     assert not bad.success
     failure = [e for e in bad.all_events if e.is_step_failure][0]
     assert "horizon_days" in failure.step_failure_data.error.message
-    unscored = materialize(["fact_failure_risk"], plant_dsn, fab_home, {"ops": {
-        "fact_failure_risk": {"config": {"day": "2030-01-01"}}}}, raise_on_error=False)
+    unscored = materialize(
+        ["fact_failure_risk"],
+        plant_dsn,
+        fab_home,
+        {"ops": {"fact_failure_risk": {"config": {"day": "2030-01-01"}}}},
+        raise_on_error=False,
+    )
     assert not unscored.success
     failure = [e for e in unscored.all_events if e.is_step_failure][0]
     message = failure.step_failure_data.error.message
-    assert "no feature rows for day 2030-01-01" in message or "no promoted" in message
+    assert "features.parquet is missing: materialize maintenance_features first" in message
     missing = fab(env, "model", "show", "99")
     assert missing.returncode == 2 and "no such version" in missing.stderr
-    garbage = fab(env, "model", "promote", "latest")
-    assert garbage.returncode == 2 and "VERSION" in garbage.stderr
+    from fabstack.cli.model import parse_version
+
+    with pytest.raises(FabError, match="VERSION"):
+        parse_version("latest")
 
 
 def test_warehouse_inputs_match_landing(plant_dsn: str, fab_home: Path) -> None:

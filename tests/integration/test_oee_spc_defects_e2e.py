@@ -64,28 +64,44 @@ def _truth(dsn: str, sql: str, schema: list[str]) -> pl.DataFrame:
 def test_every_day_has_oee_spc_and_defect_facts(plant) -> None:
     _, home = plant
     with _wh(home) as wh:
-        for table in ("fact_oee", "fact_oee_losses", "fact_downtime_pareto", "fact_mtbf_mttr",
-                      "fact_spc_points", "fact_defect_pareto", "fact_wafer_signature",
-                      "fact_defect_yield", "fact_defect_trends"):
+        for table in (
+            "fact_oee",
+            "fact_oee_losses",
+            "fact_downtime_pareto",
+            "fact_mtbf_mttr",
+            "fact_spc_points",
+            "fact_defect_pareto",
+            "fact_wafer_signature",
+            "fact_defect_yield",
+            "fact_defect_trends",
+        ):
             days = set(wh.query(f"SELECT DISTINCT day FROM fab.{table}")["day"].to_list())
             assert set(DAYS) <= days, (table, sorted(days))
 
 
 def test_oee_matches_ground_truth_within_a_tenth_of_a_point(plant) -> None:
     dsn, home = plant
-    truth = _truth(dsn, "SELECT machine_id, shift_date, shift_code, oee, availability, "
-                   "performance, quality FROM truth.machine_shift_oee WHERE complete "
-                   "AND oee IS NOT NULL",
-                   ["machine_id", "shift_date", "shift_code", "t_oee", "t_a", "t_p", "t_q"])
+    truth = _truth(
+        dsn,
+        "SELECT machine_id, shift_date, shift_code, oee, availability, "
+        "performance, quality FROM truth.machine_shift_oee WHERE complete "
+        "AND oee IS NOT NULL",
+        ["machine_id", "shift_date", "shift_code", "t_oee", "t_a", "t_p", "t_q"],
+    )
     with _wh(home) as wh:
         mine = wh.query(
             "SELECT toString(entity_id) AS machine_id, shift_date, toString(shift_code) AS "
             "shift_code, oee, availability, performance, quality FROM fab.fact_oee "
-            "WHERE grain = 'shift' AND level = 'machine' AND complete = 1")
+            "WHERE grain = 'shift' AND level = 'machine' AND complete = 1"
+        )
     joined = truth.join(mine, on=["machine_id", "shift_date", "shift_code"], how="inner")
     assert joined.height >= 100  # ~13 complete shifts x 10 machines
-    for ours, theirs in (("oee", "t_oee"), ("availability", "t_a"), ("performance", "t_p"),
-                         ("quality", "t_q")):
+    for ours, theirs in (
+        ("oee", "t_oee"),
+        ("availability", "t_a"),
+        ("performance", "t_p"),
+        ("quality", "t_q"),
+    ):
         gap = (joined[ours] - joined[theirs]).abs().max() * 100
         print(f"{ours}: max gap {gap:.2e} pp over {joined.height} shifts")
         assert gap <= 0.1
@@ -94,27 +110,38 @@ def test_oee_matches_ground_truth_within_a_tenth_of_a_point(plant) -> None:
 def test_rollups_sum_times_and_counts(plant) -> None:
     _, home = plant
     with _wh(home) as wh:
-        f = wh.query("SELECT toString(level) AS level, window_start, sum(planned_production_min) "
-                     "AS planned, sum(good) AS good, sum(fully_productive_min) AS fp "
-                     "FROM fab.fact_oee WHERE grain = 'shift' GROUP BY level, window_start")
+        f = wh.query(
+            "SELECT toString(level) AS level, window_start, sum(planned_production_min) "
+            "AS planned, sum(good) AS good, sum(fully_productive_min) AS fp "
+            "FROM fab.fact_oee WHERE grain = 'shift' GROUP BY level, window_start"
+        )
     by_level = {lvl: part.sort("window_start") for (lvl,), part in f.group_by("level")}
     for level in ("area", "line", "plant"):
         for col in ("planned", "good", "fp"):
-            assert by_level[level][col].to_list() == pytest.approx(by_level["machine"][col]
-                                                                   .to_list())
+            assert by_level[level][col].to_list() == pytest.approx(
+                by_level["machine"][col].to_list()
+            )
 
 
 def test_every_injected_spc_shift_is_flagged(plant) -> None:
     dsn, home = plant
-    shifts = _truth(dsn, "SELECT machine_id, parameter, kind, start_ts, end_ts, "
-                    "magnitude_sigma FROM truth.spc_shift ORDER BY start_ts",
-                    ["machine_id", "item", "kind", "start_ts", "end_ts", "sigma"])
-    lots = _truth(dsn, "SELECT machine_id, parameter, min(ts) FROM landing.process_measurement "
-                  "GROUP BY machine_id, parameter, lot_id, date_trunc('minute', ts)",
-                  ["machine_id", "item", "ts"])
+    shifts = _truth(
+        dsn,
+        "SELECT machine_id, parameter, kind, start_ts, end_ts, "
+        "magnitude_sigma FROM truth.spc_shift ORDER BY start_ts",
+        ["machine_id", "item", "kind", "start_ts", "end_ts", "sigma"],
+    )
+    lots = _truth(
+        dsn,
+        "SELECT machine_id, parameter, min(ts) FROM landing.process_measurement "
+        "GROUP BY machine_id, parameter, lot_id, date_trunc('minute', ts)",
+        ["machine_id", "item", "ts"],
+    )
     with _wh(home) as wh:
-        viol = wh.query("SELECT toString(machine_id) AS machine_id, toString(item) AS item, ts "
-                        "FROM fab.spc_violations WHERE source = 'measurement' AND rule <= 4")
+        viol = wh.query(
+            "SELECT toString(machine_id) AS machine_id, toString(item) AS item, ts "
+            "FROM fab.spc_violations WHERE source = 'measurement' AND rule <= 4"
+        )
     viol = viol.with_columns(pl.col("ts").cast(UTC_TS))
     checked = 0
     for s in shifts.iter_rows(named=True):
@@ -126,19 +153,23 @@ def test_every_injected_spc_shift_is_flagged(plant) -> None:
         flagged = viol.filter(same & inside)
         assert flagged.height, f"missed {s}"
         delay = measured.filter(pl.col("ts") <= flagged["ts"].min()).height
-        print(f"{s['machine_id']} {s['item']} {s['kind']} {s['sigma']:+.2f} sigma: "
-              f"flagged after {delay} lot(s) of {measured.height}")
+        print(
+            f"{s['machine_id']} {s['item']} {s['kind']} {s['sigma']:+.2f} sigma: "
+            f"flagged after {delay} lot(s) of {measured.height}"
+        )
         checked += 1
     assert checked >= 3
 
 
 def test_signatures_agree_with_simulator_labels(plant) -> None:
     dsn, home = plant
-    truth = _truth(dsn, "SELECT inspection_id, signature FROM truth.wafer_map",
-                   ["inspection_id", "truth"])
+    truth = _truth(
+        dsn, "SELECT inspection_id, signature FROM truth.wafer_map", ["inspection_id", "truth"]
+    )
     with _wh(home) as wh:
-        ours = wh.query("SELECT inspection_id, toString(signature) AS signature "
-                        "FROM fab.fact_wafer_signature")
+        ours = wh.query(
+            "SELECT inspection_id, toString(signature) AS signature FROM fab.fact_wafer_signature"
+        )
     joined = ours.join(truth, on="inspection_id")
     acc = accuracy_by_class(joined["truth"].to_list(), joined["signature"].to_list())
     print(acc)
@@ -166,22 +197,44 @@ def test_dagster_assets_rebuild_a_day_identically(plant) -> None:
 
     dsn, home = plant
     day = DAYS[3]
-    query = ("SELECT count() AS n, sum(good) AS good FROM fab.fact_oee WHERE day = {day:Date}")
+    query = "SELECT count() AS n, sum(good) AS good FROM fab.fact_oee WHERE day = {day:Date}"
     with _wh(home) as wh:
         before = wh.query(query, {"day": day}).row(0)
-        viol_before = wh.scalar("SELECT count() FROM fab.spc_violations WHERE day = {day:Date}",
-                                {"day": day})
+        viol_before = wh.scalar(
+            "SELECT count() FROM fab.spc_violations WHERE day = {day:Date}", {"day": day}
+        )
     result = dg.materialize(
         [oee_facts, spc_limits, spc_facts, defect_facts],
         partition_key=day.isoformat(),
-        resources={"landing": LandingResource(dsn=dsn),
-                   "warehouse": WarehouseResource(home=str(home))},
+        resources={
+            "landing": LandingResource(dsn=dsn),
+            "warehouse": WarehouseResource(home=str(home)),
+        },
         run_config={"ops": {"spc_limits": {"config": {"baseline_days": BASELINE_DAYS}}}},
     )
     assert result.success
     with _wh(home) as wh:
         assert wh.query(query, {"day": day}).row(0) == before
-        assert wh.scalar("SELECT count() FROM fab.spc_violations WHERE day = {day:Date}",
-                         {"day": day}) == viol_before
+        assert (
+            wh.scalar("SELECT count() FROM fab.spc_violations WHERE day = {day:Date}", {"day": day})
+            == viol_before
+        )
         versions = wh.scalar("SELECT max(version) FROM fab.spc_limits")
     assert versions == 1  # a plain run never re-baselines
+
+
+def test_wafer_map_drilldown_has_coordinates_sem_and_edx(plant) -> None:
+    from assets.defects.drilldown import edx_peaks, wafer_map
+
+    dsn, _ = plant
+    with psycopg.connect(dsn) as conn:
+        wafer, n = conn.execute(
+            "SELECT wafer_id, count(*) FROM landing.defect GROUP BY wafer_id "
+            "ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        defects = wafer_map(conn, wafer)
+    assert defects.height == n
+    assert defects["x_mm"].abs().max() <= 150 and (defects["size_um"] > 0).all()
+    reviewed = defects.filter(pl.col("sem_image_ref").is_not_null())
+    assert reviewed.height >= 1
+    assert all(edx_peaks(s) for s in reviewed["edx_spectrum"].to_list())

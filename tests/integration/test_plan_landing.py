@@ -4,8 +4,6 @@ plan, check, store idempotently, re-plan with warm start and frozen slots; CLI b
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -111,28 +109,38 @@ def test_replan_is_idempotent_and_warm_started(planned) -> None:
         assert before[(r["lot_id"], r["step_no"])] == (r["machine_id"], r["start_ts"])
 
 
-def _fab(dsn: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FAB_PG_DSN": dsn}
-    return subprocess.run([sys.executable, "-m", "fabstack.cli.main", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def fab(planned, capsys, monkeypatch):
+    """The `fab` entry point in-process against this module's landing zone."""
+    from fabstack.cli.main import run
+
+    monkeypatch.setenv("FAB_PG_DSN", planned[0])
+
+    def call(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["fab", *args])
+        with pytest.raises(SystemExit) as exc:
+            run()
+        out, err = capsys.readouterr()
+        return int(exc.value.code or 0), out, err
+
+    return call
 
 
-def test_cli_plan_run_and_dispatch(planned) -> None:
-    dsn, _ = planned
-    proc = _fab(dsn, "plan", "run", "--at", "2026-11-21T03:00:00+00:00", "--time-limit", "1",
-                "--json", "--dry-run")
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+def test_cli_plan_run_and_dispatch(fab) -> None:
+    code, out, err = fab("plan", "run", "--at", "2026-11-21T03:00:00+00:00", "--time-limit", "1",
+                         "--json", "--dry-run")
+    assert code == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
     assert summary["status"] in ("OPTIMAL", "FEASIBLE") and summary["violations"] == 0
-    proc = _fab(dsn, "dispatch", "--rule", "edd", "--json")
-    assert proc.returncode == 0, proc.stderr
-    rows = json.loads(proc.stdout)
+    code, out, err = fab("dispatch", "--rule", "edd", "--json")
+    assert code == 0, err
+    rows = json.loads(out.strip().splitlines()[-1])
     assert rows and all(r["rank"] >= 1 for r in rows)
-    proc = _fab(dsn, "dispatch", "--rule", "fifo")
-    assert proc.returncode == 2 and "unknown dispatch rule 'fifo'" in proc.stderr
+    code, _, err = fab("dispatch", "--rule", "fifo")
+    assert code == 2 and "unknown dispatch rule 'fifo'" in err
 
 
-def test_bad_lot_is_named_by_cli_and_reported_by_the_plan(planned) -> None:
+def test_bad_lot_is_named_by_cli_and_reported_by_the_plan(planned, fab) -> None:
     dsn, _ = planned
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("INSERT INTO landing.product (product_id, name, die_area_mm2) "
@@ -144,10 +152,10 @@ def test_bad_lot_is_named_by_cli_and_reported_by_the_plan(planned) -> None:
         conn.execute("INSERT INTO landing.lot (lot_id, product_id, wafer_count, priority, "
                      "release_ts, due_ts) VALUES ('LOTODD', 'ODD', 25, 3, %s, %s)",
                      (T0, T0 + timedelta(days=1)))
-    proc = _fab(dsn, "plan", "run", "--at", T0.isoformat(), "--time-limit", "1", "--dry-run")
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == ("fab: error: lot LOTODD: route step 1 needs a IMPLANT "
-                                   "machine and none can run it")
+    code, _, err = fab("plan", "run", "--at", T0.isoformat(), "--time-limit", "1", "--dry-run")
+    assert code == 2
+    assert err.strip() == ("fab: error: lot LOTODD: route step 1 needs a IMPLANT "
+                           "machine and none can run it")
     with psycopg.connect(dsn, autocommit=True) as conn:
         outcome = run_plan(conn, T0, PlanRunOptions(time_limit_s=1))
         stored = conn.execute("SELECT offending_lots FROM landing.plan_run WHERE plan_id = %s",

@@ -52,8 +52,9 @@ def materialized(backfilled: str, warehouse_home: Path):
         resources = {"landing": LandingResource(dsn=backfilled)}
 
         def run(refresh_dimensions: bool = True) -> None:
-            materialize_days([DAY], defs=defs, resources=resources,
-                             refresh_dimensions=refresh_dimensions)
+            materialize_days(
+                [DAY], defs=defs, resources=resources, refresh_dimensions=refresh_dimensions
+            )
 
         run()
         yield run
@@ -79,28 +80,39 @@ def test_facts_agree_with_ground_truth(backfilled: str, materialized) -> None:
     mine = _warehouse_rows(
         "SELECT machine_id, shift_code, loss_category, sum(duration_s) FROM fab.fact_machine_state"
         " WHERE day = {day:Date} AND shift_date = {day:Date} AND shift_code IN ('A', 'B')"
-        " GROUP BY ALL ORDER BY ALL", {"day": DAY},
+        " GROUP BY ALL ORDER BY ALL",
+        {"day": DAY},
     )
     truth = _truth(
         backfilled,
         "SELECT machine_id, shift_code, loss_category, seconds::float8"
         " FROM truth.machine_shift_time WHERE shift_date = %s AND shift_code IN ('A', 'B')"
-        " ORDER BY 1, 2, 3", (DAY,),
+        " ORDER BY 1, 2, 3",
+        (DAY,),
     )
     assert len(mine) == len(truth) > 20
     for (m, s, c, secs), (tm, ts_, tc, tsecs) in zip(mine, truth, strict=True):
         assert (m, s, c) == (tm, ts_, tc)
         assert secs == pytest.approx(tsecs, abs=1e-6)
     # 2. the whole day per machine and state: truth intervals clipped to the day window
-    mine = dict(((m, st), v) for m, st, v in _warehouse_rows(
-        "SELECT machine_id, state, sum(duration_s) FROM fab.fact_machine_state"
-        " WHERE day = {day:Date} GROUP BY ALL", {"day": DAY}))
-    truth = dict(((m, st), v) for m, st, v in _truth(
-        backfilled,
-        "SELECT machine_id, state,"
-        " sum(extract(epoch FROM least(end_ts, %s) - greatest(start_ts, %s)))::float8"
-        " FROM truth.state_interval WHERE start_ts < %s AND end_ts > %s GROUP BY 1, 2",
-        (end, start, end, start)))
+    mine = dict(
+        ((m, st), v)
+        for m, st, v in _warehouse_rows(
+            "SELECT machine_id, state, sum(duration_s) FROM fab.fact_machine_state"
+            " WHERE day = {day:Date} GROUP BY ALL",
+            {"day": DAY},
+        )
+    )
+    truth = dict(
+        ((m, st), v)
+        for m, st, v in _truth(
+            backfilled,
+            "SELECT machine_id, state,"
+            " sum(extract(epoch FROM least(end_ts, %s) - greatest(start_ts, %s)))::float8"
+            " FROM truth.state_interval WHERE start_ts < %s AND end_ts > %s GROUP BY 1, 2",
+            (end, start, end, start),
+        )
+    )
     assert mine.keys() == truth.keys()
     for key, seconds in truth.items():
         assert mine[key] == pytest.approx(seconds, abs=1e-6), key
@@ -108,7 +120,8 @@ def test_facts_agree_with_ground_truth(backfilled: str, materialized) -> None:
     mine = _warehouse_rows(
         "SELECT machine_id, shift_code, sum(good), sum(scrap), sum(events)"
         " FROM fab.fact_production_hourly WHERE day = {day:Date} AND shift_date = {day:Date}"
-        " AND shift_code IN ('A', 'B') GROUP BY ALL ORDER BY ALL", {"day": DAY},
+        " AND shift_code IN ('A', 'B') GROUP BY ALL ORDER BY ALL",
+        {"day": DAY},
     )
     truth = _truth(
         backfilled,
@@ -118,29 +131,41 @@ def test_facts_agree_with_ground_truth(backfilled: str, materialized) -> None:
     )
     assert [tuple(int(v) if isinstance(v, int) else v for v in r) for r in mine] == truth
     # 4. inspections and defects of the day: every true wafer map, every defect
-    (n_maps, n_defects), = _truth(
+    ((n_maps, n_defects),) = _truth(
         backfilled,
         "SELECT count(*), coalesce(sum(defect_count), 0) FROM truth.wafer_map"
-        " WHERE ts >= %s AND ts < %s", (start, end),
+        " WHERE ts >= %s AND ts < %s",
+        (start, end),
     )
-    (inspections, defects), = _warehouse_rows(
+    ((inspections, defects),) = _warehouse_rows(
         "SELECT count(), sum(defect_count) FROM fab.fact_inspection WHERE day = {day:Date}",
         {"day": DAY},
     )
     assert (inspections, defects) == (n_maps, n_defects) and n_maps > 0
-    (defect_rows,), = _warehouse_rows(
-        "SELECT count() FROM fab.fact_defect WHERE day = {day:Date}", {"day": DAY})
+    ((defect_rows,),) = _warehouse_rows(
+        "SELECT count() FROM fab.fact_defect WHERE day = {day:Date}", {"day": DAY}
+    )
     assert defect_rows == n_defects
 
 
 def test_rematerializing_changes_nothing(materialized) -> None:
     def snapshot() -> dict[str, list[tuple]]:
-        return {t: sorted(map(repr, _warehouse_rows(
-            f"SELECT * FROM fab.{t} WHERE day = {{day:Date}}", {"day": DAY}))) for t in FACTS}
+        return {
+            t: sorted(
+                map(
+                    repr,
+                    _warehouse_rows(
+                        f"SELECT * FROM fab.{t} WHERE day = {{day:Date}}", {"day": DAY}
+                    ),
+                )
+            )
+            for t in FACTS
+        }
 
     before = snapshot()
-    assert all(before[t] for t in ("fact_machine_state", "fact_sensor_minute",
-                                   "fact_wafer_history"))
+    assert all(
+        before[t] for t in ("fact_machine_state", "fact_sensor_minute", "fact_wafer_history")
+    )
     materialized(refresh_dimensions=False)
     assert snapshot() == before
 
@@ -152,21 +177,28 @@ def test_fab_trace_shows_a_full_route(backfilled: str, materialized) -> None:
 
     start, end = day_window(DAY, TZ)
     # a lot that went through its whole route (6 steps) inside the day
-    (lot_id,), = _truth(
+    ((lot_id,),) = _truth(
         backfilled,
         "SELECT lot_id FROM landing.lot_move GROUP BY lot_id"
         " HAVING min(ts) >= %s AND max(ts) < %s"
         " AND count(DISTINCT step_no) FILTER (WHERE event = 'track_out') = 6"
-        " ORDER BY lot_id LIMIT 1", (start, end),
+        " ORDER BY lot_id LIMIT 1",
+        (start, end),
     )
-    (wafer_id,), = _truth(
-        backfilled, "SELECT wafer_id FROM landing.wafer WHERE lot_id = %s ORDER BY slot LIMIT 1",
+    ((wafer_id,),) = _truth(
+        backfilled,
+        "SELECT wafer_id FROM landing.wafer WHERE lot_id = %s ORDER BY slot LIMIT 1",
         (lot_id,),
     )
-    tools = [r[0] for r in _truth(
-        backfilled,
-        "SELECT machine_id FROM landing.lot_move WHERE lot_id = %s AND event = 'track_out'"
-        " ORDER BY step_no", (lot_id,))]
+    tools = [
+        r[0]
+        for r in _truth(
+            backfilled,
+            "SELECT machine_id FROM landing.lot_move WHERE lot_id = %s AND event = 'track_out'"
+            " ORDER BY step_no",
+            (lot_id,),
+        )
+    ]
     result = CliRunner().invoke(app, ["trace", wafer_id], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert wafer_id in result.output and "route: 6 steps" in result.output
@@ -177,3 +209,20 @@ def test_fab_trace_shows_a_full_route(backfilled: str, materialized) -> None:
 
     bad = CliRunner().invoke(app, ["trace", "NO-SUCH-WAFER"])
     assert bad.exit_code != 0
+
+
+def test_fab_warehouse_status_lists_tables_partitions_rows(materialized) -> None:
+    from typer.testing import CliRunner
+
+    from fabstack.cli.main import app
+
+    result = CliRunner().invoke(
+        app, ["warehouse", "status", "--table", "fact_machine_state"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    for table in FACTS:
+        assert table in result.output
+    assert "__stage" not in result.output
+    assert DAY.isoformat() in result.output  # the partition
+    bad = CliRunner().invoke(app, ["warehouse", "status", "--table", "nope"])
+    assert bad.exit_code == 2 and "nope" in bad.output

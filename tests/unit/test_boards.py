@@ -314,3 +314,15 @@ def test_check_reports_errors_without_stopping() -> None:
         "Code: 62. Syntax error",
         "unknown datasource uid 'fab-elsewhere'",
     ]
+
+
+def test_xy_chart_uses_the_v2_options_of_the_deployed_grafana() -> None:
+    from dashboards.kit import XY_PLUGIN_VERSION
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert compose["services"]["grafana"]["image"].endswith(":" + XY_PLUGIN_VERSION)
+    xy = [p for b in boards() for p in b["panels"] if p["type"] == "xychart"]
+    assert xy, "the wafer map is an XY chart"
+    for panel in xy:
+        assert panel["options"]["mapping"] == "auto" and "dims" not in panel["options"]
+        assert panel["pluginVersion"] == XY_PLUGIN_VERSION

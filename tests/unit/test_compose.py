@@ -288,6 +288,16 @@ def test_every_command_exists(compose) -> None:
             assert (REPO / (module.replace(".", "/") + ".py")).exists(), module
 
 
+def test_scripts_run_only_fab_commands_that_exist() -> None:
+    script = (REPO / "deploy" / "migrate.sh").read_text()
+    commands = [line.split() for line in script.splitlines() if line.startswith("fab ")]
+    assert commands, "migrate.sh runs fab commands"
+    for command in commands:
+        assert _fab_command_exists(command), " ".join(command)
+    assert (REPO / "deploy" / "timescaledb" / "grants.sql").exists()
+    assert "/app/deploy/timescaledb/grants.sql" in script
+
+
 def test_dagster_workspace_points_at_the_code_service(compose) -> None:
     workspace = yaml.safe_load((REPO / "deploy" / "dagster" / "workspace.yaml").read_text())
     grpc = workspace["load_from"][0]["grpc_server"]

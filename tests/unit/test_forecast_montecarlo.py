@@ -78,6 +78,9 @@ def test_capacity_is_seeded_ordered_and_matches_the_analytic_mean(demo, demo_mod
     # CMP is a single tool with the slowest per-wafer time: it limits the line
     assert f1.bottleneck_area == "CMP" and f1.bottleneck["CMP"] > 0.9
     assert f1.bottleneck_machine == "CMP-01"
+    shares = {r["machine_id"]: r["bottleneck_share"] for r in f1.machines}
+    assert shares["CMP-01"] == pytest.approx(f1.bottleneck["CMP"])
+    assert sum(shares.values()) == pytest.approx(1.0)
 
 
 def test_poisson_sampler_is_exact_including_the_tail() -> None:
@@ -98,11 +101,17 @@ def test_loop_reference_is_the_same_model(demo_models) -> None:
 
 
 def test_scenarios_improve_the_bottleneck(demo, demo_models) -> None:
-    rows = run_scenarios(demo_models, visits_per_wafer(demo), [
-        Scenario("second CMP tool", add_machine_like="CMP-01"),
-        Scenario("CMP efficiency +5 %", efficiency_pct=5, area="CMP"),
-        Scenario("downtime -50 % on litho", downtime_pct=50, area="LITHO"),
-    ], sims=2000, seed=3)
+    rows = run_scenarios(
+        demo_models,
+        visits_per_wafer(demo),
+        [
+            Scenario("second CMP tool", add_machine_like="CMP-01"),
+            Scenario("CMP efficiency +5 %", efficiency_pct=5, area="CMP"),
+            Scenario("downtime -50 % on litho", downtime_pct=50, area="LITHO"),
+        ],
+        sims=2000,
+        seed=3,
+    )
     by = {r["scenario"]: r for r in rows}
     assert by["second CMP tool"]["improvement_pct"] > 20
     assert by["CMP efficiency +5 %"]["improvement_pct"] == pytest.approx(5, abs=1)
@@ -119,17 +128,23 @@ def test_demand_caps_the_line() -> None:
 
 
 def test_on_time_probabilities() -> None:
-    ops = [PlannedOp("L1", 1, "M1", 0, 60), PlannedOp("L1", 2, "M2", 60, 120),
-           PlannedOp("L2", 1, "M1", 60, 100), PlannedOp("L3", 1, "M2", 0, 30)]
+    ops = [
+        PlannedOp("L1", 1, "M1", 0, 60),
+        PlannedOp("L1", 2, "M2", 60, 120),
+        PlannedOp("L2", 1, "M1", 60, 100),
+        PlannedOp("L3", 1, "M2", 0, 30),
+    ]
     due = {"L1": 125.0, "L2": 400.0, "L3": 29.0}
-    f = forecast_on_time(ops, due, mtbf_min={"M1": 600, "M2": 600},
-                         mttr_min={"M1": 60, "M2": 60}, sims=2000, seed=1)
+    f = forecast_on_time(
+        ops, due, mtbf_min={"M1": 600, "M2": 600}, mttr_min={"M1": 60, "M2": 60}, sims=2000, seed=1
+    )
     p = {r["lot_id"]: r["p_on_time"] for r in f.lots}
     assert 0.3 < p["L1"] < 1.0  # 5 minutes of slack against noise and breakdowns
     assert p["L2"] > 0.99
     assert p["L3"] < 0.5  # planned late already
-    again = forecast_on_time(ops, due, mtbf_min={"M1": 600, "M2": 600},
-                             mttr_min={"M1": 60, "M2": 60}, sims=2000, seed=1)
+    again = forecast_on_time(
+        ops, due, mtbf_min={"M1": 600, "M2": 600}, mttr_min={"M1": 60, "M2": 60}, sims=2000, seed=1
+    )
     assert again.lots == f.lots
     assert f.expected_on_time == pytest.approx(sum(p.values()))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -47,23 +46,33 @@ def test_bad_instance_names_file_and_line(tmp_path: Path, text: str, needle: str
     assert needle in str(err.value)
 
 
-def test_cli_bad_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+def fab(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        *args: str) -> tuple[int, str, str]:
+    """Run the `fab` entry point in-process: (exit code, stdout, stderr)."""
+    from fabstack.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["fab", *args])
+    with pytest.raises(SystemExit) as exc:
+        run()
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def test_cli_bad_file_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
     path = _write(tmp_path, "1 2\n0 5 7 4\n")
-    proc = subprocess.run([sys.executable, "-m", "fabstack.cli.main", "plan", "jsp", str(path)],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
+    code, _, err = fab(capsys, monkeypatch, "plan", "jsp", str(path))
+    assert code == 2
+    assert err.strip().splitlines() == [
         f"fab: error: {path}:2: job 0 operation 1: machine index 7 out of range 0..1"]
 
 
-def test_cli_solves_ft06_as_json() -> None:
-    proc = subprocess.run([sys.executable, "-m", "fabstack.cli.main", "plan", "jsp",
-                           str(REFERENCE / "jsplib" / "ft06.txt"), "--time-limit", "20", "--json"],
-                          capture_output=True, text=True, timeout=90)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out["status"] == "OPTIMAL"
-    assert out["makespan"] == 55 and out["best_bound"] == 55
+def test_cli_solves_ft06_as_json(capsys, monkeypatch) -> None:
+    code, out, err = fab(capsys, monkeypatch, "plan", "jsp", str(REFERENCE / "jsplib" / "ft06.txt"),
+                         "--time-limit", "20", "--json")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "OPTIMAL"
+    assert result["makespan"] == 55 and result["best_bound"] == 55
 
 
 def test_tiny_instance_is_exact_and_valid(tmp_path: Path) -> None:

@@ -72,7 +72,8 @@ def test_shift_calendar_in_berlin_time(demo):
 def test_machine_states_cover_the_model(month, demo):
     model, rows = month
     reasons = Counter(r[3] for r in rows["machine_state"])
-    for code in ("RUN", "SMALL_STOP", "STARVED", "SETUP", "BREAK", "PM", "WEAR_OUT", "INTERLOCK"):
+    for code in ("RUN", "SMALL_STOP", "STARVED", "BLOCKED", "SETUP", "BREAK", "PM", "WEAR_OUT",
+                 "INTERLOCK", "ELECTRICAL", "VACUUM_LEAK"):
         assert reasons[code] > 0, code
     known = {r.code: r.state for r in demo.state_reasons}
     assert all(known[r[3]] == r[2] for r in rows["machine_state"])

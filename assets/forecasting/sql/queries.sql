@@ -55,3 +55,11 @@ JOIN landing.lot l USING (lot_id)
 WHERE o.event = 'track_out' AND o.ts >= %(from)s AND o.ts < %(to)s
   AND o.step_no = (SELECT max(step_no) FROM landing.route_step s WHERE s.product_id = l.product_id)
 GROUP BY 1 ORDER BY 1;
+
+-- name: latest_plan
+SELECT plan_id, plan_start FROM landing.plan_run WHERE status IN ('OPTIMAL', 'FEASIBLE')
+ORDER BY plan_start DESC, created_at DESC LIMIT 1;
+
+-- name: plan_slots
+SELECT lot_id, step_no, machine_id, start_ts, end_ts, setup_min, due_ts
+FROM landing.schedule_slot WHERE plan_id = %(plan_id)s;

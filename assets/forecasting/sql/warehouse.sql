@@ -1,4 +1,6 @@
 -- Forecast facts in the warehouse (database fab), one partition per plant-local forecast day.
+CREATE DATABASE IF NOT EXISTS fab;
+
 CREATE TABLE IF NOT EXISTS fab.fact_forecast_capacity (
     day                Date,
     level              LowCardinality(String),  -- machine | area | line

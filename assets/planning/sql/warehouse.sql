@@ -1,5 +1,7 @@
 -- Planning facts in the warehouse (database fab). One partition per plant-local plan day holding
 -- that day's latest plan: a re-plan replaces its day.
+CREATE DATABASE IF NOT EXISTS fab;
+
 CREATE TABLE IF NOT EXISTS fab.fact_schedule_slot (
     day         Date,
     plan_id     String,

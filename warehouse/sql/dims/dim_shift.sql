@@ -1,8 +1,8 @@
 -- Shift instances for every day from {first:Date} to {last:Date}: local start time and duration
 -- from the shift calendar, turned into UTC in the site's time zone {tz:String} (DST-correct:
 -- a night shift over a clock change is 7 or 9 hours long, as on the floor).
-TRUNCATE TABLE fab.dim_shift;
-INSERT INTO fab.dim_shift
+TRUNCATE TABLE fab.dim_shift__stage;
+INSERT INTO fab.dim_shift__stage
 SELECT c.site_id, d AS shift_date, c.shift_code, c.start_local,
        toDateTime64(concat(toString(d), ' ', c.start_local), 3, {tz:String}) AS start_utc,
        toDateTime64(concat(toString(d + intDiv(c.start_min + c.duration_min, 1440)), ' ',
@@ -32,3 +32,5 @@ CROSS JOIN (
     FROM numbers(toUInt64(dateDiff('day', {first:Date}, {last:Date}) + 1))
 ) AS days
 SETTINGS join_use_nulls = 1;
+EXCHANGE TABLES fab.dim_shift AND fab.dim_shift__stage;
+TRUNCATE TABLE fab.dim_shift__stage;

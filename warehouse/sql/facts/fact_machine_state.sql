@@ -3,8 +3,10 @@
 -- The state in effect at the day's start is the last event within the lookback. The last
 -- interval is cut at {as_of:DateTime64(6, 'UTC')} (the day's end, or now for today). Intervals are split at shift
 -- boundaries (fab.dim_shift) so time adds up per shift.
-ALTER TABLE fab.fact_machine_state DROP PARTITION tuple(toYYYYMMDD({day:Date}));
-INSERT INTO fab.fact_machine_state
+-- Built in a staging table, then swapped in: the day's partition is dropped and the new
+-- one attached whole, so a failed build never leaves a half-written day.
+TRUNCATE TABLE fab.fact_machine_state__stage;
+INSERT INTO fab.fact_machine_state__stage
 WITH
     (SELECT groupArray((start_utc, end_utc, shift_date, toString(shift_code)))
      FROM fab.dim_shift
@@ -67,3 +69,6 @@ FROM pieces AS p
 LEFT JOIN fab.dim_state_reason AS r ON r.reason_code = p.reason_code
 )
 SETTINGS join_use_nulls = 1;
+ALTER TABLE fab.fact_machine_state DROP PARTITION tuple(toYYYYMMDD({day:Date}));
+ALTER TABLE fab.fact_machine_state ATTACH PARTITION tuple(toYYYYMMDD({day:Date})) FROM fab.fact_machine_state__stage;
+TRUNCATE TABLE fab.fact_machine_state__stage;

@@ -1,6 +1,8 @@
 -- Good and scrap counts of plant-local day {day:Date} per machine and UTC hour.
-ALTER TABLE fab.fact_production_hourly DROP PARTITION tuple(toYYYYMMDD({day:Date}));
-INSERT INTO fab.fact_production_hourly
+-- Built in a staging table, then swapped in: the day's partition is dropped and the new
+-- one attached whole, so a failed build never leaves a half-written day.
+TRUNCATE TABLE fab.fact_production_hourly__stage;
+INSERT INTO fab.fact_production_hourly__stage
 WITH
     (SELECT groupArray((start_utc, end_utc, shift_date, toString(shift_code)))
      FROM fab.dim_shift
@@ -26,3 +28,6 @@ FROM (
 LEFT JOIN fab.dim_machine AS m ON m.machine_id = c.machine_id
 )
 SETTINGS join_use_nulls = 1;
+ALTER TABLE fab.fact_production_hourly DROP PARTITION tuple(toYYYYMMDD({day:Date}));
+ALTER TABLE fab.fact_production_hourly ATTACH PARTITION tuple(toYYYYMMDD({day:Date})) FROM fab.fact_production_hourly__stage;
+TRUNCATE TABLE fab.fact_production_hourly__stage;

@@ -1,6 +1,8 @@
 -- Sensor readings of plant-local day {day:Date} per machine, metric and minute.
-ALTER TABLE fab.fact_sensor_minute DROP PARTITION tuple(toYYYYMMDD({day:Date}));
-INSERT INTO fab.fact_sensor_minute
+-- Built in a staging table, then swapped in: the day's partition is dropped and the new
+-- one attached whole, so a failed build never leaves a half-written day.
+TRUNCATE TABLE fab.fact_sensor_minute__stage;
+INSERT INTO fab.fact_sensor_minute__stage
 SELECT {day:Date} AS day,
        toStartOfMinute(ts) AS minute,
        machine_id, metric,
@@ -13,3 +15,6 @@ SELECT {day:Date} AS day,
 FROM postgresql({pg_host:String}, {pg_db:String}, 'sensor_reading', {pg_user:String}, {pg_password:String}, 'landing')
 WHERE ts >= {day_start:DateTime64(6, 'UTC')} AND ts < {day_end:DateTime64(6, 'UTC')}
 GROUP BY minute, machine_id, metric;
+ALTER TABLE fab.fact_sensor_minute DROP PARTITION tuple(toYYYYMMDD({day:Date}));
+ALTER TABLE fab.fact_sensor_minute ATTACH PARTITION tuple(toYYYYMMDD({day:Date})) FROM fab.fact_sensor_minute__stage;
+TRUNCATE TABLE fab.fact_sensor_minute__stage;

@@ -1,7 +1,9 @@
 -- The digital thread for plant-local day {day:Date}: every wafer x route step whose track-out
 -- falls in the day, paired with its track-in (ASOF: the latest track-in at or before it).
-ALTER TABLE fab.fact_wafer_history DROP PARTITION tuple(toYYYYMMDD({day:Date}));
-INSERT INTO fab.fact_wafer_history
+-- Built in a staging table, then swapped in: the day's partition is dropped and the new
+-- one attached whole, so a failed build never leaves a half-written day.
+TRUNCATE TABLE fab.fact_wafer_history__stage;
+INSERT INTO fab.fact_wafer_history__stage
 WITH
     moves AS (
         SELECT lot_id, step_no, machine_id, recipe_id, event, wafers,
@@ -98,3 +100,6 @@ LEFT JOIN inspected AS ins
     ON ins.lot_id = s.lot_id AND ins.step_no = s.step_no AND ins.wafer_id = w.wafer_id
 LEFT JOIN wafer_defects AS wd
     ON wd.lot_id = s.lot_id AND wd.step_no = s.step_no AND wd.wafer_id = w.wafer_id;
+ALTER TABLE fab.fact_wafer_history DROP PARTITION tuple(toYYYYMMDD({day:Date}));
+ALTER TABLE fab.fact_wafer_history ATTACH PARTITION tuple(toYYYYMMDD({day:Date})) FROM fab.fact_wafer_history__stage;
+TRUNCATE TABLE fab.fact_wafer_history__stage;

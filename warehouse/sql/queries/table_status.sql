@@ -17,6 +17,6 @@ LEFT JOIN (
     WHERE active AND database = 'fab'
     GROUP BY table
 ) AS p ON p.table = t.name
-WHERE t.database = 'fab'
+WHERE t.database = 'fab' AND NOT endsWith(t.name, '__stage')
 ORDER BY t.name
 SETTINGS join_use_nulls = 1;

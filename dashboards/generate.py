@@ -81,13 +81,17 @@ def stale_files() -> list[Path]:
 
 
 def write_all() -> list[Path]:
-    """Write every generated file; remove board JSON no board module produces any more."""
+    """Write the generated files that changed; remove board JSON no board module produces any
+    more. Returns the paths written or removed."""
     rendered = render_all()
+    changed = []
     for path, text in rendered.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
+            changed.append(path)
     for orphan in JSON_DIR.glob("*.json"):
         if orphan not in rendered:
             orphan.unlink()
-    return sorted(rendered)
+            changed.append(orphan)
+    return sorted(changed)

@@ -93,18 +93,39 @@ class LandingSink:
                 (source, topic, payload, error),
             )
 
+    def write_optimistic(self, table: str, rows: Sequence[tuple]) -> int:
+        """Like ``write`` but first tries one COPY straight into the table (about twice as fast
+        on the server); if any row is already there, that attempt is rolled back and the staged
+        ``ON CONFLICT DO NOTHING`` path lands the rest. Same result, cheaper when rows are new."""
+        if not rows:
+            return 0
+        self._ensure_days(rows)
+        cols = sql.SQL(", ").join(map(sql.Identifier, TABLE_COLUMNS[table]))
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                stmt = sql.SQL("COPY landing.{} ({}) FROM STDIN").format(sql.Identifier(table), cols)
+                with cur.copy(stmt) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            return len(rows)
+        except psycopg.errors.UniqueViolation:
+            return self.write(table, rows)
+
     def write_many(
         self,
         tables: Mapping[str, Sequence[tuple]],
         dead_letters: Sequence[tuple] = (),
+        optimistic: bool = False,
     ) -> dict[str, int]:
         """Land several tables and dead letters in ONE transaction: all of it or none.
 
         ``dead_letters`` are ``(source, topic, payload, error, dedupe_key)``; a key seen before
         is skipped, so a re-delivered bad message is kept once. Returns rows newly landed.
+        ``optimistic`` uses ``write_optimistic`` (for streams where duplicates are rare).
         """
+        write = self.write_optimistic if optimistic else self.write
         with self.conn.transaction():
-            landed = {table: self.write(table, rows) for table, rows in tables.items() if rows}
+            landed = {table: write(table, rows) for table, rows in tables.items() if rows}
             if dead_letters:
                 with self.conn.cursor() as cur:
                     cur.executemany(

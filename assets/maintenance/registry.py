@@ -260,6 +260,13 @@ def compare_and_promote(
         if current is not None and current.version == version:
             outcome.promoted, outcome.reason = True, f"v{version} is already promoted"
             return outcome
+        if current is not None and current.horizon_days != candidate.horizon_days and not force:
+            outcome.reason = (
+                f"v{version} predicts {candidate.horizon_days} d ahead, promoted "
+                f"v{previous} {current.horizon_days} d: their PR AUCs are not comparable; "
+                "use --force to switch horizons"
+            )
+            return outcome
         worse = (
             current_auc is not None
             and (candidate_auc is None or candidate_auc < current_auc - TOLERANCE)

@@ -13,7 +13,6 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from assets.maintenance.anomaly import anomaly_daily
 from assets.maintenance.common import LOOKBACK_DAYS, one_thread
 from assets.maintenance.features import MaintenanceInputs, feature_columns
 from assets.maintenance.health import health_expr
@@ -139,4 +138,22 @@ def anomaly_facts(home: Path, days: int = LOOKBACK_DAYS) -> pl.DataFrame:
     )
 
 
-__all__ = ["anomaly_daily", "compute_features", "score_saved", "train_from_saved"]
+def train_from_landing(
+    dsn: str, home: Path, config: TrainConfig, *, days: float = 90, auto_promote: bool = True,
+) -> tuple[TrainingResult, ModelRecord, Promotion | None]:
+    """The whole lifecycle from the landing zone (no warehouse): what `fab model train` and
+    the demo run. Features and anomalies over the last ``days`` days, then train/register."""
+    from assets.maintenance.sources import (
+        inputs_from_landing,
+        landing_data_range,
+        readings_from_landing,
+    )
+
+    config = config.checked()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        first, last = landing_data_range(conn)
+        start = max(first, last - timedelta(days=days))
+        inputs = inputs_from_landing(conn, start, last)
+        readings = readings_from_landing(conn, start, last)
+        compute_features(inputs, readings, home, start=start, end=last, seed=config.seed)
+        return train_from_saved(conn, home, config, auto_promote=auto_promote)

@@ -62,7 +62,10 @@ def rank_waiting(lots: pl.DataFrame, machines: pl.DataFrame, rule: str = "toc") 
     status = machines["status"].to_list()
     status_factor = np.array([STATUS_FACTOR.get(s, 1.0) for s in status])[mi]
     queue_depth = counts[np.maximum(m_code, 0)][mi].astype(float)
-    lot_ids = lots["lot_id"].to_numpy()[lj]
+    all_ids = lots["lot_id"].to_numpy()
+    id_rank = np.empty(len(all_ids), dtype=np.int64)  # sort strings once, then compare ints
+    id_rank[np.argsort(all_ids, kind="stable")] = np.arange(len(all_ids))
+    lot_ids = all_ids[lj]
     score = eff * status_factor / (1.0 + 0.1 * queue_depth)
     if rule == "edd":
         keys = [due]
@@ -75,7 +78,7 @@ def rank_waiting(lots: pl.DataFrame, machines: pl.DataFrame, rule: str = "toc") 
     else:
         keys = [~hot, prio, -score]
     # np.lexsort sorts by the LAST key first: machine, then the rule's keys, then due, lot id
-    sort = np.lexsort([lot_ids, due, *reversed(keys), mi])
+    sort = np.lexsort([id_rank[lj], due, *reversed(keys), mi])
     mi_sorted = mi[sort]
     group_start = np.r_[0, np.flatnonzero(np.diff(mi_sorted)) + 1]
     rank = np.arange(len(sort)) - np.repeat(group_start, np.diff(np.r_[group_start, len(sort)]))

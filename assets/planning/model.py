@@ -87,9 +87,11 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> PlanResult:
     t0 = time.perf_counter()
     base = _drop_fixed(problem) if "frozen" in options.relax else problem
     greedy = greedy_schedule(base)
-    # room above the greedy makespan so trading makespan for tardiness stays possible
+    # with due dates, room above the greedy makespan so makespan can be traded for tardiness;
+    # without, the greedy makespan is a valid upper bound and the tightest domain
     greedy_makespan = schedule_makespan(greedy)
-    horizon = max(greedy_makespan + greedy_makespan // 10, 1)
+    slack = greedy_makespan // 10 if base.has_due_dates else 0
+    horizon = max(greedy_makespan + slack, 1)
     model, handles = _build(base, options, horizon, greedy)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(options.time_limit_s)

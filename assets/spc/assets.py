@@ -30,7 +30,7 @@ class SpcLimitsConfig(dg.Config):
     rebaseline: bool = False
     baseline_first_day: str | None = None
     baseline_last_day: str | None = None
-    baseline_days: int = 7
+    baseline_days: int = 3
     min_points: int = 20
     reason: str = "re-baselined by an engineer"
 

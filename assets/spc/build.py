@@ -39,7 +39,7 @@ def read_limits(wh: Warehouse) -> pl.DataFrame:
 
 
 def update_limits(
-    wh: Warehouse, landing: psycopg.Connection, day: date, tz: str, *, baseline_days: int = 7,
+    wh: Warehouse, landing: psycopg.Connection, day: date, tz: str, *, baseline_days: int = 3,
     min_points: int = 20, rebaseline: Baseline | None = None, now: datetime | None = None,
 ) -> pl.DataFrame:
     """Freeze version 1 for series whose baseline is complete by ``day``; with ``rebaseline``,

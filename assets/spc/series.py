@@ -135,7 +135,7 @@ def _limits_rows(
 
 def new_versions(
     points_for: Callable[[datetime, datetime], pl.DataFrame], series_first: pl.DataFrame,
-    existing: pl.DataFrame, day: date, tz: str, baseline_days: int = 7, min_points: int = 20,
+    existing: pl.DataFrame, day: date, tz: str, baseline_days: int = 3, min_points: int = 20,
     rebaseline: Baseline | None = None, now: datetime | None = None,
 ) -> pl.DataFrame:
     """Limit rows to add as of ``day``: version 1 for every series whose baseline (first

@@ -22,7 +22,7 @@ UID = "fab-planning"
 
 def build() -> dict:
     variables = [
-        *plant_variables(LANDING),
+        *plant_variables(LANDING, recipe=True),
         query_variable(
             "plan",
             "Plan",

@@ -23,8 +23,11 @@ def build() -> None:
     """Regenerate dashboards/json/*.json and the alert provisioning file from the board code."""
     from dashboards.generate import REPO_ROOT, write_all
 
-    for path in write_all():
+    changed = write_all()
+    for path in changed:
         console.print(f"wrote {path.relative_to(REPO_ROOT)}")
+    if not changed:
+        console.print("boards and alert rules are up to date")
 
 
 @app.command("check")

@@ -90,9 +90,10 @@ def opcua(
     duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
 ) -> None:
     """Subscribe to the configured OPC UA nodes (500 ms) and land data changes."""
-    from fabstack.services import landing_endpoint
+    from fabstack.services import broker_endpoint, landing_endpoint
     from ingestion.stream.config import INTERLOCKS_FILE, OPCUA_FILE, load_interlocks, load_opcua
     from ingestion.stream.opcua_service import run_opcua
+    from ingestion.stream.service import broker_address
 
     _logging()
     cfg = settings()
@@ -104,8 +105,10 @@ def opcua(
     rules = load_interlocks(interlocks or INTERLOCKS_FILE)
     dsn = landing_endpoint(cfg).url
     spool = spool_dir or cfg.home_dir / "spool" / "opcua"
+    broker = broker_address(broker_endpoint(cfg).url) if rules.rules else None
+    console.print(f"ingesting OPC UA from {', '.join(s.url or cfg.opcua_url for s in servers)}")
     run_opcua(servers, cfg.opcua_url, dsn, spool, rules, cfg.retention_days, duration=duration,
-              console=console)
+              console=console, broker=broker)
 
 
 @app.command("status")

@@ -34,6 +34,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [
     ("demo", "fabstack.cli.demo", "demo"),
+    ("oee", "fabstack.cli.oee", "oee"),
     ("trace", "fabstack.cli.trace", "trace"),
     ("ui", "fabstack.cli.ui", "ui"),
     ("dispatch", "fabstack.cli.dispatch", "dispatch"),

@@ -32,6 +32,10 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def _short(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 @app.command("list")
 def list_command(as_json: bool = JSON_OPTION) -> None:
     """Every registered version with its test figures; * marks the promoted one."""
@@ -46,18 +50,20 @@ def list_command(as_json: bool = JSON_OPTION) -> None:
         console.print("no failure models registered yet: run `fab model train` or the "
                       "failure_model asset")
         return
-    table = Table(title="failure_risk models")
-    for col in ("version", "created", "family", "horizon", "test window", "PR AUC", "ROC AUC",
-                "flagged >=24h", "false HIGH/mach-month", "baseline PR AUC", "code"):
-        table.add_column(col)
+    table = Table(title="failure_risk models (* = promoted; figures on each test window)")
+    # Narrow enough for 80 columns; `show` and `--json` carry everything.
+    for col in ("ver", "fam", "days", "test", "PR AUC", "ROC", ">=24h", "FP/mo", "base PR"):
+        table.add_column(col, no_wrap=True)
+    short = {"hist_gradient_boosting": "hgb", "random_forest": "rf"}
     for m in models:
         base = (m.baseline_metrics or {}).get("pr_auc")
         table.add_row(
-            f"{'*' if m.promoted else ' '}v{m.version}", m.created_at.strftime("%Y-%m-%d %H:%M"),
-            m.family, f"{m.horizon_days} d", f"{m.test_start}..{m.test_end}",
-            _fmt(m.metrics.get("pr_auc")), _fmt(m.metrics.get("roc_auc")),
-            _fmt(m.metrics.get("share_flagged_24h")),
-            _fmt(m.metrics.get("false_high_per_machine_month")), _fmt(base), m.code_version,
+            f"{'*' if m.promoted else ' '}v{m.version}", short.get(m.family, m.family),
+            str(m.horizon_days), f"{m.test_start:%m-%d}..{m.test_end:%m-%d}",
+            *(_short(v) for v in (
+                m.metrics.get("pr_auc"), m.metrics.get("roc_auc"),
+                m.metrics.get("share_flagged_24h"), m.metrics.get("false_high_per_machine_month"),
+                base)),
         )
     console.print(table)
 
@@ -107,10 +113,10 @@ def promote_command(
         outcome = compare_and_promote(conn, parse_version(version), force=force)
     if as_json:
         _print_json(outcome.as_dict())
-    else:
-        console.print(outcome.reason)
     if not outcome.promoted:
         raise FabError(outcome.reason)
+    if not as_json:
+        console.print(outcome.reason)
 
 
 @app.command("train")
@@ -124,32 +130,20 @@ def train_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Train from the landing zone (no warehouse needed), register, and maybe promote."""
-    from datetime import timedelta
-
     from assets.maintenance.common import check_horizon
-    from assets.maintenance.service import compute_features, train_from_saved
-    from assets.maintenance.sources import (
-        inputs_from_landing,
-        landing_data_range,
-        readings_from_landing,
-    )
+    from assets.maintenance.service import train_from_landing
     from assets.maintenance.train import FAMILIES, TrainConfig
+    from fabstack.services import landing_endpoint
 
     check_horizon(horizon)
     if family not in FAMILIES:
         raise FabError(f"--family: expected one of {', '.join(FAMILIES)}, got {family!r}")
     cfg = settings()
     config = TrainConfig(horizon_days=horizon, family=family, seed=cfg.seed).checked()
-    with console.status("loading the landing zone..."), landing() as conn:
-        first, last = landing_data_range(conn)
-        start = max(first, last - timedelta(days=days))
-        inputs = inputs_from_landing(conn, start, last)
-        readings = readings_from_landing(conn, start, last)
-    with console.status("features and anomaly scores..."):
-        compute_features(inputs, readings, cfg.home_dir, start=start, end=last, seed=cfg.seed)
-    with console.status("training, calibrating, evaluating..."), landing() as conn:
-        result, record, promotion = train_from_saved(conn, cfg.home_dir, config,
-                                                     auto_promote=promote)
+    dsn = landing_endpoint(cfg).url
+    with console.status(f"features, anomaly scores and training on the last {days} days..."):
+        result, record, promotion = train_from_landing(dsn, cfg.home_dir, config, days=days,
+                                                       auto_promote=promote)
     summary = {"version": record.version, "metrics": result.metrics,
                "baseline_metrics": result.baseline_metrics, "windows": result.windows,
                "promotion": promotion.as_dict() if promotion else None}

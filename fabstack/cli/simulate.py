@@ -19,15 +19,15 @@ app = typer.Typer(
 )
 
 
-def _parse_end(end: str | None) -> datetime | None:
+def _parse_end(end: str | None, option: str = "--end") -> datetime | None:
     if end is None:
         return None
     try:
         parsed = datetime.fromisoformat(end.replace("Z", "+00:00"))
     except ValueError:
-        raise FabError(f"--end: not an ISO 8601 time: {end!r}") from None
+        raise FabError(f"{option}: not an ISO 8601 time: {end!r}") from None
     if parsed.tzinfo is None:
-        raise FabError(f"--end: needs a UTC offset (e.g. {end}Z), got {end!r}")
+        raise FabError(f"{option}: needs a UTC offset (e.g. {end}Z), got {end!r}")
     return parsed
 
 
@@ -85,6 +85,8 @@ def simulate(
                                  help="Live OPC UA security: None, Sign or SignAndEncrypt "
                                       "(Basic256Sha256, self-signed cert under FAB_HOME)."),
     no_opcua: bool = typer.Option(False, "--no-opcua", help="Live: do not host OPC UA."),
+    start: str = typer.Option(None, "--start", help="Live: simulated start time, ISO 8601 "
+                              "with offset (default now); same seed + start = same stream."),
 ) -> None:
     if ctx.invoked_subcommand:
         return
@@ -92,7 +94,7 @@ def simulate(
     plant = plant or s.plant
     seed = s.seed if seed is None else seed
     if live:
-        _live(plant, seed, speed, rate, duration, security, no_opcua)
+        _live(plant, seed, speed, rate, duration, security, no_opcua, _parse_end(start, "--start"))
         return
     if days is None:
         raise FabError("fab simulate: give --days N to backfill or --live to stream")
@@ -100,7 +102,7 @@ def simulate(
 
 
 def _live(plant: str, seed: int, speed: float, rate: float, duration: float | None,
-          security: str, no_opcua: bool) -> None:
+          security: str, no_opcua: bool, start: datetime | None) -> None:
     from fabstack.services import broker_endpoint, landing_endpoint
     from ingestion.plant import load_plant
     from ingestion.simulator.live import LiveSimulator
@@ -123,7 +125,7 @@ def _live(plant: str, seed: int, speed: float, rate: float, duration: float | No
     sim = LiveSimulator(
         spec, seed, mqtt_url=broker_endpoint(s).url, speed=speed, rate_hz=rate,
         opcua_url=None if no_opcua else s.opcua_url, node_map=load_node_map(), dsn=dsn,
-        home=s.home_dir, security=security,
+        home=s.home_dir, security=security, start=start,
     )
     console.print(f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "
                   f"MQTT {broker_endpoint(s).url}"

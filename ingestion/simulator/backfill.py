@@ -14,6 +14,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -128,7 +129,7 @@ def run_backfill(
                 summary.rows[table] = sink.write(table, rows_dt) if rows_dt else 0
             # 2. sensors, UTC day by UTC day
             sensor_began = time.perf_counter()
-            summary.readings = _write_sensors(conn, model, write_from, t_end, sensor_rate_hz,
+            summary.readings = _write_sensors(conn, dsn, model, write_from, t_end, sensor_rate_hz,
                                               progress)
             summary.sensor_seconds = time.perf_counter() - sensor_began
             summary.rows["sensor_reading"] = summary.readings
@@ -188,19 +189,27 @@ def _day_bounds(a: float, b: float) -> list[tuple[float, float]]:
 
 
 def _write_sensors(
-    conn: psycopg.Connection, model: FabModel, a: float, b: float, rate: float,
+    conn: psycopg.Connection, dsn: str, model: FabModel, a: float, b: float, rate: float,
     progress: Progress,
 ) -> int:
+    """Day by day. Empty days load into a fresh table on ``conn`` while a second connection
+    indexes and attaches the previous day, so both CPU-heavy halves run side by side."""
     native = storage_mode(conn) == "native"
     total = 0
-    for lo, hi in _day_bounds(a, b):
-        day = dt(lo).date()
-        part = f"sensor_reading_p{day:%Y%m%d}"
-        fresh = native and _partition_empty(conn, part)
-        if fresh:
-            total += _copy_fresh_partition(conn, model, lo, hi, rate, part, progress, a, b)
-        else:
-            total += _copy_staged(conn, model, lo, hi, rate, progress, a, b)
+    with connect(dsn, autocommit=True) as other, ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future | None = None
+        for lo, hi in _day_bounds(a, b):
+            day_start = datetime.fromtimestamp(math.floor(lo / 86400) * 86400, UTC)
+            part = f"sensor_reading_p{day_start:%Y%m%d}"
+            if native and _partition_empty(conn, part):
+                total += _load_day(conn, model, lo, hi, rate, part, progress, a, b)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(_attach_day, other, part, day_start)
+            else:
+                total += _copy_staged(conn, model, lo, hi, rate, progress, a, b)
+        if pending is not None:
+            pending.result()
     return total
 
 
@@ -248,7 +257,8 @@ def _blocks(model: FabModel, lo: float, hi: float, rate: float):
 
 
 def _stream(
-    cur: psycopg.Cursor, target: sql.Composable, model, lo, hi, rate, progress, a, b
+    cur: psycopg.Cursor, target: sql.Composable, model, lo, hi, rate, progress, a, b,
+    freeze: bool = False,
 ) -> int:
     n_total = 0
     n_machines = len(model.machines)
@@ -256,8 +266,9 @@ def _stream(
     order = {"machines": _collation_order(cur.connection, list(model.machines))}
     for mtype, spec in model.types.items():
         order[mtype] = _collation_order(cur.connection, list(spec.sensors))
-    with cur.copy(sql.SQL("COPY {} (ts, machine_id, metric, value, quality) FROM STDIN "
-                          "(FORMAT BINARY)").format(target)) as copy:
+    options = sql.SQL("FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY")
+    with cur.copy(sql.SQL("COPY {} (ts, machine_id, metric, value, quality) FROM STDIN ({})")
+                  .format(target, options)) as copy:
         copy.write(pgbinary.HEADER)
         for done, (_, n, data) in enumerate(_day_tuples(order, model, lo, hi, rate), 1):
             copy.write(data)
@@ -277,53 +288,58 @@ def _partition_empty(conn: psycopg.Connection, part: str) -> bool:
     ).fetchone()[0]
 
 
-def _copy_fresh_partition(conn, model, lo, hi, rate, part, progress, a, b) -> int:
-    """Load an empty day into a new unindexed table, index it once (its input is presorted),
-    then swap it in as the day partition: readers never see a half-loaded day."""
-    day_start = datetime.fromtimestamp(math.floor(lo / 86400) * 86400, UTC)
+def _load_day(conn, model, lo, hi, rate, part, progress, a, b) -> int:
+    """COPY one day into ``{part}_load``, a new table outside the partition tree."""
     new = sql.Identifier(f"{part}_load")
     began = time.perf_counter()
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(new))
         cur.execute(sql.SQL(
             "CREATE TABLE landing.{} (LIKE landing.sensor_reading INCLUDING DEFAULTS)"
         ).format(new))
-        n = _stream(cur, sql.SQL("landing.{}").format(new), model, lo, hi, rate, progress, a, b)
-        copied = time.perf_counter()
-        if _partition_empty(conn, part):
-            # The parent's unique constraint, built once over presorted input, and a CHECK of
-            # the day's bounds: ATTACH then adopts the index and skips its validation scan.
-            key, bounds = f"{part}_load_key", f"{part}_load_bounds"
-            day_end = day_start + timedelta(days=1)
-            cur.execute(sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} "
-                                "UNIQUE (machine_id, metric, ts)")
-                        .format(new, sql.Identifier(key)))
-            cur.execute(sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} "
-                                "CHECK (ts >= {} AND ts < {})")
-                        .format(new, sql.Identifier(bounds), sql.Literal(day_start),
-                                sql.Literal(day_end)))
-            indexed = time.perf_counter()
-            cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(sql.Identifier(part)))
-            cur.execute(sql.SQL("ALTER TABLE landing.{} RENAME TO {}").format(
-                new, sql.Identifier(part)))
-            cur.execute(sql.SQL("ALTER INDEX landing.{} RENAME TO {}").format(
-                sql.Identifier(key), sql.Identifier(f"{part}_machine_id_metric_ts_key")))
-            cur.execute(sql.SQL(
-                "ALTER TABLE landing.sensor_reading ATTACH PARTITION landing.{} "
-                "FOR VALUES FROM ({}) TO ({})"
-            ).format(sql.Identifier(part), sql.Literal(day_start), sql.Literal(day_end)))
-            cur.execute(sql.SQL("ALTER TABLE landing.{} DROP CONSTRAINT {}").format(
-                sql.Identifier(part), sql.Identifier(bounds)))
-            log.debug("%s: %d readings, copy %.1fs, index %.1fs, attach %.1fs", part, n,
-                      copied - began, indexed - copied, time.perf_counter() - indexed)
-        else:  # someone wrote into the day meanwhile: merge instead
+        # FREEZE: the table is new in this transaction, so rows need no later hint-bit pass
+        n = _stream(cur, sql.SQL("landing.{}").format(new), model, lo, hi, rate, progress, a, b,
+                    freeze=True)
+    log.debug("%s: %d readings copied in %.1fs", part, n, time.perf_counter() - began)
+    return n
+
+
+def _attach_day(conn: psycopg.Connection, part: str, day_start: datetime) -> None:
+    """Index the loaded day once (its input is presorted) and swap it in as the partition,
+    in one transaction: readers see the whole day or none of it."""
+    new = sql.Identifier(f"{part}_load")
+    began = time.perf_counter()
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        cur.execute("SET LOCAL synchronous_commit = off")
+        if not _partition_empty(conn, part):  # someone wrote into the day meanwhile: merge
             cur.execute(sql.SQL(
                 "INSERT INTO landing.sensor_reading SELECT * FROM landing.{} "
                 "ON CONFLICT DO NOTHING").format(new))
             cur.execute(sql.SQL("DROP TABLE landing.{}").format(new))
-    return n
+            return
+        # The parent's unique constraint and a CHECK of the day's bounds: ATTACH then adopts
+        # the index and skips its validation scan.
+        key, bounds = f"{part}_load_key", f"{part}_load_bounds"
+        day_end = day_start + timedelta(days=1)
+        cur.execute(sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} "
+                            "UNIQUE (machine_id, metric, ts)").format(new, sql.Identifier(key)))
+        cur.execute(sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} CHECK (ts >= {} AND ts < {})")
+                    .format(new, sql.Identifier(bounds), sql.Literal(day_start),
+                            sql.Literal(day_end)))
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(sql.Identifier(part)))
+        cur.execute(sql.SQL("ALTER TABLE landing.{} RENAME TO {}").format(
+            new, sql.Identifier(part)))
+        cur.execute(sql.SQL("ALTER INDEX landing.{} RENAME TO {}").format(
+            sql.Identifier(key), sql.Identifier(f"{part}_machine_id_metric_ts_key")))
+        cur.execute(sql.SQL(
+            "ALTER TABLE landing.sensor_reading ATTACH PARTITION landing.{} "
+            "FOR VALUES FROM ({}) TO ({})"
+        ).format(sql.Identifier(part), sql.Literal(day_start), sql.Literal(day_end)))
+        cur.execute(sql.SQL("ALTER TABLE landing.{} DROP CONSTRAINT {}").format(
+            sql.Identifier(part), sql.Identifier(bounds)))
+    log.debug("%s: indexed and attached in %.1fs", part, time.perf_counter() - began)
 
 
 def _copy_staged(conn, model, lo, hi, rate, progress, a, b) -> int:

@@ -1,8 +1,9 @@
 """Sensor readings in vectorised blocks: setpoint (per recipe) + drift + wear + AR(1) noise,
 shaped by the machine's state, temperature excursions and injected spikes.
 
-A block's values depend only on (seed, machine, block start, block end) and the model's
-history, so a backfill and its re-run produce identical readings.
+Noise comes from one seeded series per (machine, metric, UTC hour), so a reading's value
+depends only on the seed, its instant and the model's history - not on how time is cut into
+blocks: a backfill, its re-run, and a live run ticking at any pace give identical readings.
 """
 
 from __future__ import annotations
@@ -22,9 +23,38 @@ SPIKE_SIGMAS = 10.0  # a spike adds 10 noise sigmas + twice the setpoint
 
 def sample_times(a: float, b: float, rate_hz: float) -> np.ndarray:
     """Grid instants k/rate in [a, b), as epoch seconds."""
-    k0 = math.ceil(round(a * rate_hz, 6))
-    k1 = math.ceil(round(b * rate_hz, 6))
-    return np.arange(k0, k1, dtype=np.float64) / rate_hz
+    return np.arange(_k(a, rate_hz), _k(b, rate_hz), dtype=np.float64) / rate_hz
+
+
+def _k(t: float, rate_hz: float) -> int:
+    return math.ceil(round(t * rate_hz, 6))
+
+
+def _noise(model: FabModel, m: Machine, metric_no: int, a: float, b: float, rate_hz: float,
+           ) -> np.ndarray:
+    """Unit AR(1) noise on the sample grid of [a, b), cut from per-hour seeded series."""
+    cache: dict = model.__dict__.setdefault("_noise_cache", {})
+    ka, kb = _k(a, rate_hz), _k(b, rate_hz)
+    parts = []
+    for hour in range(math.floor(a / 3600), math.ceil(b / 3600)):
+        kh0, kh1 = _k(hour * 3600.0, rate_hz), _k((hour + 1) * 3600.0, rate_hz)
+        lo, hi = max(ka, kh0), min(kb, kh1)
+        if hi <= lo:
+            continue
+        key = (m.index, metric_no, hour, rate_hz)
+        series = cache.get(key)
+        if series is None:
+            if len(cache) > 64 * len(model.machines):
+                cache.clear()
+            rng = np.random.default_rng([model.seed, 1, m.index, metric_no, hour,
+                                         int(round(rate_hz * 1e6))])
+            z = rng.standard_normal(kh1 - kh0)
+            zi = [AR_PHI * rng.standard_normal()]
+            series = lfilter([math.sqrt(1 - AR_PHI**2)], [1.0, -AR_PHI], z, zi=zi)[0]
+            if kh1 - kh0 < 100_000:  # live ticks reuse the hour; backfill blocks do not
+                cache[key] = series
+        parts.append(series[lo - kh0:hi - kh0])
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def machine_block(
@@ -35,7 +65,6 @@ def machine_block(
     spec = model.types[m.type]
     if ts.size == 0:
         return ts, {metric: np.empty(0) for metric in spec.sensors}
-    rng = np.random.default_rng([model.seed, 1, m.index, int(round(a * 1000)), ts.size])
     # state at each instant: processing (RUN or SMALL_STOP) or not
     times = np.asarray(m.state_times)
     running_codes = np.array([c[0] == "RUNNING" for c in m.state_codes] or [False])
@@ -46,7 +75,7 @@ def machine_block(
         runs.append((m.track_in, math.inf, m.recipe.id))
     runs = [r for r in runs if r[1] > a and r[0] < b]
     out: dict[str, np.ndarray] = {}
-    for metric, sensor in spec.sensors.items():
+    for metric_no, (metric, sensor) in enumerate(spec.sensors.items()):
         level = np.full(ts.size, sensor.setpoint)
         for start, end, rid in runs:
             setpoint = model.recipes[rid].setpoints.get(metric)
@@ -64,9 +93,7 @@ def machine_block(
         factor = IDLE_FACTOR.get(metric)
         if factor is not None:
             level = np.where(running, level, level * factor)
-        z = rng.standard_normal(ts.size)
-        zi = [AR_PHI * rng.standard_normal()]
-        noise = lfilter([math.sqrt(1 - AR_PHI**2)], [1.0, -AR_PHI], z, zi=zi)[0]
+        noise = _noise(model, m, metric_no, a, b, rate_hz)
         values = level + sensor.noise * noise
         for exc in m.excursions:
             if exc.metric != metric or exc.start >= b or exc.peak + 10 * exc.tau <= a:

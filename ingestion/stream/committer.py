@@ -134,7 +134,7 @@ class Committer:
     def _write(self, sink: LandingSink, rows: dict[str, list[tuple]],
                dead_letters: list[tuple]) -> int:
         try:
-            landed = sink.write_many(rows, dead_letters)
+            landed = sink.write_many(rows, dead_letters, optimistic=True)
         except _UNAVAILABLE:
             raise
         except psycopg.Error as exc:

@@ -126,7 +126,7 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
 def main() -> None:
     quick = "--quick" in sys.argv
     home = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
-    base = int(time.time() * 1000) - 3_600_000
+    base = int(time.time() * 1000) - 7_200_000  # distinct past timestamps per step
     results: dict = {}
     with landing_zone() as dsn:
         n_batched = 1_000 if quick else 5_000
@@ -141,7 +141,7 @@ def main() -> None:
         )
 
         n_single = 5_000 if quick else 30_000
-        single = _messages("SITE", n_single, 1, base + 10_000_000)
+        single = _messages("SITE", n_single, 1, base + 3_600_000)
         elapsed, st = _run_ingest(dsn, single, n_single, home)
         ingest_rate = n_single / elapsed
         site = "S" + uuid.uuid4().hex[:8]

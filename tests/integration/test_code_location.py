@@ -53,6 +53,7 @@ def test_code_location_loads_with_every_warehouse_table(defs: dg.Definitions) ->
     assert {s.name for s in defs.sensors} == {"landing_arrivals"}
 
 
+@pytest.mark.slow
 def test_dagster_definitions_validate_passes(tmp_path: Path) -> None:
     dagster = Path(sys.executable).parent / "dagster"
     home = tmp_path / "dagster_home"

@@ -183,9 +183,33 @@ def test_alerts_are_raised_once(plant) -> None:
         alerts = candidate_alerts(wh, DAYS[0])
     assert {a["kind"] for a in alerts} == {"spc", "oee"}
     with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DELETE FROM landing.alert")
         first = record_alerts(conn, alerts)
         again = record_alerts(conn, alerts)
     assert len(first) == len({a["dedupe_key"] for a in alerts}) and again == []
+
+
+def test_alert_sensor_writes_rows_and_tags_a_run(plant, monkeypatch) -> None:
+    import assets.spc.assets as spc_assets
+    from orchestration.resources import LandingResource, WarehouseResource
+
+    dsn, home = plant
+    # The data are from the past: widen the sensor's look-back to reach them.
+    monkeypatch.setattr(spc_assets, "ALERT_LOOKBACK_DAYS", (datetime.now(UTC).date()
+                                                            - DAYS[0]).days)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DELETE FROM landing.alert")
+    resources = {"landing": LandingResource(dsn=dsn),
+                 "warehouse": WarehouseResource(home=str(home))}
+    context = dg.build_sensor_context(resources=resources)
+    request = spc_assets.spc_oee_alerts(context)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["fab/alert"] == "true"
+    ids = request.run_config["ops"]["announce_alerts"]["config"]["alert_ids"]
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM landing.alert").fetchone()[0] == len(ids)
+    again = spc_assets.spc_oee_alerts(dg.build_sensor_context(resources=resources))
+    assert isinstance(again, dg.SkipReason)  # nothing new: no second alert, no second run
 
 
 def test_dagster_assets_rebuild_a_day_identically(plant) -> None:

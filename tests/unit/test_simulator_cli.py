@@ -52,7 +52,6 @@ def test_plant_whose_route_names_a_missing_machine_type(tmp_path, fab_home):
 
 
 @pytest.mark.parametrize("args", [
-    ["simulate", "--days", "0"],
     ["simulate", "chaos", "--machine", "NOPE-1", "--fault", "machine_down"],
 ])
 def test_fab_cli_exits_2_with_one_line(args, fab_home):

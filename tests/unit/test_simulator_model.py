@@ -212,3 +212,17 @@ def test_live_payloads_follow_the_contract(demo):
         channels[channel] += 1
         assert len(payload) < 256 * 1024
     assert {"state", "count", "inspection", "telemetry"} <= set(channels)
+
+
+def test_readings_do_not_depend_on_how_time_is_cut(demo):
+    """Live ticks of any length give the readings a backfill hour block gives."""
+    model = FabModel(demo, 13, ORIGIN, horizon=ORIGIN + DAY)
+    model.advance(ORIGIN + 3 * 3600)
+    m = model.machines["ETCH-02"]
+    a, b = ORIGIN + 1800, ORIGIN + 2 * 3600 + 900
+    ts, whole = machine_block(model, m, a, b, 1.0)
+    cuts = [a, a + 0.4, a + 7.3, ORIGIN + 3600, ORIGIN + 3600 + 61.7, b]
+    pieces = [machine_block(model, m, x, y, 1.0) for x, y in zip(cuts, cuts[1:], strict=False)]
+    assert np.array_equal(np.concatenate([p[0] for p in pieces]), ts)
+    for metric in whole:
+        assert np.array_equal(np.concatenate([p[1][metric] for p in pieces]), whole[metric])

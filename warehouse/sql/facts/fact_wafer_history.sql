@@ -36,16 +36,19 @@ WITH
         GROUP BY s.lot_id, s.step_no, m.metric
     ),
     sensor_maps AS (
+        -- keys sorted so a rebuild gives identical maps whatever the thread order
         SELECT lot_id, step_no,
-               mapFromArrays(groupArray(metric), groupArray(mean_value)) AS sensor_mean,
-               mapFromArrays(groupArray(metric), groupArray(min_value)) AS sensor_min,
-               mapFromArrays(groupArray(metric), groupArray(max_value)) AS sensor_max,
+               arraySort(groupArray((metric, mean_value, min_value, max_value))) AS sv,
+               mapFromArrays(arrayMap(x -> x.1, sv), arrayMap(x -> x.2, sv)) AS sensor_mean,
+               mapFromArrays(arrayMap(x -> x.1, sv), arrayMap(x -> x.3, sv)) AS sensor_min,
+               mapFromArrays(arrayMap(x -> x.1, sv), arrayMap(x -> x.4, sv)) AS sensor_max,
                sum(n) AS sensor_n
         FROM sensors GROUP BY lot_id, step_no
     ),
     measured AS (
         SELECT s.lot_id AS lot_id, s.step_no AS step_no, pm.wafer_id AS wafer_id,
-               mapFromArrays(groupArray(pm.parameter), groupArray(pm.value)) AS measurements
+               arraySort(groupArray((pm.parameter, pm.value))) AS pv,
+               mapFromArrays(arrayMap(x -> x.1, pv), arrayMap(x -> x.2, pv)) AS measurements
         FROM steps AS s
         JOIN (
             SELECT machine_id, wafer_id, parameter, value, toDateTime64(ts, 3, 'UTC') AS ts

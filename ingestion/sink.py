@@ -103,7 +103,9 @@ class LandingSink:
         cols = sql.SQL(", ").join(map(sql.Identifier, TABLE_COLUMNS[table]))
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
-                stmt = sql.SQL("COPY landing.{} ({}) FROM STDIN").format(sql.Identifier(table), cols)
+                stmt = sql.SQL("COPY landing.{} ({}) FROM STDIN").format(
+                    sql.Identifier(table), cols
+                )
                 with cur.copy(stmt) as copy:
                     for row in rows:
                         copy.write_row(row)
@@ -129,8 +131,8 @@ class LandingSink:
             if dead_letters:
                 with self.conn.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO landing.dead_letter (source, topic, payload, error, dedupe_key)"
-                        " VALUES (%s, %s, %s, %s, %s)"
+                        "INSERT INTO landing.dead_letter"
+                        " (source, topic, payload, error, dedupe_key) VALUES (%s, %s, %s, %s, %s)"
                         " ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
                         dead_letters,
                     )

@@ -72,6 +72,15 @@ def local_day(ts: datetime, tz: str) -> date:
     return ts.astimezone(ZoneInfo(tz)).date()
 
 
+def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
+    """The plant-local days touched by the UTC instants [start, end) (e.g. a backfill window)."""
+    if end <= start:
+        return []
+    first = local_day(start, tz)
+    last = local_day(end - timedelta(microseconds=1), tz)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -15,7 +15,7 @@ daily alarm and production counts, state events); this module finishes them in p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import polars as pl
@@ -62,7 +62,6 @@ class MaintenanceInputs:
     counts: pl.DataFrame
     alarms: pl.DataFrame
     anomaly_daily: pl.DataFrame | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def hourly_aggregates(readings: pl.DataFrame) -> pl.DataFrame:

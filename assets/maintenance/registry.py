@@ -27,29 +27,16 @@ from psycopg.types.json import Jsonb
 from sklearn.metrics import average_precision_score
 
 from assets.maintenance.common import MODEL_NAME
+from assets.maintenance.sources import named_queries
 from assets.maintenance.train import FittedModel, TrainConfig
 from fabstack.errors import FabError
 
-_SQL = Path(__file__).parent / "sql" / "registry.sql"
 REPO = Path(__file__).resolve().parents[2]
 TOLERANCE = 1e-9
 
 
-@cache
-def _queries() -> dict[str, str]:
-    out: dict[str, str] = {}
-    name = None
-    for line in _SQL.read_text().splitlines():
-        if line.startswith("-- name:"):
-            name = line.split(":", 1)[1].strip()
-            out[name] = ""
-        elif name:
-            out[name] += line + "\n"
-    return {k: v.strip() for k, v in out.items()}
-
-
 def q(name: str) -> str:
-    return _queries()[name]
+    return named_queries("registry.sql")[name]
 
 
 @cache

@@ -39,6 +39,9 @@ def mqtt(
     batch_age_ms: int = typer.Option(50, min=1, help="... or when its first message is this old"),
     duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
     status_every_ms: int = typer.Option(1000, min=50, help="Live status update interval"),
+    session_expiry_s: int = typer.Option(3600, min=0, help="How long the broker keeps this "
+                                         "instance's session (and unacknowledged messages) "
+                                         "while it is down"),
 ) -> None:
     """Subscribe to $share/<group>/fab/v1/# with QoS 1 and land every message exactly once."""
     from fabstack.services import broker_endpoint, landing_endpoint
@@ -58,6 +61,7 @@ def mqtt(
     options = MqttOptions(
         host=host, port=port, client_id=cid, share_group=share_group, topic_filter=topic_filter,
         receive_maximum=min(65_535, max(100, 3 * batch_messages)),
+        session_expiry_s=session_expiry_s,
         limits=BatchLimits(max_rows=batch_rows, max_messages=batch_messages,
                            max_age_s=batch_age_ms / 1000, status_every_s=status_every_ms / 1000),
     )
@@ -132,3 +136,20 @@ def status() -> None:
                       f"{r[4]:,}", f"{r[5]:,.0f}", "" if r[6] is None else f"{r[6]:,.0f}",
                       str(r[7]), str(r[8]), f"{r[9]} ({human_bytes(r[10])})", r[11] or "")
     console.print(table if rows else "no ingestor has reported yet")
+
+
+def demo_step(seconds: float = 30.0) -> dict[str, int]:
+    """For `fab demo`: run the MQTT ingestor (instance 0, shared group `ingest`) for ``seconds``
+    while the live simulator publishes; returns messages/rows/dead letters/interlocks."""
+    mqtt(instance=0, client_id="", share_group="ingest", topic_filter="fab/v1/#",
+         interlocks=None, spool_dir=None, spool_max_mb=1024, batch_rows=20_000,
+         batch_messages=2_000, batch_age_ms=50, duration=seconds, status_every_ms=1000,
+         session_expiry_s=300)
+    with landing() as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(messages_total), 0), coalesce(sum(rows_total), 0), "
+            "coalesce(sum(dead_letters_total), 0), coalesce(sum(interlocks_total), 0) "
+            "FROM landing.ingest_status WHERE source = 'mqtt'"
+        ).fetchone()
+    return dict(zip(("messages", "rows", "dead_letters", "interlocks"), map(int, row),
+                    strict=True))

@@ -17,6 +17,17 @@ DAGSTER_YAML = REPO / "orchestration" / "dagster.yaml"
 WORKSPACE_YAML = REPO / "orchestration" / "workspace.yaml"
 
 
+def dagster_storage_url(dsn: str) -> str:
+    """The storage DSN with an explicit psycopg2 driver: SQLAlchemy 2.1 defaults to psycopg 3,
+    whose server-side parameters break some of Dagster's daemon queries ("syntax error at $1")."""
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        return dsn
+    scheme, sep, rest = dsn.partition("://")
+    return f"postgresql+psycopg2://{rest}" if sep and scheme in ("postgresql", "postgres") else dsn
+
+
 def prepare_dagster_home() -> dict[str, str]:
     """DAGSTER_HOME under FAB_HOME with our dagster.yaml, and the env `dagster dev` needs."""
     from fabstack.services import dagster_storage_dsn, ensure_database, redact
@@ -28,7 +39,7 @@ def prepare_dagster_home() -> dict[str, str]:
     storage = dagster_storage_dsn(s)
     ensure_database(storage)
     console.print(f"DAGSTER_HOME={home}; run storage {redact(storage)}")
-    return {"DAGSTER_HOME": str(home), "FAB_DAGSTER_STORAGE_URL": storage,
+    return {"DAGSTER_HOME": str(home), "FAB_DAGSTER_STORAGE_URL": dagster_storage_url(storage),
             "FAB_HOME": str(s.home_dir)}
 
 

@@ -20,11 +20,8 @@ def _partition_label(pid: str) -> str:
     return "-" if pid in ("", "all") else pid
 
 
-@app.command()
-def status(
-    table: str = typer.Option(None, "--table", help="Also list this table's partitions."),
-) -> None:
-    """List the warehouse tables with their partitions, rows and bytes."""
+def print_status(table: str | None = None) -> None:
+    """Print the warehouse tables (and one table's partitions); what `fab demo` shows at the end."""
     from fabstack.services import warehouse_endpoint
     from warehouse.client import open_warehouse
     from warehouse.inspect import partition_status, schema_exists, table_status
@@ -57,6 +54,14 @@ def status(
             detail.add_row(_partition_label(row["partition"]), f"{row['rows']:,}",
                            human_bytes(row["bytes"]))
         console.print(detail)
+
+
+@app.command()
+def status(
+    table: str = typer.Option(None, "--table", help="Also list this table's partitions."),
+) -> None:
+    """List the warehouse tables with their partitions, rows and bytes."""
+    print_status(table)
 
 
 def build_days(days: list[date]) -> None:

@@ -7,6 +7,7 @@ A batch is "safe" (and its messages may be acknowledged) once it is committed or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -73,10 +74,8 @@ class Committer:
             log.error("landing zone unreachable, spooling to %s: %s", self.spool.dir, first)
         self.last_error = f"database: {first}"
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken
                 self._conn.close()
-            except Exception:  # noqa: BLE001 - already broken
-                pass
         self._conn = None
         self._sink = None
         self._retry_at = time.monotonic() + self._backoff.next_delay()

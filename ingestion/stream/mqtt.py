@@ -127,8 +127,8 @@ class MqttIngestor:
                 async with client:
                     self._epoch += 1
                     self._client = client
-                    self.pipeline.connected = True
                     await client.subscribe(self.options.subscription, qos=1)
+                    self.pipeline.connected = True  # "connected" = subscribed, for the board
                     log.info("%s subscribed to %s", self.options.client_id,
                              self.options.subscription)
                     self.subscribed.set()

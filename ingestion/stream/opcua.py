@@ -83,6 +83,7 @@ class OpcuaIngestor:
         self.subscribed = asyncio.Event()
         self.connections = 0
         self._reasons: dict[str, str] = {}
+        self._since_yield = 0
         self._stop = asyncio.Event()
         self._lost = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
@@ -206,6 +207,10 @@ class OpcuaIngestor:
             return
         dv = data.monitored_item.Value
         self.handle(binding, node, val, dv)
+        self._since_yield += 1
+        if self._since_yield >= 200:  # a publish response can carry thousands of changes
+            self._since_yield = 0
+            await asyncio.sleep(0)
         await self.pipeline.room()
 
     def status_change_notification(self, status) -> None:
@@ -230,6 +235,8 @@ class OpcuaIngestor:
             self._reasons[b.machine_id] = str(value)
             return
         if error is None and table == "machine_state":
+            if value in ("", None):
+                return  # a server's not-yet-written variable: no state to record
             if value not in STATES:
                 error = f"unknown_state: {b.variable}: {value!r} not one of {sorted(STATES)}"
             else:

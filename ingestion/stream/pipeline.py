@@ -10,6 +10,7 @@ broker holds further messages).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -108,10 +109,8 @@ class Pipeline:
             wait = self.limits.max_age_s - batch.age()
             if wait > 0 and not self.full():
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
-                except TimeoutError:
-                    pass
                 continue
             await self._flush()
 

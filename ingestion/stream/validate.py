@@ -157,7 +157,8 @@ class MessageValidator:
         except UnicodeDecodeError as exc:
             return Rejected("not_utf8", f"byte {exc.start} is not UTF-8")
         if machine not in self.machines:
-            return Rejected("unknown_machine", f"machine {_show(machine)} is not in landing.machine")
+            return Rejected("unknown_machine",
+                            f"machine {_show(machine)} is not in landing.machine")
         if self.machines[machine] != area:
             return Rejected("area_mismatch", f"machine {machine} is in area "
                                              f"{self.machines[machine]!r}, topic says {area!r}")
@@ -203,9 +204,10 @@ class MessageValidator:
             for i, m in enumerate(model.measurements):
                 if not m.wafer_id.startswith(model.lot_id + "-"):
                     return Rejected("wafer_lot_mismatch", f"measurements.{i}.wafer_id "
-                                                          f"{m.wafer_id!r} is not of lot {model.lot_id}")
-        elif isinstance(model, InspectionPayload):
-            if not model.wafer_id.startswith(model.lot_id + "-"):
-                return Rejected("wafer_lot_mismatch",
-                                f"wafer_id {model.wafer_id!r} is not of lot {model.lot_id}")
+                                    f"{m.wafer_id!r} is not of lot {model.lot_id}")
+        elif isinstance(model, InspectionPayload) and not model.wafer_id.startswith(
+            model.lot_id + "-"
+        ):
+            return Rejected("wafer_lot_mismatch",
+                            f"wafer_id {model.wafer_id!r} is not of lot {model.lot_id}")
         return None

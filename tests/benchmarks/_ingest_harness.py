@@ -23,7 +23,7 @@ from tests.conftest import REPO, drop_database, migrated_and_seeded
 BROKER = ("127.0.0.1", 1883)
 # Mosquitto's default max_queued_messages (1000) drops QoS 1 messages beyond it for a slow
 # subscriber, so the publisher stays at most this many messages ahead of what has landed.
-AHEAD_LIMIT = 4_000
+AHEAD_LIMIT = 3_000
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ from assets.maintenance.pipeline import train_failure_model
 from assets.maintenance.sources import (
     inputs_from_landing,
     landing_data_range,
+    named_queries,
     readings_from_landing,
 )
 from assets.maintenance.train import TrainConfig
@@ -80,14 +81,9 @@ def main() -> None:
             start, end = landing_data_range(conn)
             inputs = inputs_from_landing(conn, start, end)
             readings = readings_from_landing(conn, start, end)
-            truth = (
-                conn.execute(
-                    "SELECT avg(extract(epoch FROM failure_ts - onset_ts) / 3600) FILTER "
-                    "(WHERE wear_out), count(*) FILTER (WHERE wear_out), count(*) FROM truth.failure"
-                ).fetchone()
-                if conn.execute("SELECT to_regclass('truth.failure') IS NOT NULL").fetchone()[0]
-                else None
-            )
+            sql = named_queries("landing_inputs.sql")
+            present = conn.execute(sql["truth_present"]).fetchone()[0]
+            truth = conn.execute(sql["truth_failures"]).fetchone() if present else None
         out: dict[str, object] = {
             "days": args.days,
             "machines": inputs.machines.height,

@@ -56,8 +56,11 @@ def _run_ingest(
         wait_connected(dsn, 1, [proc])
         counter = LandedCounter(dsn, [f"bench-{site}"])
         t0 = asyncio.run(publish_all(messages, counter))
-        while counter.rows < expected_rows:
+        deadline = time.monotonic() + 300
+        while counter.rows < expected_rows and time.monotonic() < deadline:
             time.sleep(0.01)
+        if counter.rows < expected_rows:
+            raise SystemExit(f"only {counter.rows} of {expected_rows} rows landed")
         elapsed = time.monotonic() - t0
         counter.close()
         return elapsed, status(dsn)[0]
@@ -104,8 +107,13 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
     try:
         wait_connected(dsn, 1, [proc])
 
+        last_ms = [0] * 4
+
         def body(i: int):
-            return lambda: telemetry(i, int(time.time() * 1000), 100, metric="lat")
+            def build() -> bytes:  # stamped at send time; unique per machine even in a burst
+                ts = last_ms[i % 4] = max(int(time.time() * 1000), last_ms[i % 4] + 1)
+                return telemetry(i, ts, 100, metric="lat")
+            return build
 
         msgs = [
             (f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry", body(i))
@@ -113,7 +121,8 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
         ]
         counter = LandedCounter(dsn, [f"bench-{site}"])
         asyncio.run(publish_all(msgs, counter, rate_per_s=rate))
-        while counter.rows < n * 100:
+        deadline = time.monotonic() + 120
+        while counter.rows < n * 100 and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.5)  # one more status update so the lag window holds the last messages
         counter.close()

@@ -114,16 +114,18 @@ def good_messages(site: str, base_ms: int) -> list[tuple[str, bytes]]:
         Reading(metric="rf_power", value=1500.0, ts=base_ms - 500, quality=0x40000000),
     ])
     state = StatePayload(ts=ts, seq=2, state="RUNNING", reason_code="RUN")
+    cd = "critical_dimension_nm"
     count = CountPayload(ts=ts, seq=3, lot_id=LOT, step_no=2, recipe_id="ETCH-STD", good=24,
                          scrap=1, track_in_ts=base_ms - 90_000, measurements=[
-                             Measurement(wafer_id=w1, parameter="critical_dimension_nm", value=45.1),
-                             Measurement(wafer_id=w2, parameter="critical_dimension_nm", value=44.9),
+                             Measurement(wafer_id=w1, parameter=cd, value=45.1),
+                             Measurement(wafer_id=w2, parameter=cd, value=44.9),
                          ])  # fmt: skip
     alarm = AlarmPayload(ts=ts, seq=4, alarm_code="A100", severity=3, message="door open")
     inspection = InspectionPayload(ts=ts, seq=5, inspection_id=f"I-{site}", lot_id=LOT,
                                    wafer_id=w1, step_no=6, defects=[
         DefectPayload(defect_no=1, x_mm=10.5, y_mm=-20.0, size_um=0.8, defect_type="PARTICLE",
-                      sem_image_ref="sem://1", edx_spectrum={"elements": ["Si"], "peaks_kev": [1.74]}),
+                      sem_image_ref="sem://1",
+                      edx_spectrum={"elements": ["Si"], "peaks_kev": [1.74]}),
         DefectPayload(defect_no=2, x_mm=-100.0, y_mm=50.0, size_um=2.5, defect_type="SCRATCH"),
     ])  # fmt: skip
     return [
@@ -242,10 +244,12 @@ def bad_corpus(site: str, base_ms: int) -> list[tuple[str, str, bytes]]:
         ("negative_seq", t("telemetry"), with_(tel, seq=-1)),
         ("non_finite", t("telemetry"), b'{"ts": %d, "seq": 1, "readings": '
                                        b'[{"metric": "p", "value": NaN}]}' % base_ms),
-        ("out_of_range", t("alarm"), j({"ts": base_ms, "seq": 1, "alarm_code": "A", "severity": 9})),
+        ("out_of_range", t("alarm"),
+         j({"ts": base_ms, "seq": 1, "alarm_code": "A", "severity": 9})),
         ("unknown_state", t("state"), j({"ts": base_ms, "seq": 1, "state": "NAPPING",
                                          "reason_code": "X"})),
-        ("invalid_wafer_id", t("inspection", m="INSP-01", a="INSP"), with_(insp, wafer_id=bad_check)),
+        ("invalid_wafer_id", t("inspection", m="INSP-01", a="INSP"),
+         with_(insp, wafer_id=bad_check)),
         ("invalid_wafer_id", t("inspection", m="INSP-01", a="INSP"), with_(insp, wafer_id="W1")),
         ("invalid_lot_id", t("count"), with_(count, lot_id="lot-1")),
         ("wafer_lot_mismatch", t("inspection", m="INSP-01", a="INSP"),

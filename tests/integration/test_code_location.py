@@ -46,11 +46,12 @@ def test_code_location_loads_with_every_warehouse_table(defs: dg.Definitions) ->
     assert set(defs.resources) >= {"landing", "warehouse"}
     job = defs.resolve_job_def("fab_daily")
     assert job.partitions_def is not None
-    assert {s.name for s in defs.schedules} == {
+    # other domains add their own schedules and sensors
+    assert {s.name for s in defs.schedules} >= {
         "hourly_refresh_today",
         "nightly_finalise_yesterday",
     }
-    assert {s.name for s in defs.sensors} == {"landing_arrivals"}
+    assert "landing_arrivals" in {s.name for s in defs.sensors}
 
 
 @pytest.mark.slow
@@ -77,7 +78,9 @@ def test_dagster_yaml_keeps_runs_events_and_schedules_in_postgres(
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("FAB_DAGSTER_STORAGE_URL", empty_db)
+    from fabstack.cli.ui import dagster_storage_url
+
+    monkeypatch.setenv("FAB_DAGSTER_STORAGE_URL", dagster_storage_url(empty_db))
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
@@ -181,4 +184,4 @@ def test_fab_ui_prepares_dagster_home(
     env = prepare_dagster_home()
     assert Path(env["DAGSTER_HOME"]) == fab_home.resolve() / "dagster"
     assert (Path(env["DAGSTER_HOME"]) / "dagster.yaml").read_text().startswith("# Dagster")
-    assert env["FAB_DAGSTER_STORAGE_URL"] == empty_db
+    assert env["FAB_DAGSTER_STORAGE_URL"].split("://")[1] == empty_db.split("://")[1]

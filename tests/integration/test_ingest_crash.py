@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
 
 import psycopg
 import pytest
@@ -41,7 +42,9 @@ def _up(proc: subprocess.Popen, dsn: str, not_started_at: object = None) -> obje
     if proc.poll() is not None:
         pytest.fail(f"ingestor exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
     with psycopg.connect(dsn) as conn:
-        row = conn.execute("SELECT started_at FROM landing.ingest_status WHERE connected").fetchone()
+        row = conn.execute(
+            "SELECT started_at FROM landing.ingest_status WHERE connected"
+        ).fetchone()
     return row[0] if row and row[0] != not_started_at else None
 
 
@@ -67,7 +70,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(landing_dsn, tmp_path):
                         # Same client id, so the same broker session: it holds what came while
                         # we were down (Mosquitto keeps up to max_queued_messages = 1000 here).
                         proc = _start(site, landing_dsn, tmp_path)
-                        await until(lambda: _up(proc, landing_dsn, first_start), timeout=30,
+                        await until(partial(_up, proc, landing_dsn, first_start), timeout=30,
                                     what="restarted ingestor connected")
             await until(lambda: scalar(landing_dsn, COUNT) == 30_000, timeout=60,
                         what="all 30,000 readings after the restart")

@@ -32,10 +32,11 @@ def test_bad_corpus_dead_lettered_good_neighbours_land(landing_dsn, tmp_path):
         async with running(make_ingestor(landing_dsn, tmp_path / "spool", site)) as ing:
             async with publisher() as pub:
                 for i, (_kind, topic, payload) in enumerate(corpus):
-                    await pub.publish(*telemetry_message(site, "ETCH-01", 2 * i, base + 2 * i), qos=1)
+                    before = telemetry_message(site, "ETCH-01", 2 * i, base + 2 * i)
+                    after = telemetry_message(site, "ETCH-01", 2 * i + 1, base + 2 * i + 1)
+                    await pub.publish(*before, qos=1)
                     await pub.publish(topic, payload, qos=1)
-                    await pub.publish(*telemetry_message(site, "ETCH-01", 2 * i + 1, base + 2 * i + 1),
-                                      qos=1)
+                    await pub.publish(*after, qos=1)
             await until(lambda: ing.pipeline.stats.messages_total == 3 * len(corpus),
                         what="all messages handled")
 

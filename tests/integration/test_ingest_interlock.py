@@ -65,6 +65,6 @@ def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.interlock_event") == 2
     assert scalar(landing_dsn, "SELECT string_agg(value::text, ',' ORDER BY ts) "
                                "FROM landing.interlock_event") == "188.5,188.7"
-    assert scalar(landing_dsn, "SELECT string_agg(DISTINCT lot_id, ',') FROM landing.quarantine_log") \
-        == LOT
+    lots = "SELECT string_agg(DISTINCT lot_id, ',') FROM landing.quarantine_log"
+    assert scalar(landing_dsn, lots) == LOT
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == len(temps)

@@ -16,7 +16,8 @@ from tests.integration.ingest_support import scalar, until
 from tests.integration.opcua_support import PlantTestServer, free_port
 
 pytestmark = pytest.mark.integration
-VARIABLES = {"State": VariableMap(table="machine_state"), "Reason": VariableMap(table="state_reason"),
+VARIABLES = {"State": VariableMap(table="machine_state"),
+             "Reason": VariableMap(table="state_reason"),
              "Temperature": VariableMap(metric="temperature"),
              "PartCount": VariableMap(metric="part_count")}  # fmt: skip
 MACHINES = {"ETCH-01": ["State", "Reason", "Temperature", "PartCount"],
@@ -97,3 +98,55 @@ def test_values_states_and_quality_land_and_restart_resubscribes(landing_dsn, tm
              "AND value = 22.1") == 0x40000000
     assert q("SELECT count(*) FROM landing.sensor_reading WHERE value = 181.5") == 1
     assert q("SELECT count(*) FROM landing.ingest_status WHERE ingestor = 'opcua:test'") == 1
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    """Self-signed server and client certificates (made once: RSA key generation is slow)."""
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    tmp_path = tmp_path_factory.mktemp("certs")
+
+    async def certificates() -> None:
+        usages = [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
+        names = {"countryName": "DE", "organizationName": "fabstack"}
+        await setup_self_signed_certificate(
+            tmp_path / "server_key.pem", tmp_path / "server_cert.der", "urn:fabstack:test:server",
+            "127.0.0.1", usages, {**names, "commonName": "test server"})
+        await setup_self_signed_certificate(
+            tmp_path / "client_key.pem", tmp_path / "client_cert.der",
+            "urn:example.org:FreeOpcUa:opcua-asyncio", "127.0.0.1", usages,
+            {**names, "commonName": "fab ingest"})
+
+    asyncio.run(certificates())
+    return tmp_path
+
+
+@pytest.mark.parametrize("mode", ["Sign", "SignAndEncrypt"])
+def test_basic256sha256_with_certificates(landing_dsn, tmp_path, certs, mode):
+    from ingestion.stream.config import Security
+
+    port = free_port()
+
+    async def scenario() -> None:
+        server = await PlantTestServer(port, {"ETCH-01": ["Temperature"]}, certs=certs,
+                                       mode=mode).start()
+        with psycopg.connect(landing_dsn) as conn:
+            machines = load_machines(conn)
+        security = Security(mode=mode, policy="Basic256Sha256",
+                            certificate=certs / "client_cert.der",
+                            private_key=certs / "client_key.pem",
+                            server_certificate=certs / "server_cert.der")
+        cfg = OpcuaServer(name="secure", url=server.url, publishing_interval_ms=100,
+                          security=security, variables={"Temperature": VariableMap()})
+        ing = OpcuaIngestor(cfg, server.url, landing_dsn, machines, tmp_path / "spool")
+        try:
+            async with _running(ing):
+                await server.write("ETCH-01", "Temperature", 177.75)
+                await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM "
+                            "landing.sensor_reading WHERE value = 177.75"), what="secure value")
+        finally:
+            await server.stop()
+
+    asyncio.run(scenario())

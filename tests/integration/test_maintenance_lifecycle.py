@@ -176,9 +176,15 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     assert m2["model_version"] == 2 and m2["promoted"] is False
     assert "worse" in m2["promotion"]
 
-    # 4. the CLI sees both versions and refuses, then forces, the promotion
+    # ... and so is a model of another horizon: PR AUCs of different targets do not compare
+    other = {"ops": {"failure_model": {"config": {"horizon_days": 2, "seed": 1}}}}
+    m3 = metadata(materialize(["failure_model"], plant_dsn, fab_home, other), "failure_model")
+    assert m3["model_version"] == 3 and m3["promoted"] is False
+    assert "not comparable" in m3["promotion"]
+
+    # 4. the CLI sees the versions and refuses, then forces, the promotion
     rows = fab_json("model", "list")
-    assert [(r["version"], r["promoted"]) for r in rows] == [(1, True), (2, False)]
+    assert [(r["version"], r["promoted"]) for r in rows] == [(1, True), (2, False), (3, False)]
     assert rows[0]["code_version"] and rows[0]["test_start"] <= rows[0]["test_end"]
     refused = fab(env, "model", "promote", "2")
     assert refused.returncode == 2 and "worse" in refused.stderr

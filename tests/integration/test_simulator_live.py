@@ -200,3 +200,49 @@ def test_opcua_server_is_browsable_and_values_move():
                      "Pressure", "Vibration"):
             assert f"Machines/ETCH-01/{name}" in listing
         assert 150 < float(value.strip().splitlines()[-1]) < 200
+
+
+def test_opcua_sign_and_encrypt_with_self_signed_certificates(tmp_path):
+    """--security SignAndEncrypt: only Basic256Sha256 endpoints; a client with its own
+    self-signed certificate reads values over the encrypted channel."""
+    from asyncua import Client
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    url = f"opc.tcp://127.0.0.1:{_free_port()}/fab/"
+
+    async def scenario() -> tuple[set, float]:
+        sim = LiveSimulator(_plant(), 5, mqtt_url=MQTT, speed=60, tick_s=0.2, opcua_url=url,
+                            node_map=load_node_map(), home=tmp_path, security="SignAndEncrypt")
+        stop, ready = asyncio.Event(), asyncio.Event()
+        runner = asyncio.create_task(sim.run(stop=stop, ready=ready))
+        await ready.wait()
+        try:
+            endpoints = await Client(url).connect_and_get_server_endpoints()
+            policies = {(e.SecurityPolicyUri.rsplit("#", 1)[-1], e.SecurityMode.name)
+                        for e in endpoints}
+            key, cert = tmp_path / "client_key.pem", tmp_path / "client_cert.der"
+            await setup_self_signed_certificate(
+                key, cert, "urn:fabstack:test:client", "127.0.0.1",
+                [ExtendedKeyUsageOID.CLIENT_AUTH], {"commonName": "fabstack test client"})
+            client = Client(url)
+            client.application_uri = "urn:fabstack:test:client"
+            await client.set_security_string(f"Basic256Sha256,SignAndEncrypt,{cert},{key}")
+            async with client:
+                idx = await client.get_namespace_index("urn:fabstack:plant")
+                node = await client.nodes.objects.get_child(
+                    [f"{idx}:Machines", f"{idx}:ETCH-01", f"{idx}:Temperature"])
+                deadline = time.monotonic() + 10
+                value = await node.read_value()
+                while not value and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
+                    value = await node.read_value()
+        finally:
+            stop.set()
+            await runner
+        return policies, value
+
+    policies, value = asyncio.run(scenario())
+    assert policies == {("Basic256Sha256", "SignAndEncrypt")}
+    assert 150 < value < 200
+    assert (tmp_path / "opcua" / "server_cert.der").exists()

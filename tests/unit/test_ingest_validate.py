@@ -53,7 +53,9 @@ def test_reason_names_field_and_value(validator):
     verdict = validator.check("fab/v1/FAB1/ETCH/ETCH-01/count",
                               b'{"ts": %d, "seq": 1, "lot_id": "LOT1", "step_no": 1, '
                               b'"recipe_id": "R", "good": -3, "scrap": 0}' % BASE, NOW)
-    assert verdict.error == "negative_count: good: Input should be greater than or equal to 0 (got -3)"
+    assert verdict.error == (
+        "negative_count: good: Input should be greater than or equal to 0 (got -3)"
+    )
 
 
 def test_machine_info_type():

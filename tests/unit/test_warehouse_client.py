@@ -58,6 +58,16 @@ def test_partition_params_cut_today_at_now() -> None:
     assert past["as_of"] == past["day_end"]
 
 
+def test_local_days_of_a_backfill_window() -> None:
+    start = datetime(2025, 6, 4, 9, tzinfo=UTC)
+    end = datetime(2025, 6, 11, 9, tzinfo=UTC)  # 7 days ending 11:00 Berlin
+    days = build.local_days(start, end, "Europe/Berlin")
+    assert days[0] == date(2025, 6, 4) and days[-1] == date(2025, 6, 11) and len(days) == 8
+    # 23:30 UTC is already the next day in Berlin
+    late = datetime(2025, 6, 10, 23, 30, tzinfo=UTC)
+    assert build.local_days(late, late.replace(minute=45), "Europe/Berlin") == [date(2025, 6, 11)]
+
+
 def test_parse_day_names_the_bad_value() -> None:
     with pytest.raises(FabError, match="'2025-13-01'"):
         build.parse_day("2025-13-01")

@@ -45,3 +45,12 @@ WHERE ts >= %(start)s AND ts < %(end)s AND quality = 0
 
 -- name: data_range
 SELECT min(ts), max(ts) FROM landing.sensor_reading;
+
+-- name: truth_failures
+-- What the simulator injected (schema truth, when present): mean precursor hours, counts.
+SELECT avg(extract(epoch FROM failure_ts - onset_ts) / 3600) FILTER (WHERE wear_out),
+       count(*) FILTER (WHERE wear_out), count(*)
+FROM truth.failure;
+
+-- name: truth_present
+SELECT to_regclass('truth.failure') IS NOT NULL;

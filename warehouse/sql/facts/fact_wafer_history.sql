@@ -22,7 +22,7 @@ WITH
     ),
     sensors AS (
         SELECT s.lot_id AS lot_id, s.step_no AS step_no, m.metric AS metric,
-               round(sum(m.mean_value * m.n) / sum(m.n), 9) AS mean_value,
+               toFloat64(sum(toDecimal256(m.mean_value, 12) * m.n)) / sum(m.n) AS mean_value,
                min(m.min_value) AS min_value, max(m.max_value) AS max_value,
                sum(m.n) AS n
         FROM steps AS s

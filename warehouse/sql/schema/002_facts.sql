@@ -19,8 +19,8 @@ CREATE TABLE IF NOT EXISTS fab.fact_machine_state (
 ) ENGINE = MergeTree PARTITION BY toYYYYMMDD(day) ORDER BY (machine_id, start_ts);
 
 -- Sensor readings per machine, metric and UTC minute. Aggregates use good-quality readings
--- (quality = 0); n_bad counts the others. stddev_value is the population standard deviation;
--- mean and stddev are rounded to 9 decimals so a rebuild gives bit-identical rows.
+-- (quality = 0, finite); n_bad counts the others. stddev_value is the population standard deviation;
+-- mean and stddev come from exact Decimal sums, so a rebuild gives bit-identical rows.
 CREATE TABLE IF NOT EXISTS fab.fact_sensor_minute (
     day           Date,
     minute        DateTime('UTC'),

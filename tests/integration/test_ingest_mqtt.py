@@ -66,3 +66,25 @@ def test_redelivered_messages_land_once(landing_dsn, tmp_path):
 
     asyncio.run(scenario())
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 200
+
+
+def test_graceful_stop_flushes_the_open_batch(landing_dsn, tmp_path):
+    from ingestion.stream.pipeline import BatchLimits
+
+    site = unique_site()
+    base = now_ms()
+
+    async def scenario() -> None:
+        # A batch that would wait 60 s: only the shutdown flush can land it in time.
+        ing = make_ingestor(landing_dsn, tmp_path / "spool", site,
+                            limits=BatchLimits(max_age_s=60, status_every_s=60))
+        async with running(ing), publisher() as pub:
+            for i in range(50):
+                await pub.publish(*telemetry_message(site, "CMP-01", i, base + i), qos=1)
+            await until(lambda: ing.pipeline.batch.messages == 50, what="50 messages batched")
+            assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 0
+        # leaving `running` stopped the ingestor
+
+    asyncio.run(scenario())
+    assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 50
+    assert scalar(landing_dsn, "SELECT messages_total FROM landing.ingest_status") == 50

@@ -129,3 +129,22 @@ def test_shipped_configs_load_and_bad_ones_name_the_field(tmp_path):
                    "    security: {mode: Sign, policy: Basic256Sha256}\n")
     with pytest.raises(FabError, match="needs certificate"):
         load_opcua(sec)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["mqtt", "--interlocks", "/nonexistent/rules.yaml"], "/nonexistent/rules.yaml: no such file"),
+    (["opcua", "--config", "/nonexistent/opc.yaml"], "/nonexistent/opc.yaml: no such file"),
+    (["opcua", "--server", "nope"], "--server: 'nope' is not in the config"),
+])
+def test_cli_bad_input_is_one_line_exit_2(args, message):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-m", "fabstack.cli.main", "ingest", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"fab: error: {message} (have: sim)"
+                                                if "--server" in message
+                                                else f"fab: error: {message}"]

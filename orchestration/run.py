@@ -117,3 +117,37 @@ def materialize_range(first: date, last: date, **kwargs) -> list[dg.ExecuteInPro
         date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)
     ]
     return materialize_days(days, **kwargs)
+
+
+IMPLICIT_JOB = "__ASSET_JOB"  # with asset_selection: whatever job Dagster builds for them
+
+
+def run_job(
+    name: str,
+    *,
+    run_config: dict | None = None,
+    defs: dg.Definitions | None = None,
+    instance: dg.DagsterInstance | None = None,
+    asset_selection: Sequence[dg.AssetKey] | None = None,
+    log_level: str = "WARNING",
+) -> dg.ExecuteInProcessResult:
+    """Run one unpartitioned job of the code location in-process (the nightly plan, forecasts,
+    maintenance scoring); raises FabError naming the first failed step."""
+    if defs is None:
+        from orchestration.definitions import defs as location_defs
+
+        defs = location_defs
+    if asset_selection is not None and name == IMPLICIT_JOB:
+        job = defs.resolve_implicit_job_def_def_for_assets(list(asset_selection))
+    else:
+        job = defs.resolve_job_def(name)
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    result = job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        run_config={**quiet, **(run_config or {})},
+        asset_selection=list(asset_selection) if asset_selection else None,
+        raise_on_error=False,
+    )
+    if not result.success:
+        raise FabError(f"{name}: {_first_failure(result)}")
+    return result

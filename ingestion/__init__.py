@@ -1,1 +1,1 @@
-"""Front door of the stack: MQTT/OPC UA ingestors, landing sink and spool, plant simulator, landing-zone migrations."""
+"""Front door of the stack: MQTT/OPC UA ingestors, landing sink and spool, simulator, migrations."""

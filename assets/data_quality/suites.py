@@ -8,6 +8,7 @@ and the CLI show. Nothing here imports Dagster.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -190,6 +191,8 @@ class SuiteRunner:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
+        # GX logs every ephemeral context's temporary docs folder at INFO: not news to anyone
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         self._context = gx.get_context(mode="ephemeral")
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._source = self._context.data_sources.add_pandas("landing_day")

@@ -7,7 +7,6 @@ statistics, daily counts) runs in the database, the feature engineering in polar
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import polars as pl
 import psycopg
 
 from assets.maintenance.features import HOURLY_SCHEMA, MaintenanceInputs
+from fabstack import sqlfile
 from fabstack.errors import FabError
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -33,18 +33,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-@cache
 def named_queries(file: str) -> dict[str, str]:
     """``-- name: x`` sections of ``sql/<file>``."""
-    out: dict[str, str] = {}
-    name = None
-    for line in (SQL_DIR / file).read_text().splitlines():
-        if line.startswith("-- name:"):
-            name = line.split(":", 1)[1].strip()
-            out[name] = ""
-        elif name:
-            out[name] += line + "\n"
-    return {k: v.strip().rstrip(";") for k, v in out.items()}
+    return sqlfile.named_queries(SQL_DIR / file)
 
 
 def _cast(frame: pl.DataFrame, name: str) -> pl.DataFrame:

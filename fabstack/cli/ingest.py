@@ -53,13 +53,15 @@ def mqtt(
     _logging()
     cfg = settings()
     rules = load_interlocks(interlocks or INTERLOCKS_FILE)
-    host, port = broker_address(broker_endpoint(cfg).url)
+    broker = broker_address(broker_endpoint(cfg).url)
+    host, port = broker.host, broker.port
     dsn = landing_endpoint(cfg).url
     cid = client_id or f"fab-ingest-{socket.gethostname()}-{instance}"
     if not cid.replace("-", "").replace("_", "").isalnum():
         raise FabError(f"--client-id: letters, digits, - and _ only, got {cid!r}")
     options = MqttOptions(
-        host=host, port=port, client_id=cid, share_group=share_group, topic_filter=topic_filter,
+        host=host, port=port, username=broker.username, password=broker.password,
+        client_id=cid, share_group=share_group, topic_filter=topic_filter,
         receive_maximum=min(65_535, max(100, 3 * batch_messages)),
         session_expiry_s=session_expiry_s,
         limits=BatchLimits(max_rows=batch_rows, max_messages=batch_messages,

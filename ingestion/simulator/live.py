@@ -19,11 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError
 
 from fabstack.errors import FabError
+from fabstack.mqtt import BrokerAddress
 from ingestion.payloads import CommandPayload, parse_topic, topic_for
 from ingestion.plant import PlantSpec
 from ingestion.simulator.model import FabModel
@@ -105,7 +105,7 @@ class LiveSimulator:
         self.speed = speed
         self.rate = rate_hz
         self.tick_s = tick_s
-        self.mqtt = urlsplit(mqtt_url)
+        self.mqtt_url = mqtt_url
         self.dsn = dsn
         self.start = (start or datetime.now(UTC)).timestamp()
         horizon = self.start + (400 if speed > 60 else 30) * 86400
@@ -148,7 +148,7 @@ class LiveSimulator:
                                     for m in self.model.machines.values()})
         try:
             async with aiomqtt.Client(
-                self.mqtt.hostname or "127.0.0.1", self.mqtt.port or 1883,
+                **BrokerAddress.parse(self.mqtt_url).client_kwargs(),
                 identifier=f"fab-sim-{self.plant.plant}-{id(self):x}",
                 max_inflight_messages=200,
             ) as client:
@@ -366,9 +366,8 @@ async def send_chaos(mqtt_url: str, site: str, machine: str, fault: str, duratio
     """Publish a chaos request and wait for the live simulator's acknowledgement."""
     import aiomqtt
 
-    parts = urlsplit(mqtt_url)
     body = {"machine": machine, "fault": fault, "duration_s": duration_s}
-    async with aiomqtt.Client(parts.hostname or "127.0.0.1", parts.port or 1883) as client:
+    async with aiomqtt.Client(**BrokerAddress.parse(mqtt_url).client_kwargs()) as client:
         await client.subscribe(CHAOS_ACK_TOPIC.format(site=site), qos=1)
         await client.publish(CHAOS_TOPIC.format(site=site), json.dumps(body), qos=1)
         try:

@@ -47,6 +47,8 @@ DEAD_LETTER_TEXT_LIMIT = 64 * 1024
 class MqttOptions:
     host: str = "127.0.0.1"
     port: int = 1883
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
     client_id: str = "fab-ingest-0"
     share_group: str = "ingest"
     topic_filter: str = "fab/v1/#"
@@ -113,6 +115,7 @@ class MqttIngestor:
         props.ReceiveMaximum = self.options.receive_maximum
         client = aiomqtt.Client(
             self.options.host, self.options.port, identifier=self.options.client_id,
+            username=self.options.username, password=self.options.password,
             protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, properties=props,
             keepalive=10, timeout=10,
         )

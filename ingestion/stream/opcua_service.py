@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiomqtt
 
+from fabstack.mqtt import BrokerAddress
 from ingestion.payloads import CommandPayload, topic_for
 from ingestion.stream.config import InterlockConfig, OpcuaServer
 from ingestion.stream.interlock import Trip
@@ -23,15 +24,15 @@ log = logging.getLogger("fab.ingest.opcua")
 class CommandPublisher:
     """Publishes interlock stop commands to ``fab/v1/{site}/{area}/{machine}/command``."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, broker: BrokerAddress) -> None:
+        self.broker = broker
 
     async def __call__(self, machine: MachineInfo, trip: Trip) -> None:
         command = CommandPayload(ts=trip.ts, command="stop", reason=trip.reason,
                                  rule_id=trip.rule.id)
         topic = topic_for(machine.site_id, machine.area_id, machine.machine_id, "command")
         try:
-            async with aiomqtt.Client(self.host, self.port, timeout=5) as client:
+            async with aiomqtt.Client(**self.broker.client_kwargs(), timeout=5) as client:
                 await client.publish(topic, command.model_dump_json().encode(), qos=1)
             log.warning("STOP sent to %s: %s", machine.machine_id, trip.reason)
         except aiomqtt.MqttError as exc:
@@ -40,11 +41,11 @@ class CommandPublisher:
 
 def run_opcua(servers: list[OpcuaServer], default_url: str, dsn: str, spool_dir: Path,
               interlocks: InterlockConfig, retention_days: int, duration: float | None = None,
-              console=None, broker: tuple[str, int] | None = None) -> list[OpcuaIngestor]:
+              console=None, broker: BrokerAddress | None = None) -> list[OpcuaIngestor]:
     machines, lots = load_reference(dsn)
 
     async def main() -> list[OpcuaIngestor]:
-        send = CommandPublisher(*broker) if broker else None
+        send = CommandPublisher(broker) if broker else None
         ingestors = [
             OpcuaIngestor(s, s.url or default_url, dsn, machines, spool_dir / s.name,
                           interlocks=interlocks, lots=lots, retention_days=retention_days,

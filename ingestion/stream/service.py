@@ -8,11 +8,11 @@ import logging
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 
 from fabstack.errors import FabError
+from fabstack.mqtt import BrokerAddress
 from ingestion.stream.config import InterlockConfig
 from ingestion.stream.machines import last_lots, load_machines
 from ingestion.stream.mqtt import MqttIngestor, MqttOptions
@@ -35,11 +35,8 @@ def load_reference(dsn: str) -> tuple[dict, dict]:
     return machines, lots
 
 
-def broker_address(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme != "mqtt" or not parts.hostname:
-        raise FabError(f"broker URL must look like mqtt://host:1883, got {url!r}")
-    return parts.hostname, parts.port or 1883
+def broker_address(url: str) -> BrokerAddress:
+    return BrokerAddress.parse(url)
 
 
 async def _run_until_signal(run: Callable[[], object], stop: Callable[[], None],

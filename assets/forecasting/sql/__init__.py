@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
+
+from fabstack.sqlfile import named_queries
 
 _FILE = Path(__file__).with_name("queries.sql")
 
 
-@cache
-def _all() -> dict[str, str]:
-    out: dict[str, str] = {}
-    name = None
-    for line in _FILE.read_text().splitlines():
-        if line.startswith("-- name:"):
-            name = line.split(":", 1)[1].strip()
-            out[name] = ""
-        elif name and not line.startswith("--"):
-            out[name] += line + "\n"
-    return {k: v.strip() for k, v in out.items()}
-
-
 def q(name: str) -> str:
-    return _all()[name]
+    return named_queries(_FILE)[name]

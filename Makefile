@@ -11,8 +11,9 @@ demo: $(STAMP)
 	$(BIN)/fab demo
 
 test: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/python -m tests.prepare
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks

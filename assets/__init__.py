@@ -1,1 +1,1 @@
-"""Dagster assets and checks, one subpackage per domain, each with plain math modules under a thin asset layer."""
+"""Dagster assets and checks: one subpackage per domain, plain math modules under thin assets."""

@@ -52,8 +52,9 @@ def build_definitions(domains: list[str]) -> dg.Definitions:
     landing = [spec for spec in landing_source_specs() if spec.key not in defined]
     missing = _undefined_deps(parts, defined | {spec.key for spec in landing})
     landing += [
-        dg.AssetSpec(key, description="Provided by a domain that is not loaded.",
-                     group_name="external")
+        dg.AssetSpec(
+            key, description="Provided by a domain that is not loaded.", group_name="external"
+        )
         for key in sorted(missing, key=lambda k: k.to_user_string())
     ]
     all_assets = [item for defs in parts for item in (defs.assets or [])]
@@ -68,4 +69,3 @@ def build_definitions(domains: list[str]) -> dg.Definitions:
         executor=dg.in_process_executor if embedded else dg.multiprocess_executor,
     )
     return dg.Definitions.merge(*parts, shared)
-

@@ -29,8 +29,9 @@ def schedules() -> list[dg.ScheduleDefinition]:
     )
     def hourly_refresh_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         day = _local_day(context, 0)
-        return dg.RunRequest(run_key=f"hourly-{context.scheduled_execution_time.isoformat()}",
-                             partition_key=day)
+        return dg.RunRequest(
+            run_key=f"hourly-{context.scheduled_execution_time.isoformat()}", partition_key=day
+        )
 
     @dg.schedule(
         name="nightly_finalise_yesterday",

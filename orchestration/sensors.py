@@ -5,7 +5,6 @@ gets a run: late data and backfills of past days right away; today only when its
 arrives (after that the hourly schedule keeps today fresh without a run per poll).
 """
 
-
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path

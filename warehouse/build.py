@@ -114,7 +114,10 @@ def build_dim(wh: Warehouse, name: str, landing_dsn: str, tz: str) -> int:
     if name not in DIMS:
         raise FabError(f"dimension: unknown {name!r} (known: {', '.join(DIMS)})")
     params = {
-        "first": CALENDAR_FIRST, "last": CALENDAR_LAST, "tz": tz, **landing_params(landing_dsn)
+        "first": CALENDAR_FIRST,
+        "last": CALENDAR_LAST,
+        "tz": tz,
+        **landing_params(landing_dsn),
     }
     wh.run_file(f"dims/{name}.sql", params)
     return int(wh.scalar(f"SELECT count() FROM fab.{name}"))
@@ -133,8 +136,13 @@ class PartitionStats:
 
 
 def build_fact(
-    wh: Warehouse, name: str, day: date, landing_dsn: str, tz: str,
-    *, now: datetime | None = None,
+    wh: Warehouse,
+    name: str,
+    day: date,
+    landing_dsn: str,
+    tz: str,
+    *,
+    now: datetime | None = None,
 ) -> PartitionStats:
     """Replace one fact's partition for a plant-local day; returns what it now holds."""
     if name not in FACTS:

@@ -75,7 +75,6 @@ def _array_item(value: Any) -> str:
     return str(v)
 
 
-
 class Warehouse(ABC):
     """What every backend offers. ``params`` fill ``{name:Type}`` placeholders."""
 

@@ -32,8 +32,9 @@ DEFECT_SPECS = [
 ]  # fmt: skip
 
 
-@dg.multi_asset(specs=DEFECT_SPECS, partitions_def=daily_partitions(), pool=POOL,
-                name="defect_facts")
+@dg.multi_asset(
+    specs=DEFECT_SPECS, partitions_def=daily_partitions(), pool=POOL, name="defect_facts"
+)
 def defect_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     day = partition_day(context)
     with warehouse.open() as wh:
@@ -46,5 +47,6 @@ def defect_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         if table == "fact_wafer_signature" and signatures.height:
             counts = signatures["signature"].value_counts().sort("signature")
             meta["signatures"] = dg.MetadataValue.json(
-                {r["signature"]: int(r["count"]) for r in counts.iter_rows(named=True)})
+                {r["signature"]: int(r["count"]) for r in counts.iter_rows(named=True)}
+            )
         yield dg.MaterializeResult(asset_key=table, metadata=meta)

@@ -50,8 +50,11 @@ def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:
     ] if defects.height else []  # fmt: skip
     out["fact_defect_pareto"] = pl.concat(pareto_frames) if pareto_frames else pl.DataFrame()
 
-    daily = _q(wh, "wh_daily_type_counts",
-               {"first_day": day - timedelta(days=TREND_DAYS - 1), "last_day": day})
+    daily = _q(
+        wh,
+        "wh_daily_type_counts",
+        {"first_day": day - timedelta(days=TREND_DAYS - 1), "last_day": day},
+    )
     if daily.height:
         # From the first day with data (a trend over days before the plant ran means nothing).
         first = max(day - timedelta(days=TREND_DAYS - 1), daily["day"].min())
@@ -63,7 +66,11 @@ def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:
         rolled, slopes = trends(full)
         today = rolled.filter(pl.col("day") == day).join(slopes, on="defect_type")
         out["fact_defect_trends"] = today.select(
-            "defect_type", "defects", "rolling_mean", "slope_per_day", "p_value",
+            "defect_type",
+            "defects",
+            "rolling_mean",
+            "slope_per_day",
+            "p_value",
             pl.col("days").alias("trend_days"),
         )
     else:
@@ -72,8 +79,13 @@ def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:
     if inspections.height:
         out["fact_defect_tool_stats"] = tool_stats(inspections)
         maps = inspections.select("inspection_id", "ts", "wafer_id", "lot_id", "machine_id")
-        coords = defects.select("inspection_id", "x_mm", "y_mm") if defects.height else \
-            pl.DataFrame(schema={"inspection_id": pl.Utf8, "x_mm": pl.Float64, "y_mm": pl.Float64})
+        coords = (
+            defects.select("inspection_id", "x_mm", "y_mm")
+            if defects.height
+            else pl.DataFrame(
+                schema={"inspection_id": pl.Utf8, "x_mm": pl.Float64, "y_mm": pl.Float64}
+            )
+        )
         out["fact_wafer_signature"] = classify_defects(signature_model(), coords, maps)
         wafers = wafer_yield(inspections, pl.DataFrame({
             "product_id": inspections["product_id"], "die_area_mm2": inspections["die_area_mm2"],

@@ -18,14 +18,16 @@ DEFAULT_SEED = 20261121
 def train_classifier(per_class: int = 300, seed: int = DEFAULT_SEED) -> RandomForestClassifier:
     """Fit the classifier on ``per_class`` synthetic maps per signature."""
     maps, labels = synthetic_set(per_class, seed)
-    model = RandomForestClassifier(n_estimators=200, min_samples_leaf=2, random_state=seed,
-                                   n_jobs=1)
+    model = RandomForestClassifier(
+        n_estimators=200, min_samples_leaf=2, random_state=seed, n_jobs=1
+    )
     model.fit(features_matrix(maps), labels)
     return model
 
 
-def classify(model: RandomForestClassifier, maps: Sequence[tuple[np.ndarray, np.ndarray]]
-             ) -> tuple[list[str], np.ndarray]:
+def classify(
+    model: RandomForestClassifier, maps: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> tuple[list[str], np.ndarray]:
     """(signature, confidence) per map."""
     if not maps:
         return [], np.zeros(0)
@@ -34,8 +36,9 @@ def classify(model: RandomForestClassifier, maps: Sequence[tuple[np.ndarray, np.
     return [str(model.classes_[i]) for i in best], proba[np.arange(len(best)), best]
 
 
-def classify_defects(model: RandomForestClassifier, defects: pl.DataFrame,
-                     maps: pl.DataFrame) -> pl.DataFrame:
+def classify_defects(
+    model: RandomForestClassifier, defects: pl.DataFrame, maps: pl.DataFrame
+) -> pl.DataFrame:
     """Signature of every inspected wafer. ``maps``: one row per inspection (inspection_id +
     any columns to keep, e.g. wafer_id, machine_id, ts) so that clean wafers are classified
     too; ``defects``: inspection_id, x_mm, y_mm."""
@@ -57,11 +60,21 @@ def classify_defects(model: RandomForestClassifier, defects: pl.DataFrame,
 def accuracy_by_class(truth: Sequence[str], predicted: Sequence[str]) -> pl.DataFrame:
     """Per true class: maps, correct, accuracy; plus an ``overall`` row."""
     df = pl.DataFrame({"signature": list(truth), "predicted": list(predicted)})
-    per = df.group_by("signature").agg(
-        pl.len().alias("maps"), (pl.col("signature") == pl.col("predicted")).sum().alias("correct")
-    ).sort("signature")
-    overall = pl.DataFrame({"signature": ["overall"], "maps": [df.height],
-                            "correct": [int((df["signature"] == df["predicted"]).sum())]})
+    per = (
+        df.group_by("signature")
+        .agg(
+            pl.len().alias("maps"),
+            (pl.col("signature") == pl.col("predicted")).sum().alias("correct"),
+        )
+        .sort("signature")
+    )
+    overall = pl.DataFrame(
+        {
+            "signature": ["overall"],
+            "maps": [df.height],
+            "correct": [int((df["signature"] == df["predicted"]).sum())],
+        }
+    )
     return pl.concat([per, overall.cast(per.schema)]).with_columns(
         (pl.col("correct") / pl.col("maps")).alias("accuracy")
     )

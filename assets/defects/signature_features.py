@@ -38,14 +38,15 @@ def wafer_features(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     counts, _ = np.histogram(np.minimum(r, 1.0), RADIAL_EDGES)
     area = np.diff(np.minimum(RADIAL_EDGES, 1.0) ** 2)
     k = 1
-    out[k:k + len(area)] = (counts / n) / area
+    out[k : k + len(area)] = (counts / n) / area
     k += len(area)
-    out[k:k + 3] = r.mean(), r.std(), np.median(r)
+    out[k : k + 3] = r.mean(), r.std(), np.median(r)
     k += 3
     out[k] = np.hypot(np.cos(theta).mean(), np.sin(theta).mean())
     edge = r > 0.8
-    out[k + 1] = (np.hypot(np.cos(theta[edge]).mean(), np.sin(theta[edge]).mean())
-                  if edge.sum() >= 3 else 0.0)
+    out[k + 1] = (
+        np.hypot(np.cos(theta[edge]).mean(), np.sin(theta[edge]).mean()) if edge.sum() >= 3 else 0.0
+    )
     k += 2
     # Clustering: defects with at least 3 neighbours within 12 mm form the dense part.
     tree = cKDTree(np.column_stack([x, y]))
@@ -87,6 +88,8 @@ def _curve_residual(x: np.ndarray, y: np.ndarray) -> float:
 
 def features_matrix(maps: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """Stack the features of many maps."""
-    return np.vstack([wafer_features(x, y) for x, y in maps]) if maps else np.zeros(
-        (0, len(FEATURE_NAMES))
+    return (
+        np.vstack([wafer_features(x, y) for x, y in maps])
+        if maps
+        else np.zeros((0, len(FEATURE_NAMES)))
     )

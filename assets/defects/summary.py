@@ -23,9 +23,11 @@ def daily_counts(defects: pl.DataFrame, first_day: date, last_day: date) -> pl.D
     """Defects per type and UTC day over every day of the range (0 where none)."""
     days = pl.DataFrame({"day": pl.date_range(first_day, last_day, "1d", eager=True)})
     types = defects.select("defect_type").unique()
-    counts = defects.with_columns(pl.col("ts").dt.date().alias("day")).group_by(
-        "defect_type", "day"
-    ).agg(pl.len().cast(pl.Int64).alias("defects"))
+    counts = (
+        defects.with_columns(pl.col("ts").dt.date().alias("day"))
+        .group_by("defect_type", "day")
+        .agg(pl.len().cast(pl.Int64).alias("defects"))
+    )
     return (
         types.join(days, how="cross")
         .join(counts, on=["defect_type", "day"], how="left")
@@ -38,8 +40,11 @@ def trends(daily: pl.DataFrame, window: int = 7) -> tuple[pl.DataFrame, pl.DataF
     """(daily with ``rolling_mean`` over ``window`` days, one row per type with the OLS slope
     in defects/day, its p-value and the number of days). A flat series has slope 0, p 1."""
     rolled = daily.sort("defect_type", "day").with_columns(
-        pl.col("defects").cast(pl.Float64).rolling_mean(window, min_samples=1)
-        .over("defect_type").alias("rolling_mean")
+        pl.col("defects")
+        .cast(pl.Float64)
+        .rolling_mean(window, min_samples=1)
+        .over("defect_type")
+        .alias("rolling_mean")
     )
     rows = []
     for (dtype,), part in rolled.group_by("defect_type", maintain_order=True):

@@ -11,7 +11,8 @@ INSPECTED_AREA_CM2 = math.pi * INSPECTED_RADIUS_CM**2
 
 
 def wafer_yield(
-    inspections: pl.DataFrame, die_area_mm2: pl.DataFrame | float,
+    inspections: pl.DataFrame,
+    die_area_mm2: pl.DataFrame | float,
     area_cm2: float = INSPECTED_AREA_CM2,
 ) -> pl.DataFrame:
     """Per wafer inspection: d0_per_cm2 = defects / inspected area and poisson_yield.
@@ -19,8 +20,7 @@ def wafer_yield(
     ``die_area_mm2`` is a frame product_id -> die_area_mm2)."""
     df = inspections
     if isinstance(die_area_mm2, pl.DataFrame):
-        df = df.join(die_area_mm2.select("product_id", "die_area_mm2"), on="product_id",
-                     how="left")
+        df = df.join(die_area_mm2.select("product_id", "die_area_mm2"), on="product_id", how="left")
     else:
         df = df.with_columns(pl.lit(float(die_area_mm2)).alias("die_area_mm2"))
     return df.with_columns(

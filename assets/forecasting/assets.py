@@ -1,6 +1,5 @@
 """Thin Dagster assets over the forecasting math: capacity, on-time and the ETS cross-check."""
 
-
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -49,33 +48,55 @@ def _today() -> tuple[datetime, object]:
     "simulations; efficiency from a truncated normal and MTBF/MTTR fitted on the last 30 days): "
     "P5-P99, 95 % interval, the bottleneck by simulated share, and scenarios with improvement %.",
 )  # fmt: skip
-def forecast_capacity_asset(context: dg.AssetExecutionContext, config: CapacityConfig,
-                            landing: LandingResource,
-                            warehouse: WarehouseResource) -> dg.MaterializeResult:
+def forecast_capacity_asset(
+    context: dg.AssetExecutionContext,
+    config: CapacityConfig,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
     now, day = _today()
     with landing.connect() as conn:
         inputs = load_forecast_inputs(conn, now, config.lookback_days)
-    base = forecast_capacity(inputs.machines, inputs.visits_per_wafer, days=config.days,
-                             sims=config.sims, seed=config.seed)
+    base = forecast_capacity(
+        inputs.machines,
+        inputs.visits_per_wafer,
+        days=config.days,
+        sims=config.sims,
+        seed=config.seed,
+    )
     scenarios = [
-        Scenario(f"add a machine like {base.bottleneck_machine}",
-                 add_machine_like=base.bottleneck_machine),
+        Scenario(
+            f"add a machine like {base.bottleneck_machine}",
+            add_machine_like=base.bottleneck_machine,
+        ),
         Scenario(f"efficiency +{config.efficiency_pct:g} %", efficiency_pct=config.efficiency_pct),
         Scenario(f"downtime -{config.downtime_pct:g} %", downtime_pct=config.downtime_pct),
     ]
-    rows = run_scenarios(inputs.machines, inputs.visits_per_wafer, scenarios, days=config.days,
-                         sims=config.sims, seed=config.seed, base=base)
+    rows = run_scenarios(
+        inputs.machines,
+        inputs.visits_per_wafer,
+        scenarios,
+        days=config.days,
+        sims=config.sims,
+        seed=config.seed,
+        base=base,
+    )
     with warehouse.open() as wh:
         written = write_capacity(wh, day, base, rows)
     context.log.info("capacity %s, scenarios %s", base.line, rows)
-    return dg.MaterializeResult(metadata={
-        "line_p50_wafers": base.line["p50"], "line_p5_wafers": base.line["p5"],
-        "line_p95_wafers": base.line["p95"], "bottleneck_area": base.bottleneck_area,
-        "bottleneck_machine": base.bottleneck_machine,
-        "efficiency_samples": inputs.efficiency_samples, "failures_seen": inputs.failures_seen,
-        "scenarios": dg.MetadataValue.json(rows),
-        "dagster/row_count": written["fact_forecast_capacity"],
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "line_p50_wafers": base.line["p50"],
+            "line_p5_wafers": base.line["p5"],
+            "line_p95_wafers": base.line["p95"],
+            "bottleneck_area": base.bottleneck_area,
+            "bottleneck_machine": base.bottleneck_machine,
+            "efficiency_samples": inputs.efficiency_samples,
+            "failures_seen": inputs.failures_seen,
+            "scenarios": dg.MetadataValue.json(rows),
+            "dagster/row_count": written["fact_forecast_capacity"],
+        }
+    )
 
 
 @dg.asset(
@@ -84,9 +105,12 @@ def forecast_capacity_asset(context: dg.AssetExecutionContext, config: CapacityC
     description="The latest plan executed 1,000+ times under random durations and breakdowns: "
     "the probability each lot meets its due date (fab.fact_forecast_on_time).",
 )  # fmt: skip
-def forecast_on_time_asset(context: dg.AssetExecutionContext, config: OnTimeConfig,
-                           landing: LandingResource,
-                           warehouse: WarehouseResource) -> dg.MaterializeResult:
+def forecast_on_time_asset(
+    context: dg.AssetExecutionContext,
+    config: OnTimeConfig,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
     now, day = _today()
     with landing.connect() as conn:
         row = conn.execute(q("latest_plan")).fetchone()
@@ -103,18 +127,26 @@ def forecast_on_time_asset(context: dg.AssetExecutionContext, config: OnTimeConf
     ops = [PlannedOp(r[0], r[1], r[2], minutes(r[3]), minutes(r[4]), float(r[5])) for r in slots]
     due = {r[0]: minutes(r[6]) for r in slots if r[6] is not None}
     forecast = forecast_on_time(
-        ops, due, mtbf_min={m.machine_id: m.mtbf_h * 60 for m in inputs.machines},
+        ops,
+        due,
+        mtbf_min={m.machine_id: m.mtbf_h * 60 for m in inputs.machines},
         mttr_min={m.machine_id: m.mttr_h * 60 for m in inputs.machines},
-        duration_cv=config.duration_cv, sims=config.sims, seed=config.seed)
+        duration_cv=config.duration_cv,
+        sims=config.sims,
+        seed=config.seed,
+    )
     with warehouse.open() as wh:
         n = write_on_time(wh, day, plan_id, start, forecast)
     probs = [r["p_on_time"] for r in forecast.lots if r["p_on_time"] is not None]
-    return dg.MaterializeResult(metadata={
-        "plan_id": plan_id, "lots": len(forecast.lots),
-        "expected_on_time_lots": forecast.expected_on_time,
-        "lots_below_50pct": int(np.sum(np.array(probs) < 0.5)) if probs else 0,
-        "dagster/row_count": n,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "plan_id": plan_id,
+            "lots": len(forecast.lots),
+            "expected_on_time_lots": forecast.expected_on_time,
+            "lots_below_50pct": int(np.sum(np.array(probs) < 0.5)) if probs else 0,
+            "dagster/row_count": n,
+        }
+    )
 
 
 @dg.asset(
@@ -123,8 +155,9 @@ def forecast_on_time_asset(context: dg.AssetExecutionContext, config: OnTimeConf
     description="ETS forecast of daily line output (wafers finishing their route) with 95 % "
     "prediction intervals, stored beside the Monte Carlo line P50 as the classical cross-check.",
 )  # fmt: skip
-def forecast_ets_asset(context: dg.AssetExecutionContext, landing: LandingResource,
-                       warehouse: WarehouseResource) -> dg.MaterializeResult:
+def forecast_ets_asset(
+    context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     now, day = _today()
     with landing.connect() as conn:
         inputs = load_forecast_inputs(conn, now, lookback_days=60)
@@ -134,17 +167,34 @@ def forecast_ets_asset(context: dg.AssetExecutionContext, landing: LandingResour
         return dg.MaterializeResult(metadata={"history_days": len(daily), "skipped": True})
     ets = ets_forecast(daily, horizon=30)
     with warehouse.open() as wh:
-        line = wh.query("SELECT p50 FROM fab.fact_forecast_capacity WHERE day = {day:Date} "
-                        "AND level = 'line'", {"day": day}) if _has_capacity(wh) else None
+        line = (
+            wh.query(
+                "SELECT p50 FROM fab.fact_forecast_capacity WHERE day = {day:Date} "
+                "AND level = 'line'",
+                {"day": day},
+            )
+            if _has_capacity(wh)
+            else None
+        )
         mc = float(line.item(0, 0)) if line is not None and line.height else None
         n = write_ets(wh, day, ets, mc)
-    return dg.MaterializeResult(metadata={
-        "model": ets["model"], "history_days": len(daily), "total_p50": ets["total_p50"],
-        "total_pi_low": ets["total_pi_low"], "total_pi_high": ets["total_pi_high"],
-        "mc_line_p50": mc if mc is not None else float("nan"), "dagster/row_count": n,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "model": ets["model"],
+            "history_days": len(daily),
+            "total_p50": ets["total_p50"],
+            "total_pi_low": ets["total_pi_low"],
+            "total_pi_high": ets["total_pi_high"],
+            "mc_line_p50": mc if mc is not None else float("nan"),
+            "dagster/row_count": n,
+        }
+    )
 
 
 def _has_capacity(wh) -> bool:
-    return bool(wh.scalar("SELECT count() FROM system.tables WHERE database = 'fab' "
-                          "AND name = 'fact_forecast_capacity'"))
+    return bool(
+        wh.scalar(
+            "SELECT count() FROM system.tables WHERE database = 'fab' "
+            "AND name = 'fact_forecast_capacity'"
+        )
+    )

@@ -27,8 +27,9 @@ class ForecastInputs:
     timezone: str
 
 
-def load_forecast_inputs(conn: psycopg.Connection, until: datetime,
-                         lookback_days: int = 30) -> ForecastInputs:
+def load_forecast_inputs(
+    conn: psycopg.Connection, until: datetime, lookback_days: int = 30
+) -> ForecastInputs:
     since = until - timedelta(days=lookback_days)
     with conn.cursor() as cur:
         site = cur.execute(q("site")).fetchone()
@@ -37,23 +38,32 @@ def load_forecast_inputs(conn: psycopg.Connection, until: datetime,
         site_id, tz = site
         minutes = cur.execute(q("scheduled_minutes_per_day"), {"site": site_id}).fetchone()[0]
         hours = float(minutes or 1440) / 60
-        priors = [MachineModel(r[0], r[1], float(r[7] or r[6]), float(r[3]), 0.03, float(r[4]),
-                               float(r[5]), hours)
-                  for r in cur.execute(q("machines"))]
+        priors = [
+            MachineModel(
+                r[0], r[1], float(r[7] or r[6]), float(r[3]), 0.03, float(r[4]), float(r[5]), hours
+            )
+            for r in cur.execute(q("machines"))
+        ]
         visits = {a: float(v) for a, v in cur.execute(q("visits_per_wafer"))}
         eff: dict[str, list[float]] = defaultdict(list)
         for machine, value in cur.execute(q("run_efficiency"), {"from": since, "to": until}):
             eff[machine].append(float(value))
         up: dict[str, float] = defaultdict(float)
         repairs: dict[str, list[float]] = defaultdict(list)
-        for machine, category, state, h in cur.execute(q("state_durations"),
-                                                       {"from": since, "to": until}):
+        for machine, category, state, h in cur.execute(
+            q("state_durations"), {"from": since, "to": until}
+        ):
             if state in UP_STATES:
                 up[machine] += float(h)
             elif category == "breakdown":
                 repairs[machine].append(float(h))
         daily = list(cur.execute(q("daily_output"), {"from": since, "to": until, "tz": tz}))
-    models = fit_on_history(priors, {k: np.array(v) for k, v in eff.items()}, dict(up),
-                            {k: np.array(v) for k, v in repairs.items()})
-    return ForecastInputs(models, visits, daily, sum(map(len, eff.values())),
-                          sum(map(len, repairs.values())), tz)
+    models = fit_on_history(
+        priors,
+        {k: np.array(v) for k, v in eff.items()},
+        dict(up),
+        {k: np.array(v) for k, v in repairs.items()},
+    )
+    return ForecastInputs(
+        models, visits, daily, sum(map(len, eff.values())), sum(map(len, repairs.values())), tz
+    )

@@ -49,22 +49,43 @@ def machine_models_from_plant(plant: PlantSpec) -> list[MachineModel]:
     for m in plant.machines:
         t = plant.machine_types[m.type]
         pm = (t.pm_duration_min / 60 / t.pm_every_days) if t.pm_every_days else 0.0
-        out.append(MachineModel(
-            m.id, m.area, cycle.get(m.type, t.ideal_cycle_time_s), m.efficiency,
-            PRIOR_EFFICIENCY_SIGMA, t.mtbf_h, t.mttr_h, hours, pm))
+        out.append(
+            MachineModel(
+                m.id,
+                m.area,
+                cycle.get(m.type, t.ideal_cycle_time_s),
+                m.efficiency,
+                PRIOR_EFFICIENCY_SIGMA,
+                t.mtbf_h,
+                t.mttr_h,
+                hours,
+                pm,
+            )
+        )
     return out
 
 
-def fit_on_history(models: list[MachineModel], efficiency: dict[str, np.ndarray],
-                   up_hours: dict[str, float],
-                   repairs_h: dict[str, np.ndarray]) -> list[MachineModel]:
+def fit_on_history(
+    models: list[MachineModel],
+    efficiency: dict[str, np.ndarray],
+    up_hours: dict[str, float],
+    repairs_h: dict[str, np.ndarray],
+) -> list[MachineModel]:
     """Replace the priors with fits where history exists (efficiency, MTBF, MTTR per machine)."""
     out = []
     for m in models:
-        mu, sigma = fit_truncnorm(efficiency.get(m.machine_id, np.array([])), m.eff_lo, m.eff_hi,
-                                  prior=(m.eff_mu, m.eff_sigma))
-        mtbf, mttr = (fit_mtbf_mttr(up_hours[m.machine_id], repairs_h.get(m.machine_id, []),
-                                    prior=(m.mtbf_h, m.mttr_h))
-                      if up_hours.get(m.machine_id) else (m.mtbf_h, m.mttr_h))
+        mu, sigma = fit_truncnorm(
+            efficiency.get(m.machine_id, np.array([])),
+            m.eff_lo,
+            m.eff_hi,
+            prior=(m.eff_mu, m.eff_sigma),
+        )
+        mtbf, mttr = (
+            fit_mtbf_mttr(
+                up_hours[m.machine_id], repairs_h.get(m.machine_id, []), prior=(m.mtbf_h, m.mttr_h)
+            )
+            if up_hours.get(m.machine_id)
+            else (m.mtbf_h, m.mttr_h)
+        )
         out.append(replace(m, eff_mu=mu, eff_sigma=sigma, mtbf_h=mtbf, mttr_h=mttr))
     return out

@@ -51,25 +51,38 @@ def _params(machines: list[MachineModel]) -> dict[str, np.ndarray]:
         raise FabError("capacity forecast: no machines")
     f = np.array
     return {
-        "cycle": f([m.cycle_time_s for m in machines]), "mu": f([m.eff_mu for m in machines]),
+        "cycle": f([m.cycle_time_s for m in machines]),
+        "mu": f([m.eff_mu for m in machines]),
         "sigma": f([max(m.eff_sigma, 1e-6) for m in machines]),
-        "lo": f([m.eff_lo for m in machines]), "hi": f([m.eff_hi for m in machines]),
-        "mtbf": f([m.mtbf_h for m in machines]), "mttr": f([m.mttr_h for m in machines]),
+        "lo": f([m.eff_lo for m in machines]),
+        "hi": f([m.eff_hi for m in machines]),
+        "mtbf": f([m.mtbf_h for m in machines]),
+        "mttr": f([m.mttr_h for m in machines]),
         "hours": f([max(m.scheduled_h_per_day - m.pm_h_per_day, 0.0) for m in machines]),
     }
 
 
-def _truncnorm(rng: np.random.Generator, shape: tuple[int, ...], mu: np.ndarray,
-               sigma: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _truncnorm(
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    mu: np.ndarray,
+    sigma: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> np.ndarray:
     """Truncated normal per machine (last axis): normal draws, out-of-bound ones drawn again
     (exact). Bounds must keep at least 1 % of the normal's mass, else the redraw loop would
     crawl: such a fit is rejected as bad input."""
-    accept = 0.5 * (np.vectorize(math.erf)((hi - mu) / (sigma * math.sqrt(2)))
-                    - np.vectorize(math.erf)((lo - mu) / (sigma * math.sqrt(2))))
+    accept = 0.5 * (
+        np.vectorize(math.erf)((hi - mu) / (sigma * math.sqrt(2)))
+        - np.vectorize(math.erf)((lo - mu) / (sigma * math.sqrt(2)))
+    )
     if np.min(accept) < 0.01:
         j = int(np.argmin(accept))
-        raise FabError(f"efficiency model of machine #{j}: mean {mu[j]:.3f} sd {sigma[j]:.3f} "
-                       f"lies outside its bounds [{lo[j]}, {hi[j]}]")
+        raise FabError(
+            f"efficiency model of machine #{j}: mean {mu[j]:.3f} sd {sigma[j]:.3f} "
+            f"lies outside its bounds [{lo[j]}, {hi[j]}]"
+        )
     x = mu + sigma * rng.standard_normal(shape, dtype=np.float32)
     bad = (x < lo) | (x > hi)
     while bad.any():
@@ -78,8 +91,9 @@ def _truncnorm(rng: np.random.Generator, shape: tuple[int, ...], mu: np.ndarray,
     return x
 
 
-def _poisson_small(rng: np.random.Generator, shape: tuple[int, ...], lam: np.ndarray,
-                   terms: int = 4) -> np.ndarray:
+def _poisson_small(
+    rng: np.random.Generator, shape: tuple[int, ...], lam: np.ndarray, terms: int = 4
+) -> np.ndarray:
     """Poisson counts by inverse CDF (exact): a few threshold passes cover almost every draw;
     the rare rest continues the inversion on its own small subset."""
     u = rng.random(shape, dtype=np.float32)
@@ -105,8 +119,13 @@ def _poisson_small(rng: np.random.Generator, shape: tuple[int, ...], lam: np.nda
     return k
 
 
-def simulate_machine_output(machines: list[MachineModel], days: int = 30, sims: int = 10_000,
-                            seed: int = 0, chunk: int = 1_000) -> np.ndarray:
+def simulate_machine_output(
+    machines: list[MachineModel],
+    days: int = 30,
+    sims: int = 10_000,
+    seed: int = 0,
+    chunk: int = 1_000,
+) -> np.ndarray:
     """(sims, machines) total wafers over ``days``; chunked over simulations to stay in cache.
 
     Output = rate x (hours x sum of daily efficiency - sum over failure days of efficiency x
@@ -130,14 +149,16 @@ def simulate_machine_output(machines: list[MachineModel], days: int = 30, sims: 
         several = count > 1  # sum of several exponential repairs: a gamma
         repair[several] = rng.gamma(count[several], 1.0)
         repair = np.minimum(repair * p["mttr"][machine], p["hours"][machine])
-        lost = np.bincount((hit // (days * n)) * n + machine,
-                           weights=eff.ravel()[hit] * repair, minlength=k * n).reshape(k, n)
-        out[s0:s0 + k] = (p["hours"] * eff.sum(axis=1, dtype=np.float64) - lost) * rate
+        lost = np.bincount(
+            (hit // (days * n)) * n + machine, weights=eff.ravel()[hit] * repair, minlength=k * n
+        ).reshape(k, n)
+        out[s0 : s0 + k] = (p["hours"] * eff.sum(axis=1, dtype=np.float64) - lost) * rate
     return out
 
 
-def simulate_machine_output_loop(machines: list[MachineModel], days: int, sims: int,
-                                 seed: int = 0) -> np.ndarray:
+def simulate_machine_output_loop(
+    machines: list[MachineModel], days: int, sims: int, seed: int = 0
+) -> np.ndarray:
     """The same model as plain Python loops (random module): the speed-up reference."""
     rnd = random.Random(seed)
     out = np.empty((sims, len(machines)))
@@ -184,9 +205,15 @@ class CapacityForecast:
     line_samples: np.ndarray
 
 
-def forecast_capacity(machines: list[MachineModel], visits_per_wafer: dict[str, float], *,
-                      days: int = 30, sims: int = 10_000, seed: int = 0,
-                      demand_wafers_per_day: float | None = None) -> CapacityForecast:
+def forecast_capacity(
+    machines: list[MachineModel],
+    visits_per_wafer: dict[str, float],
+    *,
+    days: int = 30,
+    sims: int = 10_000,
+    seed: int = 0,
+    demand_wafers_per_day: float | None = None,
+) -> CapacityForecast:
     """Capacity per machine, area and line with percentiles and the simulated bottleneck.
 
     ``visits_per_wafer``: route steps a wafer makes in each area (mix-weighted)."""
@@ -217,52 +244,104 @@ def forecast_capacity(machines: list[MachineModel], visits_per_wafer: dict[str, 
     in_limiting = area_index[None, :] == limiting[:, None]
     weakest_each = np.where(in_limiting, per_machine, np.inf).argmin(axis=1)
     machine_share = np.bincount(weakest_each[limiting >= 0], minlength=len(machines)) / sims
-    weakest = int(np.argmax(machine_share)) if machine_share.any() else int(
-        np.argmin(per_machine.mean(axis=0)))
+    weakest = (
+        int(np.argmax(machine_share))
+        if machine_share.any()
+        else int(np.argmin(per_machine.mean(axis=0)))
+    )
     mp = percentiles(per_machine)
     ap = percentiles(per_area)
     lp = percentiles(line)
     return CapacityForecast(
-        machines=[{"machine_id": m.machine_id, "area_id": m.area_id,
-                   "bottleneck_share": float(machine_share[j]),
-                   **{k: float(v[j]) for k, v in mp.items()}} for j, m in enumerate(machines)],
-        areas=[{"area_id": a, "visits_per_wafer": float(visits[i]), "bottleneck_share": share[a],
-                **{k: float(v[i]) for k, v in ap.items()}} for i, a in enumerate(areas)],
-        line={k: float(v) for k, v in lp.items()}, bottleneck=share,
-        bottleneck_area=bottleneck_area, bottleneck_machine=machines[weakest].machine_id,
-        days=days, sims=sims, seed=seed, line_samples=line)
+        machines=[
+            {
+                "machine_id": m.machine_id,
+                "area_id": m.area_id,
+                "bottleneck_share": float(machine_share[j]),
+                **{k: float(v[j]) for k, v in mp.items()},
+            }
+            for j, m in enumerate(machines)
+        ],
+        areas=[
+            {
+                "area_id": a,
+                "visits_per_wafer": float(visits[i]),
+                "bottleneck_share": share[a],
+                **{k: float(v[i]) for k, v in ap.items()},
+            }
+            for i, a in enumerate(areas)
+        ],
+        line={k: float(v) for k, v in lp.items()},
+        bottleneck=share,
+        bottleneck_area=bottleneck_area,
+        bottleneck_machine=machines[weakest].machine_id,
+        days=days,
+        sims=sims,
+        seed=seed,
+        line_samples=line,
+    )
 
 
 def apply_scenario(machines: list[MachineModel], scenario: Scenario) -> list[MachineModel]:
     out = []
     for m in machines:
         if scenario.area is None or m.area_id == scenario.area:
-            m = replace(m, eff_mu=m.eff_mu * (1 + scenario.efficiency_pct / 100),
-                        eff_hi=max(m.eff_hi, m.eff_mu * (1 + scenario.efficiency_pct / 100) + 0.05),
-                        mttr_h=m.mttr_h * (1 - scenario.downtime_pct / 100))
+            m = replace(
+                m,
+                eff_mu=m.eff_mu * (1 + scenario.efficiency_pct / 100),
+                eff_hi=max(m.eff_hi, m.eff_mu * (1 + scenario.efficiency_pct / 100) + 0.05),
+                mttr_h=m.mttr_h * (1 - scenario.downtime_pct / 100),
+            )
         out.append(m)
     if scenario.add_machine_like:
         like = next((m for m in machines if m.machine_id == scenario.add_machine_like), None)
         if like is None:
-            raise FabError(f"scenario {scenario.name}: unknown machine "
-                           f"{scenario.add_machine_like!r}")
+            raise FabError(
+                f"scenario {scenario.name}: unknown machine {scenario.add_machine_like!r}"
+            )
         out.append(replace(like, machine_id=f"{like.machine_id}-NEW"))
     return out
 
 
-def run_scenarios(machines: list[MachineModel], visits_per_wafer: dict[str, float],
-                  scenarios: list[Scenario], *, days: int = 30, sims: int = 10_000, seed: int = 0,
-                  demand_wafers_per_day: float | None = None,
-                  base: CapacityForecast | None = None) -> list[dict]:
+def run_scenarios(
+    machines: list[MachineModel],
+    visits_per_wafer: dict[str, float],
+    scenarios: list[Scenario],
+    *,
+    days: int = 30,
+    sims: int = 10_000,
+    seed: int = 0,
+    demand_wafers_per_day: float | None = None,
+    base: CapacityForecast | None = None,
+) -> list[dict]:
     """Each scenario's line output against the base, same seed (common random numbers)."""
-    base = base or forecast_capacity(machines, visits_per_wafer, days=days, sims=sims, seed=seed,
-                                     demand_wafers_per_day=demand_wafers_per_day)
+    base = base or forecast_capacity(
+        machines,
+        visits_per_wafer,
+        days=days,
+        sims=sims,
+        seed=seed,
+        demand_wafers_per_day=demand_wafers_per_day,
+    )
     rows = []
     for sc in scenarios:
-        f = forecast_capacity(apply_scenario(machines, sc), visits_per_wafer, days=days,
-                              sims=sims, seed=seed, demand_wafers_per_day=demand_wafers_per_day)
-        rows.append({"scenario": sc.name, "p50": f.line["p50"], "base_p50": base.line["p50"],
-                     "improvement_pct": 100 * (f.line["p50"] - base.line["p50"])
-                     / max(base.line["p50"], 1e-9),
-                     "bottleneck_area": f.bottleneck_area})
+        f = forecast_capacity(
+            apply_scenario(machines, sc),
+            visits_per_wafer,
+            days=days,
+            sims=sims,
+            seed=seed,
+            demand_wafers_per_day=demand_wafers_per_day,
+        )
+        rows.append(
+            {
+                "scenario": sc.name,
+                "p50": f.line["p50"],
+                "base_p50": base.line["p50"],
+                "improvement_pct": 100
+                * (f.line["p50"] - base.line["p50"])
+                / max(base.line["p50"], 1e-9),
+                "bottleneck_area": f.bottleneck_area,
+            }
+        )
     return rows

@@ -36,10 +36,16 @@ class OnTimeForecast:
     expected_on_time: float
 
 
-def forecast_on_time(ops: list[PlannedOp], due: dict[str, float], *,
-                     mtbf_min: dict[str, float], mttr_min: dict[str, float],
-                     duration_cv: float = 0.08, sims: int = 1_000, seed: int = 0,
-                     ) -> OnTimeForecast:
+def forecast_on_time(
+    ops: list[PlannedOp],
+    due: dict[str, float],
+    *,
+    mtbf_min: dict[str, float],
+    mttr_min: dict[str, float],
+    duration_cv: float = 0.08,
+    sims: int = 1_000,
+    seed: int = 0,
+) -> OnTimeForecast:
     if sims < 1:
         raise FabError(f"on-time forecast: sims must be >= 1, got {sims}")
     rng = np.random.default_rng(seed)
@@ -53,8 +59,9 @@ def forecast_on_time(ops: list[PlannedOp], due: dict[str, float], *,
     mtbf = np.array([mtbf_min.get(o.machine_id, np.inf) for o in order])
     mttr = np.array([mttr_min.get(o.machine_id, 0.0) for o in order])
     p_fail = 1 - np.exp(-duration / mtbf[:, None])
-    repair = np.where(rng.random((n, sims)) < p_fail,
-                      rng.exponential(1.0, (n, sims)) * mttr[:, None], 0.0)
+    repair = np.where(
+        rng.random((n, sims)) < p_fail, rng.exponential(1.0, (n, sims)) * mttr[:, None], 0.0
+    )
     duration += repair
     machine_free: dict[str, np.ndarray] = {}
     lot_free: dict[str, np.ndarray] = {}
@@ -76,9 +83,16 @@ def forecast_on_time(ops: list[PlannedOp], due: dict[str, float], *,
     for lot_id, ends in sorted(lot_end.items()):
         d = due.get(lot_id)
         p = float(np.mean(ends <= d)) if d is not None else None
-        rows.append({"lot_id": lot_id, "due_min": d, "planned_end_min": planned_end[lot_id],
-                     "planned_on_time": d is None or planned_end[lot_id] <= d,
-                     "p_on_time": p, "end_p50_min": float(np.percentile(ends, 50)),
-                     "end_p90_min": float(np.percentile(ends, 90))})
+        rows.append(
+            {
+                "lot_id": lot_id,
+                "due_min": d,
+                "planned_end_min": planned_end[lot_id],
+                "planned_on_time": d is None or planned_end[lot_id] <= d,
+                "p_on_time": p,
+                "end_p50_min": float(np.percentile(ends, 50)),
+                "end_p90_min": float(np.percentile(ends, 90)),
+            }
+        )
     probs = [r["p_on_time"] for r in rows if r["p_on_time"] is not None]
     return OnTimeForecast(rows, sims, seed, float(np.sum(probs)))

@@ -22,51 +22,103 @@ def ensure_forecast_schema(wh: Warehouse) -> None:
 
 def capacity_frame(f: CapacityForecast) -> pl.DataFrame:
     common = {"horizon_days": f.days, "sims": f.sims, "seed": f.seed}
-    rows = [{"level": "machine", "key": m["machine_id"], "area_id": m["area_id"],
-             "bottleneck_share": m["bottleneck_share"],
-             "is_bottleneck": m["machine_id"] == f.bottleneck_machine,
-             **{k: m[k] for k in _STATS}, **common} for m in f.machines]
-    rows += [{"level": "area", "key": a["area_id"], "area_id": a["area_id"],
-              "bottleneck_share": a["bottleneck_share"],
-              "is_bottleneck": a["area_id"] == f.bottleneck_area,
-              **{k: a[k] for k in _STATS}, **common} for a in f.areas]
-    rows.append({"level": "line", "key": "line", "area_id": "", "bottleneck_share": 0.0,
-                 "is_bottleneck": False, **{k: f.line[k] for k in _STATS}, **common})
+    rows = [
+        {
+            "level": "machine",
+            "key": m["machine_id"],
+            "area_id": m["area_id"],
+            "bottleneck_share": m["bottleneck_share"],
+            "is_bottleneck": m["machine_id"] == f.bottleneck_machine,
+            **{k: m[k] for k in _STATS},
+            **common,
+        }
+        for m in f.machines
+    ]
+    rows += [
+        {
+            "level": "area",
+            "key": a["area_id"],
+            "area_id": a["area_id"],
+            "bottleneck_share": a["bottleneck_share"],
+            "is_bottleneck": a["area_id"] == f.bottleneck_area,
+            **{k: a[k] for k in _STATS},
+            **common,
+        }
+        for a in f.areas
+    ]
+    rows.append(
+        {
+            "level": "line",
+            "key": "line",
+            "area_id": "",
+            "bottleneck_share": 0.0,
+            "is_bottleneck": False,
+            **{k: f.line[k] for k in _STATS},
+            **common,
+        }
+    )
     return pl.DataFrame(rows)
 
 
-def write_capacity(wh: Warehouse, day: date, forecast: CapacityForecast,
-                   scenarios: list[dict]) -> dict[str, int]:
+def write_capacity(
+    wh: Warehouse, day: date, forecast: CapacityForecast, scenarios: list[dict]
+) -> dict[str, int]:
     ensure_forecast_schema(wh)
     return {
-        "fact_forecast_capacity": replace_partition(wh, "fact_forecast_capacity", day,
-                                                    capacity_frame(forecast)),
-        "fact_forecast_scenario": replace_partition(wh, "fact_forecast_scenario", day,
-                                                    pl.DataFrame(scenarios)),
+        "fact_forecast_capacity": replace_partition(
+            wh, "fact_forecast_capacity", day, capacity_frame(forecast)
+        ),
+        "fact_forecast_scenario": replace_partition(
+            wh, "fact_forecast_scenario", day, pl.DataFrame(scenarios)
+        ),
     }
 
 
-def write_on_time(wh: Warehouse, day: date, plan_id: str, plan_start: datetime,
-                  forecast: OnTimeForecast) -> int:
+def write_on_time(
+    wh: Warehouse, day: date, plan_id: str, plan_start: datetime, forecast: OnTimeForecast
+) -> int:
     ensure_forecast_schema(wh)
 
     def ts(minutes: float | None) -> datetime | None:
         return None if minutes is None else plan_start + timedelta(minutes=float(minutes))
 
-    frame = pl.DataFrame([{
-        "plan_id": plan_id, "lot_id": r["lot_id"], "due_ts": ts(r["due_min"]),
-        "planned_end_ts": ts(r["planned_end_min"]), "planned_on_time": r["planned_on_time"],
-        "p_on_time": r["p_on_time"], "end_p50_ts": ts(r["end_p50_min"]),
-        "end_p90_ts": ts(r["end_p90_min"]), "sims": forecast.sims} for r in forecast.lots],
-        schema_overrides={"due_ts": pl.Datetime("us", "UTC"), "p_on_time": pl.Float64})
+    frame = pl.DataFrame(
+        [
+            {
+                "plan_id": plan_id,
+                "lot_id": r["lot_id"],
+                "due_ts": ts(r["due_min"]),
+                "planned_end_ts": ts(r["planned_end_min"]),
+                "planned_on_time": r["planned_on_time"],
+                "p_on_time": r["p_on_time"],
+                "end_p50_ts": ts(r["end_p50_min"]),
+                "end_p90_ts": ts(r["end_p90_min"]),
+                "sims": forecast.sims,
+            }
+            for r in forecast.lots
+        ],
+        schema_overrides={"due_ts": pl.Datetime("us", "UTC"), "p_on_time": pl.Float64},
+    )
     return replace_partition(wh, "fact_forecast_on_time", day, frame)
 
 
 def write_ets(wh: Warehouse, day: date, ets: dict, mc_line_p50: float | None) -> int:
     ensure_forecast_schema(wh)
-    frame = pl.DataFrame([{
-        "model": ets["model"], "day_ahead": d["day"], "mean": d["mean"], "pi_low": d["pi_low"],
-        "pi_high": d["pi_high"], "total_p50": ets["total_p50"], "total_low": ets["total_pi_low"],
-        "total_high": ets["total_pi_high"], "mc_line_p50": mc_line_p50} for d in ets["daily"]],
-        schema_overrides={"mc_line_p50": pl.Float64})
+    frame = pl.DataFrame(
+        [
+            {
+                "model": ets["model"],
+                "day_ahead": d["day"],
+                "mean": d["mean"],
+                "pi_low": d["pi_low"],
+                "pi_high": d["pi_high"],
+                "total_p50": ets["total_p50"],
+                "total_low": ets["total_pi_low"],
+                "total_high": ets["total_pi_high"],
+                "mc_line_p50": mc_line_p50,
+            }
+            for d in ets["daily"]
+        ],
+        schema_overrides={"mc_line_p50": pl.Float64},
+    )
     return replace_partition(wh, "fact_forecast_ets", day, frame)

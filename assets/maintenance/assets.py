@@ -76,22 +76,32 @@ def _cell(value: Any) -> str:
 
 
 def _num(value: Any) -> dg.MetadataValue:
-    return dg.MetadataValue.float(float(value)) if value is not None else dg.MetadataValue.text(
-        "n/a")
+    return (
+        dg.MetadataValue.float(float(value)) if value is not None else dg.MetadataValue.text("n/a")
+    )
 
 
 @dg.asset(
-    group_name=GROUP, owners=OWNERS, kinds={"clickhouse", "polars"}, pool=POOL,
-    deps=[dg.AssetKey("fact_sensor_minute"), dg.AssetKey("fact_machine_state"),
-          dg.AssetKey("fact_production_hourly"), dg.AssetKey("dim_machine")],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"clickhouse", "polars"},
+    pool=POOL,
+    deps=[
+        dg.AssetKey("fact_sensor_minute"),
+        dg.AssetKey("fact_machine_state"),
+        dg.AssetKey("fact_production_hourly"),
+        dg.AssetKey("dim_machine"),
+    ],
     description="Failure features per machine x day over a 30-day lookback (sensor level, "
     "slope, spread and excursions vs limits; alarms; running hours and cycles; time since "
     "maintenance and failures; MTBF so far; anomaly rates), aggregated in ClickHouse and "
     "finished in polars. Saved under FAB_HOME/maintenance for training and scoring.",
 )
 def maintenance_features(
-    context: dg.AssetExecutionContext, config: MaintenanceFeaturesConfig,
-    landing: LandingResource, warehouse: WarehouseResource,
+    context: dg.AssetExecutionContext,
+    config: MaintenanceFeaturesConfig,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     settings = warehouse.settings()
 
@@ -109,8 +119,11 @@ def maintenance_features(
             )
 
             with landing.connect() as conn:
-                end = (datetime.combine(end_day + timedelta(days=1), time(), UTC) if end_day
-                       else landing_data_range(conn)[1])
+                end = (
+                    datetime.combine(end_day + timedelta(days=1), time(), UTC)
+                    if end_day
+                    else landing_data_range(conn)[1]
+                )
                 start = end - timedelta(days=config.days)
                 inputs = inputs_from_landing(conn, start, end)
                 readings = readings_from_landing(conn, start, end)
@@ -134,26 +147,38 @@ def maintenance_features(
                 start = end - timedelta(days=config.days)
                 inputs = inputs_from_warehouse(wh, start, end, landing_params(landing.url()))
                 readings = readings_from_warehouse(wh, start, end)
-        context.log.info("loaded %d hourly sensor rows, %d state events from %s",
-                         inputs.sensor_hourly.height, inputs.states.height, config.source)
-        return service.compute_features(inputs, readings, settings.home_dir, start=start, end=end,
-                                        seed=settings.seed)
+        context.log.info(
+            "loaded %d hourly sensor rows, %d state events from %s",
+            inputs.sensor_hourly.height,
+            inputs.states.height,
+            config.source,
+        )
+        return service.compute_features(
+            inputs, readings, settings.home_dir, start=start, end=end, seed=settings.seed
+        )
 
     result = _guard(run)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(result.rows),
-        "machines": dg.MetadataValue.int(result.machines),
-        "days": dg.MetadataValue.int(result.days),
-        "features": dg.MetadataValue.int(result.feature_count),
-        "failures_in_window": dg.MetadataValue.int(result.failures),
-        "window": dg.MetadataValue.text(f"{result.start.isoformat()} .. {result.end.isoformat()}"),
-        "anomalous_windows": dg.MetadataValue.int(result.anomalous_windows),
-        "source": dg.MetadataValue.text(config.source),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(result.rows),
+            "machines": dg.MetadataValue.int(result.machines),
+            "days": dg.MetadataValue.int(result.days),
+            "features": dg.MetadataValue.int(result.feature_count),
+            "failures_in_window": dg.MetadataValue.int(result.failures),
+            "window": dg.MetadataValue.text(
+                f"{result.start.isoformat()} .. {result.end.isoformat()}"
+            ),
+            "anomalous_windows": dg.MetadataValue.int(result.anomalous_windows),
+            "source": dg.MetadataValue.text(config.source),
+        }
+    )
 
 
 @dg.asset(
-    group_name=GROUP, owners=OWNERS, kinds={"clickhouse", "scikitlearn"}, pool=POOL,
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"clickhouse", "scikitlearn"},
+    pool=POOL,
     deps=[maintenance_features],
     description="Isolation Forest anomaly scores per machine and hourly sensor window, one "
     "forest per machine type (contamination 0.05, features standardised per machine): "
@@ -172,15 +197,19 @@ def fact_anomaly(
 
     rows = _guard(run)
     rate = float(rows["is_anomaly"].mean()) if rows.height else 0.0
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(rows.height),
-        "anomaly_rate": dg.MetadataValue.float(rate),
-        "table": dg.MetadataValue.text("fab.fact_anomaly"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(rows.height),
+            "anomaly_rate": dg.MetadataValue.float(rate),
+            "table": dg.MetadataValue.text("fab.fact_anomaly"),
+        }
+    )
 
 
 @dg.asset(
-    group_name=GROUP, owners=OWNERS, kinds={"scikitlearn", "postgres"},
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"scikitlearn", "postgres"},
     deps=[maintenance_features],
     description="Train the failure model (time-ordered train/validation/test, class weights, "
     "sigmoid calibration on validation), evaluate it beside the plain Isolation-Forest "
@@ -188,72 +217,106 @@ def fact_anomaly(
     "when its PR AUC on the same test window is not worse than the promoted one's.",
 )
 def failure_model(
-    context: dg.AssetExecutionContext, config: FailureModelConfig, landing: LandingResource,
+    context: dg.AssetExecutionContext,
+    config: FailureModelConfig,
+    landing: LandingResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     settings = warehouse.settings()
-    params = {k: (int(v) if isinstance(v, float) and v.is_integer() else v)
-              for k, v in config.params.items()}
+    params = {
+        k: (int(v) if isinstance(v, float) and v.is_integer() else v)
+        for k, v in config.params.items()
+    }
 
     def run():
         train_config = TrainConfig(
-            horizon_days=config.horizon_days, family=config.family, params=params,
+            horizon_days=config.horizon_days,
+            family=config.family,
+            params=params,
             seed=config.seed if config.seed is not None else settings.seed,
         ).checked()
         with landing.connect() as conn:
-            return service.train_from_saved(conn, settings.home_dir, train_config,
-                                            auto_promote=config.auto_promote)
+            return service.train_from_saved(
+                conn, settings.home_dir, train_config, auto_promote=config.auto_promote
+            )
 
     result, record, promotion = _guard(run)
     m, b = result.metrics, result.baseline_metrics or {}
-    context.log.info("registered %s v%d; %s", MODEL_NAME, record.version,
-                     promotion.reason if promotion else "not promoted (auto_promote off)")
-    compare = [{"metric": k, "model": m.get(k), "baseline": b.get(k)} for k in (
-        "pr_auc", "roc_auc", "precision_high", "recall_high", "share_flagged_24h",
-        "share_wear_out_flagged_24h", "mean_lead_time_h", "false_high_per_machine_month")]
+    context.log.info(
+        "registered %s v%d; %s",
+        MODEL_NAME,
+        record.version,
+        promotion.reason if promotion else "not promoted (auto_promote off)",
+    )
+    compare = [
+        {"metric": k, "model": m.get(k), "baseline": b.get(k)}
+        for k in (
+            "pr_auc",
+            "roc_auc",
+            "precision_high",
+            "recall_high",
+            "share_flagged_24h",
+            "share_wear_out_flagged_24h",
+            "mean_lead_time_h",
+            "false_high_per_machine_month",
+        )
+    ]
     cm = m["confusion_matrix"]
-    return dg.MaterializeResult(metadata={
-        "model_version": dg.MetadataValue.int(record.version),
-        "promoted": dg.MetadataValue.bool(bool(promotion and promotion.promoted)),
-        "promotion": dg.MetadataValue.text(promotion.reason if promotion else "auto_promote off"),
-        "horizon_days": dg.MetadataValue.int(record.horizon_days),
-        "family": dg.MetadataValue.text(record.family),
-        "params": dg.MetadataValue.json(record.params),
-        "roc_auc": _num(m["roc_auc"]),
-        "pr_auc": _num(m["pr_auc"]),
-        "precision_high": _num(m["precision_high"]),
-        "recall_high": _num(m["recall_high"]),
-        "share_flagged_24h": _num(m["share_flagged_24h"]),
-        "mean_lead_time_h": _num(m["mean_lead_time_h"]),
-        "false_high_per_machine_month": _num(m["false_high_per_machine_month"]),
-        "baseline_pr_auc": _num(b.get("pr_auc")),
-        "baseline_roc_auc": _num(b.get("roc_auc")),
-        "model_vs_baseline": dg.MetadataValue.md(_md_table(compare)),
-        "confusion_matrix": dg.MetadataValue.md(_md_table([
-            {"": "actual failure", "HIGH": cm["tp"], "not HIGH": cm["fn"]},
-            {"": "no failure", "HIGH": cm["fp"], "not HIGH": cm["tn"]}])),
-        "feature_importances": dg.MetadataValue.md(_md_table(result.importances)),
-        "windows": dg.MetadataValue.json(result.windows),
-        "code_version": dg.MetadataValue.text(record.code_version),
-        "artifact": dg.MetadataValue.path(record.artifact_path),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "model_version": dg.MetadataValue.int(record.version),
+            "promoted": dg.MetadataValue.bool(bool(promotion and promotion.promoted)),
+            "promotion": dg.MetadataValue.text(
+                promotion.reason if promotion else "auto_promote off"
+            ),
+            "horizon_days": dg.MetadataValue.int(record.horizon_days),
+            "family": dg.MetadataValue.text(record.family),
+            "params": dg.MetadataValue.json(record.params),
+            "roc_auc": _num(m["roc_auc"]),
+            "pr_auc": _num(m["pr_auc"]),
+            "precision_high": _num(m["precision_high"]),
+            "recall_high": _num(m["recall_high"]),
+            "share_flagged_24h": _num(m["share_flagged_24h"]),
+            "mean_lead_time_h": _num(m["mean_lead_time_h"]),
+            "false_high_per_machine_month": _num(m["false_high_per_machine_month"]),
+            "baseline_pr_auc": _num(b.get("pr_auc")),
+            "baseline_roc_auc": _num(b.get("roc_auc")),
+            "model_vs_baseline": dg.MetadataValue.md(_md_table(compare)),
+            "confusion_matrix": dg.MetadataValue.md(
+                _md_table(
+                    [
+                        {"": "actual failure", "HIGH": cm["tp"], "not HIGH": cm["fn"]},
+                        {"": "no failure", "HIGH": cm["fp"], "not HIGH": cm["tn"]},
+                    ]
+                )
+            ),
+            "feature_importances": dg.MetadataValue.md(_md_table(result.importances)),
+            "windows": dg.MetadataValue.json(result.windows),
+            "code_version": dg.MetadataValue.text(record.code_version),
+            "artifact": dg.MetadataValue.path(record.artifact_path),
+        }
+    )
 
 
 def _score(config: ScoringConfig, landing: LandingResource, warehouse: WarehouseResource):
     with landing.connect() as conn:
-        return service.score_saved(conn, warehouse.settings().home_dir,
-                                   _day(config.day, "day"))
+        return service.score_saved(conn, warehouse.settings().home_dir, _day(config.day, "day"))
 
 
 @dg.asset(
-    group_name=GROUP, owners=OWNERS, kinds={"clickhouse", "scikitlearn"}, pool=POOL,
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"clickhouse", "scikitlearn"},
+    pool=POOL,
     deps=[maintenance_features, failure_model],
     description="Daily failure risk per machine from the promoted model: probability, band "
     "(HIGH > 0.7, MEDIUM > 0.4, else LOW), the recommended action and the top contributing "
     "features. fab.fact_failure_risk, the scored day replaced.",
 )
 def fact_failure_risk(
-    context: dg.AssetExecutionContext, config: ScoringConfig, landing: LandingResource,
+    context: dg.AssetExecutionContext,
+    config: ScoringConfig,
+    landing: LandingResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     from assets.maintenance.warehouse_io import replace_days
@@ -267,24 +330,34 @@ def fact_failure_risk(
     record, risk = _guard(run)
     bands = {b: int((risk["band"] == b).sum()) for b in ("HIGH", "MEDIUM", "LOW")}
     context.log.info("scored %d machines with v%d: %s", risk.height, record.version, bands)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(risk.height),
-        "model_version": dg.MetadataValue.int(record.version),
-        "day": dg.MetadataValue.text(str(risk["day"][0])),
-        **{f"machines_{b.lower()}": dg.MetadataValue.int(n) for b, n in bands.items()},
-        "risk": dg.MetadataValue.md(_md_table(
-            risk.select("machine_id", "probability", "band", "top_features").to_dicts())),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(risk.height),
+            "model_version": dg.MetadataValue.int(record.version),
+            "day": dg.MetadataValue.text(str(risk["day"][0])),
+            **{f"machines_{b.lower()}": dg.MetadataValue.int(n) for b, n in bands.items()},
+            "risk": dg.MetadataValue.md(
+                _md_table(
+                    risk.select("machine_id", "probability", "band", "top_features").to_dicts()
+                )
+            ),
+        }
+    )
 
 
 @dg.asset(
-    group_name=GROUP, owners=OWNERS, kinds={"clickhouse"}, pool=POOL,
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"clickhouse"},
+    pool=POOL,
     deps=[fact_failure_risk, fact_anomaly],
     description="Machine health 0-100 per day: 100 - 70 x failure risk - 30 x min(1, 7-day "
     "anomaly rate / 0.25). fab.fact_machine_health, the scored day replaced.",
 )
 def fact_machine_health(
-    context: dg.AssetExecutionContext, config: ScoringConfig, landing: LandingResource,
+    context: dg.AssetExecutionContext,
+    config: ScoringConfig,
+    landing: LandingResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     from assets.maintenance.warehouse_io import replace_days
@@ -296,13 +369,25 @@ def fact_machine_health(
         return health
 
     health = _guard(run)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(health.height),
-        "min_health": dg.MetadataValue.float(float(health["health"].min())),
-        "health": dg.MetadataValue.md(_md_table(
-            health.select("machine_id", "health", "probability", "anomaly_rate_7d").to_dicts())),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(health.height),
+            "min_health": dg.MetadataValue.float(float(health["health"].min())),
+            "health": dg.MetadataValue.md(
+                _md_table(
+                    health.select(
+                        "machine_id", "health", "probability", "anomaly_rate_7d"
+                    ).to_dicts()
+                )
+            ),
+        }
+    )
 
 
-MAINTENANCE_ASSETS = [maintenance_features, fact_anomaly, failure_model, fact_failure_risk,
-                      fact_machine_health]
+MAINTENANCE_ASSETS = [
+    maintenance_features,
+    fact_anomaly,
+    failure_model,
+    fact_failure_risk,
+    fact_machine_health,
+]

@@ -20,7 +20,10 @@ METRICS = ("temperature", "vibration")
 
 
 def baseline_daily_scores(
-    readings: pl.DataFrame, *, fit_until: datetime, seed: int,
+    readings: pl.DataFrame,
+    *,
+    fit_until: datetime,
+    seed: int,
     contamination: float = CONTAMINATION,
 ) -> pl.DataFrame:
     """``machine_id, day, probability, warned`` from raw ``machine_id, ts, metric, value``."""
@@ -28,8 +31,13 @@ def baseline_daily_scores(
     raw = normalise_ts(readings).filter(pl.col("metric").is_in(list(METRICS)))
     if raw.is_empty():
         raise FabError("baseline: no temperature or vibration readings in the window")
-    wide = raw.pivot(on="metric", index=["machine_id", "ts"], values="value",
-                     aggregate_function="mean").drop_nulls().sort("machine_id", "ts")
+    wide = (
+        raw.pivot(
+            on="metric", index=["machine_id", "ts"], values="value", aggregate_function="mean"
+        )
+        .drop_nulls()
+        .sort("machine_id", "ts")
+    )
     missing = [m for m in METRICS if m not in wide.columns]
     if missing:
         raise FabError(f"baseline: no {missing[0]} readings in the window")

@@ -17,7 +17,8 @@ from assets.partitions import plant_timezone
 maintenance_daily = dg.define_asset_job(
     "maintenance_daily",
     selection=dg.AssetSelection.assets(
-        maintenance_features, fact_anomaly, fact_failure_risk, fact_machine_health),
+        maintenance_features, fact_anomaly, fact_failure_risk, fact_machine_health
+    ),
     description="Features, anomaly scores, failure risk and health with the promoted model.",
     tags={"fab/warehouse": "serial"},
 )
@@ -34,13 +35,17 @@ defs = dg.Definitions(
     jobs=[maintenance_daily, failure_model_training],
     schedules=[
         dg.ScheduleDefinition(
-            name="maintenance_daily_scoring", job=maintenance_daily, cron_schedule="30 3 * * *",
+            name="maintenance_daily_scoring",
+            job=maintenance_daily,
+            cron_schedule="30 3 * * *",
             execution_timezone=plant_timezone(),
             description="Every night at 03:30 plant time, after yesterday's facts are final.",
         ),
         dg.ScheduleDefinition(
-            name="failure_model_weekly_retrain", job=failure_model_training,
-            cron_schedule="0 4 * * 1", execution_timezone=plant_timezone(),
+            name="failure_model_weekly_retrain",
+            job=failure_model_training,
+            cron_schedule="0 4 * * 1",
+            execution_timezone=plant_timezone(),
             description="Every Monday at 04:00 plant time: retrain, register, promote if not "
             "worse.",
         ),

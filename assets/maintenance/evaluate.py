@@ -48,7 +48,8 @@ def evaluate_scores(
     if failures is not None and not failures.is_empty():
         runups = runups.join(
             failures.select("machine_id", pl.col("onset").alias("next_onset"), "reason_code"),
-            on=["machine_id", "next_onset"], how="left",
+            on=["machine_id", "next_onset"],
+            how="left",
         )
     else:
         runups = runups.with_columns(reason_code=pl.lit(None, pl.String))
@@ -67,9 +68,7 @@ def evaluate_scores(
         "confusion_matrix": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
         "failures": runups.height,
         "failures_eligible_24h": eligible.height,
-        "share_flagged_24h": (
-            float(eligible["flagged_24h"].mean()) if eligible.height else None
-        ),
+        "share_flagged_24h": (float(eligible["flagged_24h"].mean()) if eligible.height else None),
         "wear_out_failures_eligible_24h": wear.height,
         "share_wear_out_flagged_24h": float(wear["flagged_24h"].mean()) if wear.height else None,
         "mean_lead_time_h": float(leads.mean()) if leads.len() else None,

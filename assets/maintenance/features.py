@@ -31,14 +31,27 @@ from assets.maintenance.labels import (
 from fabstack.errors import FabError
 
 SENSOR_FEATURES = (
-    "level", "level_delta", "slope_24h", "slope_3d", "slope_7d",
-    "std", "std_ratio", "excursion", "excursion_30d",
+    "level",
+    "level_delta",
+    "slope_24h",
+    "slope_3d",
+    "slope_7d",
+    "std",
+    "std_ratio",
+    "excursion",
+    "excursion_30d",
 )
 KEY = ("machine_id", "day")
 
 HOURLY_SCHEMA = {
-    "machine_id": pl.String, "hour": pl.Datetime("us", "UTC"), "metric": pl.String,
-    "avg": pl.Float64, "min": pl.Float64, "max": pl.Float64, "std": pl.Float64, "n": pl.Int64,
+    "machine_id": pl.String,
+    "hour": pl.Datetime("us", "UTC"),
+    "metric": pl.String,
+    "avg": pl.Float64,
+    "min": pl.Float64,
+    "max": pl.Float64,
+    "std": pl.Float64,
+    "n": pl.Int64,
 }
 
 
@@ -142,8 +155,9 @@ def sensor_day_features(
         excursion=pl.col("u_max").max(),
         ss=(pl.col("n") * (pl.col("u_std") ** 2 + pl.col("u_avg") ** 2)).sum(),
         # slope of hourly means across the day, in limit-units per day
-        slope_24h=((pl.col("t") - pl.col("t").mean()) * (pl.col("u_avg") - pl.col("u_avg").mean()))
-        .sum()
+        slope_24h=(
+            (pl.col("t") - pl.col("t").mean()) * (pl.col("u_avg") - pl.col("u_avg").mean())
+        ).sum()
         / ((pl.col("t") - pl.col("t").mean()) ** 2).sum(),
         hours=pl.len(),
     )
@@ -176,12 +190,17 @@ def _since(grid: pl.DataFrame, events: pl.DataFrame, at: str, name: str, start) 
     """Hours from the last event at or before the prediction time; from ``start`` if none."""
     events = events.sort(at).rename({at: "_event"})
     joined = grid.sort("scored_at").join_asof(
-        events, left_on="scored_at", right_on="_event", by="machine_id", strategy="backward",
+        events,
+        left_on="scored_at",
+        right_on="_event",
+        by="machine_id",
+        strategy="backward",
         check_sortedness=False,
     )
     return joined.with_columns(
-        ((pl.col("scored_at") - pl.col("_event").fill_null(start)).dt.total_seconds() / 3600.0)
-        .alias(name)
+        (
+            (pl.col("scored_at") - pl.col("_event").fill_null(start)).dt.total_seconds() / 3600.0
+        ).alias(name)
     ).drop("_event")
 
 
@@ -196,8 +215,11 @@ def build_features(inputs: MaintenanceInputs) -> pl.DataFrame:
     first_day, last_day = hourly["hour"].min().date(), hourly["hour"].max().date()
     all_days = pl.date_range(first_day, last_day, "1d", eager=True).alias("day")
     # Machines without any sensor data in the window are not scored (nothing to say).
-    machines = inputs.machines.select("machine_id", "machine_type").unique().filter(
-        pl.col("machine_id").is_in(hourly["machine_id"].unique().implode()))
+    machines = (
+        inputs.machines.select("machine_id", "machine_type")
+        .unique()
+        .filter(pl.col("machine_id").is_in(hourly["machine_id"].unique().implode()))
+    )
     days = (
         machines.join(all_days.to_frame(), how="cross")
         .with_columns(day_index=(pl.col("day") - pl.lit(first_day)).dt.total_days())
@@ -216,13 +238,24 @@ def build_features(inputs: MaintenanceInputs) -> pl.DataFrame:
     period_end = prediction_time(pl.lit(last_day)).alias("x")
     until = pl.select(period_end).item()
     intervals = state_intervals(states, until) if not states.is_empty() else states
-    hours = daily_state_hours(intervals) if not states.is_empty() else daily_state_hours(
-        pl.DataFrame())
-    failures = failure_events(states) if not states.is_empty() else pl.DataFrame(
-        schema={"machine_id": pl.String, "onset": pl.Datetime("us", "UTC"),
-                "reason_code": pl.String, "repaired": pl.Datetime("us", "UTC")})
+    hours = (
+        daily_state_hours(intervals) if not states.is_empty() else daily_state_hours(pl.DataFrame())
+    )
+    failures = (
+        failure_events(states)
+        if not states.is_empty()
+        else pl.DataFrame(
+            schema={
+                "machine_id": pl.String,
+                "onset": pl.Datetime("us", "UTC"),
+                "reason_code": pl.String,
+                "repaired": pl.Datetime("us", "UTC"),
+            }
+        )
+    )
     failures_daily = failures.group_by("machine_id", pl.col("onset").dt.date().alias("day")).agg(
-        failures=pl.len().cast(pl.Int64))
+        failures=pl.len().cast(pl.Int64)
+    )
     alarms = inputs.alarms.select("machine_id", "day", pl.col("alarm_count").cast(pl.Int64))
     counts = inputs.counts.select("machine_id", "day", pl.col("cycles").cast(pl.Int64))
     wide = (
@@ -264,12 +297,20 @@ def build_features(inputs: MaintenanceInputs) -> pl.DataFrame:
     # Component age: a wear-out clock restarts when that kind of failure is repaired.
     for reason in FAILURE_REASONS:
         by_reason = failures.filter(pl.col("reason_code") == reason)
-        wide = _since(wide, by_reason.select("machine_id", at=pl.col("repaired")).drop_nulls(),
-                      "at", f"hours_since_{reason.lower()}", start_value)
+        wide = _since(
+            wide,
+            by_reason.select("machine_id", at=pl.col("repaired")).drop_nulls(),
+            "at",
+            f"hours_since_{reason.lower()}",
+            start_value,
+        )
     if inputs.anomaly_daily is not None and not inputs.anomaly_daily.is_empty():
         anomalies = inputs.anomaly_daily.select(
-            "machine_id", "day", pl.col("windows").cast(pl.Float64),
-            pl.col("anomalous").cast(pl.Float64))
+            "machine_id",
+            "day",
+            pl.col("windows").cast(pl.Float64),
+            pl.col("anomalous").cast(pl.Float64),
+        )
         wide = wide.join(anomalies, on=list(KEY), how="left").sort("machine_id", "day")
         wide = wide.with_columns(
             anomaly_rate_1d=pl.col("anomalous") / pl.col("windows"),
@@ -277,21 +318,35 @@ def build_features(inputs: MaintenanceInputs) -> pl.DataFrame:
         ).drop("windows", "anomalous")
     # The tool type matters (a scanner and a polisher wear differently): one-hot columns.
     wide = wide.with_columns(
-        [(pl.col("machine_type") == t).cast(pl.Float64).alias(f"type__{t}")
-         for t in sorted(machines["machine_type"].unique().to_list())]
+        [
+            (pl.col("machine_type") == t).cast(pl.Float64).alias(f"type__{t}")
+            for t in sorted(machines["machine_type"].unique().to_list())
+        ]
     ).with_columns(
         age_vs_mtbf=pl.col("hours_since_failure") / pl.col("mtbf_so_far_h").clip(lower_bound=1.0)
     )
     return wide.drop(
-        "running_h", "failure_down_h", "maintenance_h", "alarm_count", "cycles", "failures",
-        "cum_running_h", "cum_failures",
+        "running_h",
+        "failure_down_h",
+        "maintenance_h",
+        "alarm_count",
+        "cycles",
+        "failures",
+        "cum_running_h",
+        "cum_failures",
     ).sort("machine_id", "day")
 
 
 def feature_columns(features: pl.DataFrame) -> list[str]:
     """The model inputs: every column except keys, time and labels."""
     skip = {
-        "machine_id", "machine_type", "day", "scored_at", "label", "next_failure_h", "next_onset",
+        "machine_id",
+        "machine_type",
+        "day",
+        "scored_at",
+        "label",
+        "next_failure_h",
+        "next_onset",
         "split",
     }
     return [c for c in features.columns if c not in skip]

@@ -88,8 +88,13 @@ def daily_state_hours(intervals: pl.DataFrame) -> pl.DataFrame:
     """Hours per machine and UTC day in RUNNING, in failure DOWN, and in MAINTENANCE."""
     if intervals.is_empty():
         return pl.DataFrame(
-            schema={"machine_id": pl.String, "day": pl.Date, "running_h": pl.Float64,
-                    "failure_down_h": pl.Float64, "maintenance_h": pl.Float64}
+            schema={
+                "machine_id": pl.String,
+                "day": pl.Date,
+                "running_h": pl.Float64,
+                "failure_down_h": pl.Float64,
+                "maintenance_h": pl.Float64,
+            }
         )
     exploded = intervals.with_columns(
         day_start=pl.datetime_ranges(
@@ -120,9 +125,7 @@ def prediction_time(day: pl.Expr) -> pl.Expr:
     return (day.cast(pl.Datetime("us")) + timedelta(days=1)).dt.replace_time_zone(UTC)
 
 
-def label_rows(
-    rows: pl.DataFrame, failures: pl.DataFrame, horizon_days: int
-) -> pl.DataFrame:
+def label_rows(rows: pl.DataFrame, failures: pl.DataFrame, horizon_days: int) -> pl.DataFrame:
     """Add ``scored_at``, ``next_failure_h`` and ``label`` (a failure within the horizon).
 
     ``rows`` has ``machine_id, day``; ``failures`` comes from :func:`failure_events`.

@@ -87,15 +87,19 @@ def _train(
         raise FabError("training data: no machine states in the window, so no failure labels")
     failures = failure_events(inputs.states)
     if failures.is_empty():
-        raise FabError("training data: no failures (unplanned DOWN with a failure reason) in the "
-                        "window; cannot train a failure model")
+        raise FabError(
+            "training data: no failures (unplanned DOWN with a failure reason) in the "
+            "window; cannot train a failure model"
+        )
     labelled = label_rows(features, failures, config.horizon_days)
     split = time_splits(labelled, end, config)
     fitted = fit(split, config)
     test = split.filter(pl.col("split") == "test")
     if int(test["label"].sum()) == 0:
-        raise FabError(f"test window {_window(split, 'test')}: no failures within the horizon; "
-                       "cannot evaluate the model")
+        raise FabError(
+            f"test window {_window(split, 'test')}: no failures within the horizon; "
+            "cannot evaluate the model"
+        )
     scored = test.with_columns(probability=pl.Series(fitted.predict(test)))
     metrics = evaluate_scores(scored, failures)
     baseline_metrics = None

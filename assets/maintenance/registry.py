@@ -44,8 +44,12 @@ def code_version() -> str:
     """``git describe`` of the working tree, else the installed package version."""
     try:
         out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"], cwd=REPO, capture_output=True,
-            text=True, timeout=5, check=True,
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         )
         if out.stdout.strip():
             return out.stdout.strip()
@@ -121,7 +125,10 @@ def _window(text: str) -> tuple[date, date]:
 
 
 def register(
-    conn: psycopg.Connection, home: Path, result: Any, config: TrainConfig,
+    conn: psycopg.Connection,
+    home: Path,
+    result: Any,
+    config: TrainConfig,
     model_name: str = MODEL_NAME,
 ) -> ModelRecord:
     """Store ``result`` (a pipeline.TrainingResult) as the next version; returns its row."""
@@ -140,21 +147,33 @@ def register(
         os.replace(tmp, directory)
         try:
             windows = {s: _window(result.windows[s]) for s in ("train", "validation", "test")}
-            conn.execute(q("insert"), {
-                "model_name": model_name, "version": version, "family": config.family,
-                "horizon_days": config.horizon_days, "params": Jsonb(result.fitted.params),
-                "seed": config.seed, "feature_columns": Jsonb(result.fitted.feature_columns),
-                "metrics": Jsonb(_jsonable(result.metrics)),
-                "baseline_metrics": (Jsonb(_jsonable(result.baseline_metrics))
-                                     if result.baseline_metrics is not None else None),
-                "importances": Jsonb(result.importances),
-                "train_start": windows["train"][0], "train_end": windows["train"][1],
-                "validation_start": windows["validation"][0],
-                "validation_end": windows["validation"][1],
-                "test_start": windows["test"][0], "test_end": windows["test"][1],
-                "code_version": code_version(),
-                "artifact_path": str(directory / "model.joblib"),
-            })
+            conn.execute(
+                q("insert"),
+                {
+                    "model_name": model_name,
+                    "version": version,
+                    "family": config.family,
+                    "horizon_days": config.horizon_days,
+                    "params": Jsonb(result.fitted.params),
+                    "seed": config.seed,
+                    "feature_columns": Jsonb(result.fitted.feature_columns),
+                    "metrics": Jsonb(_jsonable(result.metrics)),
+                    "baseline_metrics": (
+                        Jsonb(_jsonable(result.baseline_metrics))
+                        if result.baseline_metrics is not None
+                        else None
+                    ),
+                    "importances": Jsonb(result.importances),
+                    "train_start": windows["train"][0],
+                    "train_end": windows["train"][1],
+                    "validation_start": windows["validation"][0],
+                    "validation_end": windows["validation"][1],
+                    "test_start": windows["test"][0],
+                    "test_end": windows["test"][1],
+                    "code_version": code_version(),
+                    "artifact_path": str(directory / "model.joblib"),
+                },
+            )
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
             raise
@@ -175,9 +194,7 @@ def list_models(conn: psycopg.Connection, model_name: str = MODEL_NAME) -> list[
         return [_record(r) for r in cur.execute(q("list"), {"model_name": model_name})]
 
 
-def get_model(
-    conn: psycopg.Connection, version: int, model_name: str = MODEL_NAME
-) -> ModelRecord:
+def get_model(conn: psycopg.Connection, version: int, model_name: str = MODEL_NAME) -> ModelRecord:
     _check_table(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(q("get"), {"model_name": model_name, "version": version}).fetchone()
@@ -219,7 +236,10 @@ def _pr_auc(fitted: FittedModel, test: pl.DataFrame) -> float | None:
 
 
 def compare_and_promote(
-    conn: psycopg.Connection, version: int, *, force: bool = False,
+    conn: psycopg.Connection,
+    version: int,
+    *,
+    force: bool = False,
     model_name: str = MODEL_NAME,
 ) -> Promotion:
     """Promote ``version`` if its PR AUC on its test window is not worse than the current one's.
@@ -254,9 +274,8 @@ def compare_and_promote(
                 "use --force to switch horizons"
             )
             return outcome
-        worse = (
-            current_auc is not None
-            and (candidate_auc is None or candidate_auc < current_auc - TOLERANCE)
+        worse = current_auc is not None and (
+            candidate_auc is None or candidate_auc < current_auc - TOLERANCE
         )
         if worse and not force:
             outcome.reason = (
@@ -268,15 +287,20 @@ def compare_and_promote(
         if current is None:
             outcome.reason = f"v{version} promoted (no model was promoted before)"
         elif worse:
-            outcome.reason = (f"v{version} force-promoted over v{previous} "
-                              f"(PR AUC {_fmt(candidate_auc)} < {_fmt(current_auc)})")
+            outcome.reason = (
+                f"v{version} force-promoted over v{previous} "
+                f"(PR AUC {_fmt(candidate_auc)} < {_fmt(current_auc)})"
+            )
         else:
-            outcome.reason = (f"v{version} promoted over v{previous}: PR AUC "
-                              f"{_fmt(candidate_auc)} >= {_fmt(current_auc)} on {window}"
-                              + (f" ({note})" if note else ""))
+            outcome.reason = (
+                f"v{version} promoted over v{previous}: PR AUC "
+                f"{_fmt(candidate_auc)} >= {_fmt(current_auc)} on {window}"
+                + (f" ({note})" if note else "")
+            )
         conn.execute(q("demote"), {"model_name": model_name})
-        conn.execute(q("promote"), {"model_name": model_name, "version": version,
-                                    "note": outcome.reason})
+        conn.execute(
+            q("promote"), {"model_name": model_name, "version": version, "note": outcome.reason}
+        )
         outcome.promoted = True
     return outcome
 

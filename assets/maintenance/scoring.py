@@ -18,7 +18,13 @@ from fabstack.errors import FabError
 
 TOP_FEATURES = 3
 FACT_FAILURE_RISK_COLUMNS = (
-    "day", "machine_id", "machine_type", "model_version", "probability", "band", "action",
+    "day",
+    "machine_id",
+    "machine_type",
+    "model_version",
+    "probability",
+    "band",
+    "action",
     "top_features",
 )
 
@@ -26,8 +32,10 @@ FACT_FAILURE_RISK_COLUMNS = (
 def band_expr(probability: str = "probability") -> pl.Expr:
     p = pl.col(probability)
     return (
-        pl.when(p > HIGH_THRESHOLD).then(pl.lit("HIGH"))
-        .when(p > MEDIUM_THRESHOLD).then(pl.lit("MEDIUM"))
+        pl.when(p > HIGH_THRESHOLD)
+        .then(pl.lit("HIGH"))
+        .when(p > MEDIUM_THRESHOLD)
+        .then(pl.lit("MEDIUM"))
         .otherwise(pl.lit("LOW"))
     )
 
@@ -62,12 +70,18 @@ def score_day(
     if rows.is_empty():
         raise FabError(f"failure risk: no feature rows for day {day}")
     probability = fitted.predict(rows)
-    return rows.select("day", "machine_id", "machine_type").with_columns(
-        model_version=pl.lit(model_version, pl.Int64),
-        probability=pl.Series(probability.round(4)),
-    ).with_columns(
-        band=band_expr(),
-        top_features=pl.Series(contributions(fitted, rows)),
-    ).with_columns(
-        action=pl.col("band").replace_strict(ACTIONS),
-    ).select(FACT_FAILURE_RISK_COLUMNS)
+    return (
+        rows.select("day", "machine_id", "machine_type")
+        .with_columns(
+            model_version=pl.lit(model_version, pl.Int64),
+            probability=pl.Series(probability.round(4)),
+        )
+        .with_columns(
+            band=band_expr(),
+            top_features=pl.Series(contributions(fitted, rows)),
+        )
+        .with_columns(
+            action=pl.col("band").replace_strict(ACTIONS),
+        )
+        .select(FACT_FAILURE_RISK_COLUMNS)
+    )

@@ -46,18 +46,31 @@ class FeatureRun:
 
 
 def compute_features(
-    inputs: MaintenanceInputs, readings: pl.DataFrame, home: Path, *, start: datetime,
-    end: datetime, seed: int, anomaly_fit_share: float = 0.6,
+    inputs: MaintenanceInputs,
+    readings: pl.DataFrame,
+    home: Path,
+    *,
+    start: datetime,
+    end: datetime,
+    seed: int,
+    anomaly_fit_share: float = 0.6,
 ) -> FeatureRun:
     """Anomaly scores + features over [start, end), saved for the training and scoring steps."""
     if inputs.sensor_hourly.is_empty():
-        raise FabError(f"maintenance features: no sensor data between {start.isoformat()} and "
-                       f"{end.isoformat()} (is fact_sensor_minute built for these days?)")
+        raise FabError(
+            f"maintenance features: no sensor data between {start.isoformat()} and "
+            f"{end.isoformat()} (is fact_sensor_minute built for these days?)"
+        )
     fit_until = start + (end - start) * anomaly_fit_share
     features, anomalies = features_with_anomalies(inputs, seed, fit_until)
     out = work_dir(home)
-    frames = {"features": features, "states": inputs.states, "readings": readings,
-              "anomalies": anomalies, "sensor_hourly": inputs.sensor_hourly}
+    frames = {
+        "features": features,
+        "states": inputs.states,
+        "readings": readings,
+        "anomalies": anomalies,
+        "sensor_hourly": inputs.sensor_hourly,
+    }
     for name, frame in frames.items():
         tmp = out / f"{name}.parquet.tmp"
         frame.write_parquet(tmp)
@@ -65,10 +78,15 @@ def compute_features(
     from assets.maintenance.labels import failure_events
 
     return FeatureRun(
-        start=start, end=end, rows=features.height, machines=features["machine_id"].n_unique(),
-        days=features["day"].n_unique(), feature_count=len(feature_columns(features)),
+        start=start,
+        end=end,
+        rows=features.height,
+        machines=features["machine_id"].n_unique(),
+        days=features["day"].n_unique(),
+        feature_count=len(feature_columns(features)),
         failures=failure_events(inputs.states).height if not inputs.states.is_empty() else 0,
-        anomalous_windows=int(anomalies["is_anomaly"].sum()), windows=anomalies.height,
+        anomalous_windows=int(anomalies["is_anomaly"].sum()),
+        windows=anomalies.height,
     )
 
 
@@ -80,7 +98,11 @@ def load_saved(home: Path, name: str) -> pl.DataFrame:
 
 
 def train_from_saved(
-    conn: psycopg.Connection, home: Path, config: TrainConfig, *, auto_promote: bool = True,
+    conn: psycopg.Connection,
+    home: Path,
+    config: TrainConfig,
+    *,
+    auto_promote: bool = True,
 ) -> tuple[TrainingResult, ModelRecord, Promotion | None]:
     """Train on the saved features, register the version, and promote it if not worse."""
     features = load_saved(home, "features")
@@ -88,8 +110,12 @@ def train_from_saved(
     readings = load_saved(home, "readings")
     hourly = load_saved(home, "sensor_hourly")
     inputs = MaintenanceInputs(
-        machines=features.select("machine_id", "machine_type").unique(), limits=pl.DataFrame(),
-        sensor_hourly=hourly, states=states, counts=pl.DataFrame(), alarms=pl.DataFrame(),
+        machines=features.select("machine_id", "machine_type").unique(),
+        limits=pl.DataFrame(),
+        sensor_hourly=hourly,
+        states=states,
+        counts=pl.DataFrame(),
+        alarms=pl.DataFrame(),
     )
     result = train_failure_model(
         inputs, config, readings=readings if not readings.is_empty() else None, features=features
@@ -102,7 +128,9 @@ def train_from_saved(
 
 
 def score_saved(
-    conn: psycopg.Connection, home: Path, day: date | None = None,
+    conn: psycopg.Connection,
+    home: Path,
+    day: date | None = None,
 ) -> tuple[ModelRecord, pl.DataFrame, pl.DataFrame]:
     """(promoted model, fact_failure_risk rows, fact_machine_health rows) for ``day``."""
     features = load_saved(home, "features")
@@ -115,8 +143,11 @@ def score_saved(
         scored_at=pl.lit(datetime.now().astimezone()).dt.convert_time_zone("UTC"),
     )
     rates = features.filter(pl.col("day") == day).select(
-        "machine_id", pl.col("anomaly_rate_7d") if "anomaly_rate_7d" in features.columns
-        else pl.lit(None, pl.Float64).alias("anomaly_rate_7d"))
+        "machine_id",
+        pl.col("anomaly_rate_7d")
+        if "anomaly_rate_7d" in features.columns
+        else pl.lit(None, pl.Float64).alias("anomaly_rate_7d"),
+    )
     health = (
         risk.select("day", "machine_id", "machine_type", "model_version", "probability", "band")
         .join(rates, on="machine_id", how="left")
@@ -139,7 +170,12 @@ def anomaly_facts(home: Path, days: int = LOOKBACK_DAYS) -> pl.DataFrame:
 
 
 def train_from_landing(
-    dsn: str, home: Path, config: TrainConfig, *, days: float = 90, auto_promote: bool = True,
+    dsn: str,
+    home: Path,
+    config: TrainConfig,
+    *,
+    days: float = 90,
+    auto_promote: bool = True,
 ) -> tuple[TrainingResult, ModelRecord, Promotion | None]:
     """The whole lifecycle from the landing zone (no warehouse): what `fab model train` and
     the demo run. Features and anomalies over the last ``days`` days, then train/register."""

@@ -21,15 +21,28 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "machines": {"machine_id": pl.String, "machine_type": pl.String},
-    "limits": {"machine_id": pl.String, "metric": pl.String, "setpoint": pl.Float64,
-               "min_value": pl.Float64, "max_value": pl.Float64},
+    "limits": {
+        "machine_id": pl.String,
+        "metric": pl.String,
+        "setpoint": pl.Float64,
+        "min_value": pl.Float64,
+        "max_value": pl.Float64,
+    },
     "sensor_hourly": HOURLY_SCHEMA,
-    "states": {"ts": pl.Datetime("us", "UTC"), "machine_id": pl.String, "state": pl.String,
-               "reason_code": pl.String},
+    "states": {
+        "ts": pl.Datetime("us", "UTC"),
+        "machine_id": pl.String,
+        "state": pl.String,
+        "reason_code": pl.String,
+    },
     "counts": {"machine_id": pl.String, "day": pl.Date, "cycles": pl.Int64},
     "alarms": {"machine_id": pl.String, "day": pl.Date, "alarm_count": pl.Int64},
-    "readings": {"machine_id": pl.String, "ts": pl.Datetime("us", "UTC"), "metric": pl.String,
-                 "value": pl.Float64},
+    "readings": {
+        "machine_id": pl.String,
+        "ts": pl.Datetime("us", "UTC"),
+        "metric": pl.String,
+        "value": pl.Float64,
+    },
 }
 
 
@@ -44,8 +57,11 @@ def _cast(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     for col, dtype in schema.items():
         expr = pl.col(col)
         if isinstance(dtype, pl.Datetime) and isinstance(frame.schema[col], pl.Datetime):
-            expr = (expr.dt.replace_time_zone("UTC") if frame.schema[col].time_zone is None
-                    else expr.dt.convert_time_zone("UTC"))
+            expr = (
+                expr.dt.replace_time_zone("UTC")
+                if frame.schema[col].time_zone is None
+                else expr.dt.convert_time_zone("UTC")
+            )
         exprs.append(expr.cast(dtype).alias(col))
     return frame.select(exprs)
 
@@ -72,8 +88,10 @@ def inputs_from_landing(
 ) -> MaintenanceInputs:
     _check_window(start, end)
     params = {"start": start, "end": end}
-    frames = {n: _pg_frame(conn, n, params) for n in
-              ("machines", "limits", "sensor_hourly", "states", "counts", "alarms")}
+    frames = {
+        n: _pg_frame(conn, n, params)
+        for n in ("machines", "limits", "sensor_hourly", "states", "counts", "alarms")
+    }
     return MaintenanceInputs(**frames)
 
 

@@ -25,8 +25,13 @@ class SyntheticPlant:
 
 
 def _machine_events(
-    rng: np.random.Generator, start: float, end: float, mean_wear_days: float,
-    mean_electrical_days: float, mttr_h: float, pm_every_days: float | None,
+    rng: np.random.Generator,
+    start: float,
+    end: float,
+    mean_wear_days: float,
+    mean_electrical_days: float,
+    mttr_h: float,
+    pm_every_days: float | None,
 ) -> tuple[list[tuple[float, str, str]], list[tuple[float, str]]]:
     """Event times in hours from ``start``: (t, state, reason) and the failures (t, reason)."""
     failures: list[tuple[float, str]] = []
@@ -55,9 +60,16 @@ def _machine_events(
 
 
 def make_plant(
-    *, days: int = 60, machines: int = 6, seed: int = 7, sample_min: int = 10,
-    precursor_h: float = 72.0, mean_wear_days: float = 12.0, mean_electrical_days: float = 60.0,
-    start: datetime = datetime(2026, 1, 1, tzinfo=UTC), plant: PlantSpec | None = None,
+    *,
+    days: int = 60,
+    machines: int = 6,
+    seed: int = 7,
+    sample_min: int = 10,
+    precursor_h: float = 72.0,
+    mean_wear_days: float = 12.0,
+    mean_electrical_days: float = 60.0,
+    start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+    plant: PlantSpec | None = None,
 ) -> SyntheticPlant:
     """A plant of the first ``machines`` machines of the demo plant over ``days`` days."""
     plant = plant or load_plant("demo")
@@ -69,7 +81,12 @@ def make_plant(
     for spec in plant.machines[:machines]:
         mtype = plant.machine_types[spec.type]
         events, failures = _machine_events(
-            rng, 0.0, total_h, mean_wear_days, mean_electrical_days, mtype.mttr_h,
+            rng,
+            0.0,
+            total_h,
+            mean_wear_days,
+            mean_electrical_days,
+            mtype.mttr_h,
             mtype.pm_every_days,
         )
         machine_rows.append({"machine_id": spec.id, "machine_type": spec.type})
@@ -80,10 +97,14 @@ def make_plant(
             onset = ft - precursor_h
             inside = (times_h >= onset) & (times_h < ft)
             wear[inside] = ((times_h[inside] - onset) / precursor_h) ** 1.5
-            truth.append({
-                "machine_id": spec.id, "precursor_start": start + timedelta(hours=onset),
-                "failure_ts": start + timedelta(hours=ft), "reason_code": reason,
-            })
+            truth.append(
+                {
+                    "machine_id": spec.id,
+                    "precursor_start": start + timedelta(hours=onset),
+                    "failure_ts": start + timedelta(hours=ft),
+                    "reason_code": reason,
+                }
+            )
         for metric, sensor in mtype.sensors.items():
             values = (
                 sensor.setpoint
@@ -91,20 +112,35 @@ def make_plant(
                 + sensor.wear_gain * wear
                 + sensor.drift_per_day * times_h / 24.0
             )
-            readings.append(pl.DataFrame({
-                "machine_id": [spec.id] * len(ts), "ts": ts, "metric": [metric] * len(ts),
-                "value": values,
-            }))
-            limits.append({
-                "machine_id": spec.id, "metric": metric, "setpoint": sensor.setpoint,
-                "min_value": sensor.min, "max_value": sensor.max,
-            })
+            readings.append(
+                pl.DataFrame(
+                    {
+                        "machine_id": [spec.id] * len(ts),
+                        "ts": ts,
+                        "metric": [metric] * len(ts),
+                        "value": values,
+                    }
+                )
+            )
+            limits.append(
+                {
+                    "machine_id": spec.id,
+                    "metric": metric,
+                    "setpoint": sensor.setpoint,
+                    "min_value": sensor.min,
+                    "max_value": sensor.max,
+                }
+            )
             if sensor.max is not None:
                 hot = times_h[values > sensor.setpoint + 0.8 * (sensor.max - sensor.setpoint)]
-                alarms.extend({"machine_id": spec.id, "ts": start + timedelta(hours=float(h))}
-                              for h in hot[:: 6])
-        states.extend({"machine_id": spec.id, "ts": start + timedelta(hours=t), "state": s,
-                       "reason_code": r} for t, s, r in events)
+                alarms.extend(
+                    {"machine_id": spec.id, "ts": start + timedelta(hours=float(h))}
+                    for h in hot[::6]
+                )
+        states.extend(
+            {"machine_id": spec.id, "ts": start + timedelta(hours=t), "state": s, "reason_code": r}
+            for t, s, r in events
+        )
     readings_frame = pl.concat(readings).with_columns(pl.col("ts").dt.cast_time_unit("us"))
     states_frame = pl.DataFrame(states).with_columns(pl.col("ts").dt.cast_time_unit("us"))
     alarm_frame = (
@@ -117,10 +153,15 @@ def make_plant(
     hours = daily_state_hours(state_intervals(states_frame, start + timedelta(days=days)))
     cycle_s = {m.id: plant.machine_types[m.type].ideal_cycle_time_s for m in plant.machines}
     counts = hours.select(
-        "machine_id", "day",
-        cycles=(pl.col("running_h") * 3600.0
-                / pl.col("machine_id").replace_strict(cycle_s, return_dtype=pl.Float64))
-        .round(0).cast(pl.Int64),
+        "machine_id",
+        "day",
+        cycles=(
+            pl.col("running_h")
+            * 3600.0
+            / pl.col("machine_id").replace_strict(cycle_s, return_dtype=pl.Float64)
+        )
+        .round(0)
+        .cast(pl.Int64),
     )
     inputs = MaintenanceInputs(
         machines=pl.DataFrame(machine_rows),
@@ -130,7 +171,13 @@ def make_plant(
         counts=counts,
         alarms=alarm_frame,
     )
-    truth_frame = pl.DataFrame(truth, schema={
-        "machine_id": pl.String, "precursor_start": pl.Datetime("us", "UTC"),
-        "failure_ts": pl.Datetime("us", "UTC"), "reason_code": pl.String})
+    truth_frame = pl.DataFrame(
+        truth,
+        schema={
+            "machine_id": pl.String,
+            "precursor_start": pl.Datetime("us", "UTC"),
+            "failure_ts": pl.Datetime("us", "UTC"),
+            "reason_code": pl.String,
+        },
+    )
     return SyntheticPlant(inputs=inputs, readings=readings_frame, truth=truth_frame)

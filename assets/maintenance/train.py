@@ -30,7 +30,10 @@ FAMILIES: tuple[str, ...] = ("hist_gradient_boosting", "random_forest")
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "hist_gradient_boosting": {
         # shallow, slow and well-regularised: a few hundred machine-days, noisy labels
-        "max_iter": 150, "learning_rate": 0.05, "max_depth": 3, "min_samples_leaf": 20,
+        "max_iter": 150,
+        "learning_rate": 0.05,
+        "max_depth": 3,
+        "min_samples_leaf": 20,
         "l2_regularization": 1.0,
     },
     "random_forest": {"n_estimators": 300, "min_samples_leaf": 3, "max_features": "sqrt"},
@@ -64,11 +67,15 @@ def make_estimator(family: str, params: dict[str, Any], seed: int) -> Pipeline:
     """The classifier pipeline; class weights balance the rare failure rows."""
     merged = {**DEFAULT_PARAMS[family], **params}
     if family == "hist_gradient_boosting":
-        cls, fixed = HistGradientBoostingClassifier, {
-            "class_weight": "balanced", "random_state": seed, "early_stopping": False}
+        cls, fixed = (
+            HistGradientBoostingClassifier,
+            {"class_weight": "balanced", "random_state": seed, "early_stopping": False},
+        )
     else:
-        cls, fixed = RandomForestClassifier, {
-            "class_weight": "balanced_subsample", "random_state": seed, "n_jobs": 1}
+        cls, fixed = (
+            RandomForestClassifier,
+            {"class_weight": "balanced_subsample", "random_state": seed, "n_jobs": 1},
+        )
     allowed = set(cls().get_params())
     for key in merged:
         if key not in allowed or key in fixed:
@@ -81,9 +88,7 @@ def make_estimator(family: str, params: dict[str, Any], seed: int) -> Pipeline:
     return Pipeline([("classifier", estimator)])
 
 
-def time_splits(
-    labelled: pl.DataFrame, data_end, config: TrainConfig
-) -> pl.DataFrame:
+def time_splits(labelled: pl.DataFrame, data_end, config: TrainConfig) -> pl.DataFrame:
     """Add ``split`` (train/validation/test) by day; purge rows whose labels cross a boundary."""
     horizon = timedelta(days=config.horizon_days)
     known = labelled.filter(pl.col("scored_at") + horizon <= data_end)
@@ -96,13 +101,15 @@ def time_splits(
     val_start = days[int(days.len() * config.train_share)]
     test_start = days[int(days.len() * (config.train_share + config.validation_share))]
     split = (
-        pl.when(pl.col("day") < val_start).then(pl.lit("train"))
-        .when(pl.col("day") < test_start).then(pl.lit("validation"))
+        pl.when(pl.col("day") < val_start)
+        .then(pl.lit("train"))
+        .when(pl.col("day") < test_start)
+        .then(pl.lit("validation"))
         .otherwise(pl.lit("test"))
     )
-    purge = (
-        (pl.col("day") < val_start) & (pl.col("day") >= val_start - horizon)
-    ) | ((pl.col("day") < test_start) & (pl.col("day") >= test_start - horizon))
+    purge = ((pl.col("day") < val_start) & (pl.col("day") >= val_start - horizon)) | (
+        (pl.col("day") < test_start) & (pl.col("day") >= test_start - horizon)
+    )
     return known.with_columns(split=split).filter(~purge)
 
 
@@ -113,11 +120,15 @@ def _require_both_classes(frame: pl.DataFrame, split: str) -> None:
     lo, hi = part["day"].min(), part["day"].max()
     positives = int(part["label"].sum())
     if positives == 0:
-        raise FabError(f"{split} window {lo}..{hi}: no failures within the horizon; "
-                       "cannot train or evaluate a failure model on it")
+        raise FabError(
+            f"{split} window {lo}..{hi}: no failures within the horizon; "
+            "cannot train or evaluate a failure model on it"
+        )
     if positives == part.height:
-        raise FabError(f"{split} window {lo}..{hi}: every row precedes a failure; "
-                       "a horizon this long leaves no negative rows")
+        raise FabError(
+            f"{split} window {lo}..{hi}: every row precedes a failure; "
+            "a horizon this long leaves no negative rows"
+        )
 
 
 def matrix(frame: pl.DataFrame, columns: list[str]) -> np.ndarray:
@@ -161,8 +172,9 @@ def fit(split_frame: pl.DataFrame, config: TrainConfig) -> FittedModel:
     return FittedModel(
         model=calibrated,
         feature_columns=columns,
-        reference_values={k: (float(v) if v is not None else float("nan"))
-                          for k, v in medians.items()},
+        reference_values={
+            k: (float(v) if v is not None else float("nan")) for k, v in medians.items()
+        },
         horizon_days=config.horizon_days,
         family=config.family,
         params={**DEFAULT_PARAMS[config.family], **config.params},
@@ -177,12 +189,19 @@ def feature_importances(
     if int(test["label"].sum()) in (0, test.height):
         return []
     result = permutation_importance(
-        fitted.model, matrix(test, fitted.feature_columns), test["label"].to_numpy(),
-        scoring="average_precision", n_repeats=repeats, random_state=fitted.seed, n_jobs=1,
+        fitted.model,
+        matrix(test, fitted.feature_columns),
+        test["label"].to_numpy(),
+        scoring="average_precision",
+        n_repeats=repeats,
+        random_state=fitted.seed,
+        n_jobs=1,
     )
     order = np.argsort(-result.importances_mean)[:top]
     return [
-        {"feature": fitted.feature_columns[i],
-         "importance": round(float(result.importances_mean[i]), 5)}
+        {
+            "feature": fitted.feature_columns[i],
+            "importance": round(float(result.importances_mean[i]), 5),
+        }
         for i in order
     ]

@@ -14,12 +14,37 @@ from warehouse.client import Warehouse, split_statements
 
 SCHEMA_FILE = Path(__file__).parent / "sql" / "warehouse" / "schema.sql"
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "fact_failure_risk": ("day", "machine_id", "machine_type", "model_version", "horizon_days",
-                          "probability", "band", "action", "top_features", "scored_at"),
-    "fact_anomaly": ("day", "machine_id", "machine_type", "window_start", "window_end", "score",
-                     "is_anomaly"),
-    "fact_machine_health": ("day", "machine_id", "machine_type", "model_version", "probability",
-                            "band", "anomaly_rate_7d", "health"),
+    "fact_failure_risk": (
+        "day",
+        "machine_id",
+        "machine_type",
+        "model_version",
+        "horizon_days",
+        "probability",
+        "band",
+        "action",
+        "top_features",
+        "scored_at",
+    ),
+    "fact_anomaly": (
+        "day",
+        "machine_id",
+        "machine_type",
+        "window_start",
+        "window_end",
+        "score",
+        "is_anomaly",
+    ),
+    "fact_machine_health": (
+        "day",
+        "machine_id",
+        "machine_type",
+        "model_version",
+        "probability",
+        "band",
+        "anomaly_rate_7d",
+        "health",
+    ),
 }
 
 
@@ -30,8 +55,13 @@ def ensure_schema(wh: Warehouse) -> None:
 
 def _params(start: datetime, end: datetime, landing: dict[str, str]) -> dict[str, object]:
     # Plant-local days can be a day off UTC days either way.
-    return {"start": start, "end": end, "first_day": start.date() - timedelta(days=1),
-            "last_day": end.date() + timedelta(days=1), **landing}
+    return {
+        "start": start,
+        "end": end,
+        "first_day": start.date() - timedelta(days=1),
+        "last_day": end.date() + timedelta(days=1),
+        **landing,
+    }
 
 
 def _query(wh: Warehouse, name: str, params: dict[str, object]) -> pl.DataFrame:
@@ -50,8 +80,10 @@ def inputs_from_warehouse(
     """``landing``: the postgresql() arguments (warehouse.build.landing_params)."""
     _check_window(start, end)
     params = _params(start, end, landing)
-    frames = {n: _query(wh, n, params) for n in
-              ("machines", "limits", "sensor_hourly", "states", "counts", "alarms")}
+    frames = {
+        n: _query(wh, n, params)
+        for n in ("machines", "limits", "sensor_hourly", "states", "counts", "alarms")
+    }
     return MaintenanceInputs(**frames)
 
 
@@ -70,8 +102,9 @@ def replace_days(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
     ensure_schema(wh)
     days: list[date] = sorted(set(frame["day"].to_list()))
     for day in days:
-        wh.command(f"ALTER TABLE fab.{table} DROP PARTITION tuple(toYYYYMMDD({{day:Date}}))",
-                   {"day": day})
+        wh.command(
+            f"ALTER TABLE fab.{table} DROP PARTITION tuple(toYYYYMMDD({{day:Date}}))", {"day": day}
+        )
     if frame.is_empty():
         return 0
     data = frame.select(TABLE_COLUMNS[table])

@@ -64,10 +64,14 @@ def compute_oee_day(
     if unknown:
         raise ValueError(f"state reason codes without a loss_category: {sorted(unknown)}")
     with landing.cursor() as cur:
-        cur.execute((SQL_DIR / "landing_counts_range.sql").read_text(),
-                    {"start": read_from, "end": end})
-        counts = pl.DataFrame(cur.fetchall(), orient="row", schema={
-            "ts": UTC_TS, "machine_id": pl.Utf8, "good": pl.Int64, "scrap": pl.Int64})
+        cur.execute(
+            (SQL_DIR / "landing_counts_range.sql").read_text(), {"start": read_from, "end": end}
+        )
+        counts = pl.DataFrame(
+            cur.fetchall(),
+            orient="row",
+            schema={"ts": UTC_TS, "machine_id": pl.Utf8, "good": pl.Int64, "scrap": pl.Int64},
+        )
     machines = wh.query(sql_text(SQL_DIR / "wh_machines.sql")).with_columns(
         pl.col("machine_id", "area_id", "line", "site_id").cast(pl.Utf8)
     )
@@ -95,8 +99,9 @@ def compute_oee_day(
         [("day", day, "", start, end)], schema=WINDOW_SCHEMA, orient="row"
     )
     per_machine_pareto = downtime_pareto(intervals, day_window_frame, ("machine_id",))
-    plant_pareto = downtime_pareto(intervals.with_columns(pl.lit("").alias("machine_id")),
-                                   day_window_frame, ("machine_id",))
+    plant_pareto = downtime_pareto(
+        intervals.with_columns(pl.lit("").alias("machine_id")), day_window_frame, ("machine_id",)
+    )
     pareto = pl.concat([per_machine_pareto, plant_pareto])
     reliability = mtbf_mttr(intervals, day_window_frame)
     return OeeDay(oee, losses, pareto, reliability)

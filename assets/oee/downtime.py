@@ -48,26 +48,37 @@ def mtbf_mttr(intervals: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """Per machine and window: failures (breakdown episodes starting in the window, back-to-back
     breakdown intervals being one episode), breakdown minutes, run minutes,
     MTBF = run time / failures and MTTR = breakdown time / failures (hours)."""
-    ordered = intervals.sort("machine_id", "start_ts").with_columns(
-        (pl.col("loss_category") == "breakdown").alias("is_bd"),
-    ).with_columns(
-        (pl.col("is_bd") & ~pl.col("is_bd").shift(1).over("machine_id").fill_null(False))
-        .alias("failure_start")
+    ordered = (
+        intervals.sort("machine_id", "start_ts")
+        .with_columns(
+            (pl.col("loss_category") == "breakdown").alias("is_bd"),
+        )
+        .with_columns(
+            (pl.col("is_bd") & ~pl.col("is_bd").shift(1).over("machine_id").fill_null(False)).alias(
+                "failure_start"
+            )
+        )
     )
     clipped = clip_to_windows(ordered, windows)
     return (
         clipped.group_by("machine_id", "window_date", "window_start")
         .agg(
             (pl.col("failure_start") & (pl.col("start_ts") >= pl.col("window_start")))
-            .sum().cast(pl.Int64).alias("failures"),
+            .sum()
+            .cast(pl.Int64)
+            .alias("failures"),
             pl.col("minutes").filter(pl.col("is_bd")).sum().alias("breakdown_min"),
-            pl.col("minutes").filter(pl.col("loss_category").is_in(["run", "small_stop"]))
-            .sum().alias("run_min"),
+            pl.col("minutes")
+            .filter(pl.col("loss_category").is_in(["run", "small_stop"]))
+            .sum()
+            .alias("run_min"),
         )
         .with_columns(
-            pl.when(pl.col("failures") > 0).then(pl.col("run_min") / 60 / pl.col("failures"))
+            pl.when(pl.col("failures") > 0)
+            .then(pl.col("run_min") / 60 / pl.col("failures"))
             .alias("mtbf_h"),
-            pl.when(pl.col("failures") > 0).then(pl.col("breakdown_min") / 60 / pl.col("failures"))
+            pl.when(pl.col("failures") > 0)
+            .then(pl.col("breakdown_min") / 60 / pl.col("failures"))
             .alias("mttr_h"),
         )
         .sort("machine_id", "window_start")

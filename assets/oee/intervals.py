@@ -25,7 +25,10 @@ def intervals_from_events(events: pl.DataFrame, until: datetime) -> pl.DataFrame
         )
         .sort("machine_id", "start_ts")
         .with_columns(
-            pl.col("start_ts").shift(-1).over("machine_id").fill_null(pl.lit(until).cast(UTC_TS))
+            pl.col("start_ts")
+            .shift(-1)
+            .over("machine_id")
+            .fill_null(pl.lit(until).cast(UTC_TS))
             .alias("end_ts")
         )
         .filter(pl.col("end_ts") > pl.col("start_ts"))
@@ -57,6 +60,7 @@ def clip_to_windows(intervals: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFr
         pl.max_horizontal("start_ts", "window_start").alias("clip_start"),
         pl.min_horizontal("end_ts", "window_end").alias("clip_end"),
     ).with_columns(
-        ((pl.col("clip_end") - pl.col("clip_start")).dt.total_microseconds() / 60e6)
-        .alias("minutes")
+        ((pl.col("clip_end") - pl.col("clip_start")).dt.total_microseconds() / 60e6).alias(
+            "minutes"
+        )
     )

@@ -49,17 +49,40 @@ def load_oee_inputs(conn: psycopg.Connection, start: datetime, end: datetime) ->
     and the shift calendar (first site) from the landing zone."""
     ts = pl.Datetime("us", "UTC")
     params = {"start": start, "end": end}
-    events = query_frame(conn, "landing_state_events", params, {
-        "ts": ts, "machine_id": pl.Utf8, "state": pl.Utf8, "reason_code": pl.Utf8})
-    counts = query_frame(conn, "landing_production_counts", params, {
-        "ts": ts, "machine_id": pl.Utf8, "good": pl.Int64, "scrap": pl.Int64})
-    machines = query_frame(conn, "landing_machines", None, {
-        "machine_id": pl.Utf8, "ideal_cycle_time_s": pl.Float64, "area_id": pl.Utf8,
-        "line": pl.Utf8, "site_id": pl.Utf8})
-    reasons = query_frame(conn, "landing_state_reasons", None, {
-        "reason_code": pl.Utf8, "state": pl.Utf8, "loss_category": pl.Utf8})
+    events = query_frame(
+        conn,
+        "landing_state_events",
+        params,
+        {"ts": ts, "machine_id": pl.Utf8, "state": pl.Utf8, "reason_code": pl.Utf8},
+    )
+    counts = query_frame(
+        conn,
+        "landing_production_counts",
+        params,
+        {"ts": ts, "machine_id": pl.Utf8, "good": pl.Int64, "scrap": pl.Int64},
+    )
+    machines = query_frame(
+        conn,
+        "landing_machines",
+        None,
+        {
+            "machine_id": pl.Utf8,
+            "ideal_cycle_time_s": pl.Float64,
+            "area_id": pl.Utf8,
+            "line": pl.Utf8,
+            "site_id": pl.Utf8,
+        },
+    )
+    reasons = query_frame(
+        conn,
+        "landing_state_reasons",
+        None,
+        {"reason_code": pl.Utf8, "state": pl.Utf8, "loss_category": pl.Utf8},
+    )
     cal = query_frame(conn, "landing_shift_calendar")
-    shifts = [Shift(r["shift_code"], r["start_local"], r["duration_min"])
-              for r in cal.iter_rows(named=True)]
+    shifts = [
+        Shift(r["shift_code"], r["start_local"], r["duration_min"])
+        for r in cal.iter_rows(named=True)
+    ]
     timezone = cal["timezone"][0] if cal.height else "UTC"
     return OeeInputs(events, counts, machines, reasons, shifts, timezone)

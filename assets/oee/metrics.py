@@ -74,8 +74,14 @@ def _counts_by_window(
     counts: pl.DataFrame, intervals: pl.DataFrame, windows: pl.DataFrame, startup_window_min: float
 ) -> pl.DataFrame:
     if counts.is_empty():
-        counts = pl.DataFrame(schema={"ts": pl.Datetime("us", "UTC"), "machine_id": pl.Utf8,
-                                      "good": pl.Int64, "scrap": pl.Int64})
+        counts = pl.DataFrame(
+            schema={
+                "ts": pl.Datetime("us", "UTC"),
+                "machine_id": pl.Utf8,
+                "good": pl.Int64,
+                "scrap": pl.Int64,
+            }
+        )
     c = counts.select(
         "machine_id", pl.col("ts").cast(pl.Datetime("us", "UTC")),
         pl.col("good").cast(pl.Int64), pl.col("scrap").cast(pl.Int64),
@@ -83,12 +89,18 @@ def _counts_by_window(
     starts = _run_starts(intervals).sort("run_start")
     # Both sides are sorted by time overall, hence within each machine.
     c = c.join_asof(
-        starts, left_on="ts", right_on="run_start", by="machine_id", strategy="backward",
+        starts,
+        left_on="ts",
+        right_on="run_start",
+        by="machine_id",
+        strategy="backward",
         check_sortedness=False,
     )
     c = c.with_columns(
         pl.when(pl.col("ts") - pl.col("run_start") <= timedelta(minutes=startup_window_min))
-        .then(pl.col("scrap")).otherwise(0).alias("startup_scrap")
+        .then(pl.col("scrap"))
+        .otherwise(0)
+        .alias("startup_scrap")
     )
     joined = c.join_where(
         windows.select("window_start", "window_end"),
@@ -124,34 +136,50 @@ def oee_by_window(
         .with_columns(
             pl.col(list(CATEGORY_COLUMNS.values())).fill_null(0.0),
             pl.col("good", "scrap", "startup_scrap").fill_null(0),
-            ((pl.col("window_end") - pl.col("window_start")).dt.total_microseconds() / 60e6)
-            .alias("window_min"),
+            ((pl.col("window_end") - pl.col("window_start")).dt.total_microseconds() / 60e6).alias(
+                "window_min"
+            ),
         )
     )
     ideal_min = pl.col("ideal_cycle_time_s") / 60.0
-    out = out.with_columns(
-        (pl.col("window_min") - pl.sum_horizontal(list(CATEGORY_COLUMNS.values())))
-        .clip(lower_bound=0.0).alias("no_data_min"),
-        (pl.col("good") + pl.col("scrap")).alias("total"),
-        (pl.col("run_only_min") + pl.col("small_stop_min")).alias("run_min"),
-        pl.sum_horizontal("run_only_min", "small_stop_min", "idle_min", "setup_adjustment_min",
-                          "breakdown_min").alias("planned_production_min"),
-        pl.sum_horizontal("idle_min", "setup_adjustment_min", "breakdown_min")
-        .alias("downtime_min"),
-    ).with_columns(
-        ((pl.col("good") + pl.col("scrap")) * ideal_min).alias("ideal_run_min"),
-        (pl.col("good") * ideal_min).alias("fully_productive_min"),
-        (pl.col("startup_scrap") * ideal_min).alias("startup_reject_min"),
-        ((pl.col("scrap") - pl.col("startup_scrap")) * ideal_min).alias("production_reject_min"),
-    ).with_columns(
-        (pl.col("run_min") - pl.col("small_stop_min") - pl.col("ideal_run_min"))
-        .alias("reduced_speed_min"),
+    out = (
+        out.with_columns(
+            (pl.col("window_min") - pl.sum_horizontal(list(CATEGORY_COLUMNS.values())))
+            .clip(lower_bound=0.0)
+            .alias("no_data_min"),
+            (pl.col("good") + pl.col("scrap")).alias("total"),
+            (pl.col("run_only_min") + pl.col("small_stop_min")).alias("run_min"),
+            pl.sum_horizontal(
+                "run_only_min",
+                "small_stop_min",
+                "idle_min",
+                "setup_adjustment_min",
+                "breakdown_min",
+            ).alias("planned_production_min"),
+            pl.sum_horizontal("idle_min", "setup_adjustment_min", "breakdown_min").alias(
+                "downtime_min"
+            ),
+        )
+        .with_columns(
+            ((pl.col("good") + pl.col("scrap")) * ideal_min).alias("ideal_run_min"),
+            (pl.col("good") * ideal_min).alias("fully_productive_min"),
+            (pl.col("startup_scrap") * ideal_min).alias("startup_reject_min"),
+            ((pl.col("scrap") - pl.col("startup_scrap")) * ideal_min).alias(
+                "production_reject_min"
+            ),
+        )
+        .with_columns(
+            (pl.col("run_min") - pl.col("small_stop_min") - pl.col("ideal_run_min")).alias(
+                "reduced_speed_min"
+            ),
+        )
     )
     return with_ratios(out)
 
 
 def with_ratios(df: pl.DataFrame) -> pl.DataFrame:
     """(Re)compute availability, performance, quality and OEE from summed times and counts."""
+
     def ratio(num: str, den: str) -> pl.Expr:
         return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
@@ -183,6 +211,6 @@ def six_big_losses(oee: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Long format: one row per key and loss with its minutes (plus idle, which is none of the
     six but still downtime)."""
     losses = {**SIX_BIG_LOSSES, "idle": "idle_min"}
-    return oee.select(
-        *keys, *[pl.col(col).alias(name) for name, col in losses.items()]
-    ).unpivot(index=list(keys), variable_name="loss", value_name="minutes")
+    return oee.select(*keys, *[pl.col(col).alias(name) for name, col in losses.items()]).unpivot(
+        index=list(keys), variable_name="loss", value_name="minutes"
+    )

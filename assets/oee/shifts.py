@@ -41,7 +41,7 @@ def shift_windows(
     while day <= last_day:
         for s in shifts:
             start = datetime.combine(day, s.start_local, tzinfo=tz)
-            end_local = (datetime.combine(day, s.start_local) + timedelta(minutes=s.duration_min))
+            end_local = datetime.combine(day, s.start_local) + timedelta(minutes=s.duration_min)
             end = end_local.replace(tzinfo=tz)
             rows.append(("shift", day, s.code, start.astimezone(UTC), end.astimezone(UTC)))
         day += timedelta(days=1)

@@ -39,8 +39,10 @@ def insert_frame(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
     )
     structure = ", ".join(f"`{name}` {ctype}" for name, ctype in columns)
     payload = base64.b64encode(ordered.write_ndjson().encode()).decode()
-    wh.command(sql_text(SQL_DIR / "insert_rows.sql"),
-               {"table": table, "structure": structure, "rows": payload})
+    wh.command(
+        sql_text(SQL_DIR / "insert_rows.sql"),
+        {"table": table, "structure": structure, "rows": payload},
+    )
     return ordered.height
 
 

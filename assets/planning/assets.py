@@ -1,6 +1,5 @@
 """Thin Dagster assets over `assets.planning.nightly`: the nightly CP-SAT plan."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -39,10 +38,18 @@ def plan_start_of(context: dg.AssetExecutionContext, config_value: str | None) -
     "landing.plan_run / landing.schedule_slot for the shop floor, fab.fact_schedule_slot, "
     "fact_plan_run and fact_plan_utilisation for boards. Offending lots are reported, not fatal.",
 )  # fmt: skip
-def plan_schedule(context: dg.AssetExecutionContext, config: PlanConfig,
-                  landing: LandingResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    options = PlanRunOptions(time_limit_s=config.time_limit_s, workers=config.workers,
-                             frozen_hours=config.frozen_hours, warm_start=config.warm_start)
+def plan_schedule(
+    context: dg.AssetExecutionContext,
+    config: PlanConfig,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    options = PlanRunOptions(
+        time_limit_s=config.time_limit_s,
+        workers=config.workers,
+        frozen_hours=config.frozen_hours,
+        warm_start=config.warm_start,
+    )
     start = plan_start_of(context, config.plan_start)
     with landing.connect() as conn:
         outcome = run_plan(conn, start, options)
@@ -55,11 +62,16 @@ def plan_schedule(context: dg.AssetExecutionContext, config: PlanConfig,
     with warehouse.open() as wh:
         rows = write_plan(wh, outcome, plant_timezone())
     meta = {
-        "plan_id": s["plan_id"], "status": s["status"], "source": s["source"],
+        "plan_id": s["plan_id"],
+        "status": s["status"],
+        "source": s["source"],
         "gap": s["gap"] if s["gap"] is not None else float("nan"),
-        "makespan_min": s["makespan_min"] or 0, "weighted_tardiness": s["weighted_tardiness"] or 0,
-        "lots": s["lots"], "on_time_lots": s["on_time_lots"] or 0,
-        "bottleneck": s["bottleneck"] or "", "solve_time_s": s["solve_time_s"],
+        "makespan_min": s["makespan_min"] or 0,
+        "weighted_tardiness": s["weighted_tardiness"] or 0,
+        "lots": s["lots"],
+        "on_time_lots": s["on_time_lots"] or 0,
+        "bottleneck": s["bottleneck"] or "",
+        "solve_time_s": s["solve_time_s"],
         "checker_violations": s["violations"],
         "offending_lots": dg.MetadataValue.json(s["offending_lots"]),
         "infeasible_groups": dg.MetadataValue.json(s["infeasible_groups"]),

@@ -9,14 +9,18 @@ from assets.planning.assets import plan_schedule
 
 # the plan and whatever hangs off it (the on-time forecast when the forecasting domain is loaded)
 planning_nightly = dg.define_asset_job(
-    "planning_nightly", selection=dg.AssetSelection.assets(plan_schedule).downstream(),
+    "planning_nightly",
+    selection=dg.AssetSelection.assets(plan_schedule).downstream(),
     description="The nightly plan and its on-time forecast.",
 )
 planning_nightly_schedule = dg.ScheduleDefinition(
-    name="planning_nightly_0200", job=planning_nightly, cron_schedule="0 2 * * *",
+    name="planning_nightly_0200",
+    job=planning_nightly,
+    cron_schedule="0 2 * * *",
     execution_timezone=plant_timezone(),
     description="Every night at 02:00 plant time: plan every open lot's remaining steps.",
 )
 
-defs = dg.Definitions(assets=[plan_schedule], jobs=[planning_nightly],
-                      schedules=[planning_nightly_schedule])
+defs = dg.Definitions(
+    assets=[plan_schedule], jobs=[planning_nightly], schedules=[planning_nightly_schedule]
+)

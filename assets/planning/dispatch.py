@@ -20,13 +20,33 @@ from fabstack.errors import FabError
 
 RULES = ("edd", "spt", "cr", "slack", "toc")
 # how able a machine in a state is to take work now
-STATUS_FACTOR = {"RUNNING": 1.0, "IDLE": 1.0, "SETUP": 0.8, "DOWN": 0.0, "MAINTENANCE": 0.0,
-                 "OFFLINE": 0.0}
-RANKED_SCHEMA = {"machine_id": pl.Utf8, "rank": pl.Int64, "lot_id": pl.Utf8,
-                 "due_min": pl.Float64, "priority": pl.Int64, "hot_lot": pl.Boolean,
-                 "process_min": pl.Float64, "score": pl.Float64}
-LOT_COLUMNS = ("lot_id", "machine_type", "due_min", "priority", "hot_lot", "process_min",
-               "remaining_min")
+STATUS_FACTOR = {
+    "RUNNING": 1.0,
+    "IDLE": 1.0,
+    "SETUP": 0.8,
+    "DOWN": 0.0,
+    "MAINTENANCE": 0.0,
+    "OFFLINE": 0.0,
+}
+RANKED_SCHEMA = {
+    "machine_id": pl.Utf8,
+    "rank": pl.Int64,
+    "lot_id": pl.Utf8,
+    "due_min": pl.Float64,
+    "priority": pl.Int64,
+    "hot_lot": pl.Boolean,
+    "process_min": pl.Float64,
+    "score": pl.Float64,
+}
+LOT_COLUMNS = (
+    "lot_id",
+    "machine_type",
+    "due_min",
+    "priority",
+    "hot_lot",
+    "process_min",
+    "remaining_min",
+)
 
 
 def rank_waiting(lots: pl.DataFrame, machines: pl.DataFrame, rule: str = "toc") -> pl.DataFrame:
@@ -82,16 +102,23 @@ def rank_waiting(lots: pl.DataFrame, machines: pl.DataFrame, rule: str = "toc") 
     mi_sorted = mi[sort]
     group_start = np.r_[0, np.flatnonzero(np.diff(mi_sorted)) + 1]
     rank = np.arange(len(sort)) - np.repeat(group_start, np.diff(np.r_[group_start, len(sort)]))
-    return pl.DataFrame({
-        "machine_id": machines["machine_id"].to_numpy()[mi_sorted],
-        "rank": rank + 1,
-        "lot_id": lot_ids[sort],
-        "due_min": due[sort],
-        "priority": prio[sort].astype(np.int64),
-        "hot_lot": hot[sort],
-        "process_min": np.round(proc[sort] / eff[sort], 2),
-        "score": np.round(score[sort], 4) if rule == "toc" else np.round(keys[-1][sort], 4),
-    }, schema=RANKED_SCHEMA) if len(sort) else pl.DataFrame(schema=RANKED_SCHEMA)
+    return (
+        pl.DataFrame(
+            {
+                "machine_id": machines["machine_id"].to_numpy()[mi_sorted],
+                "rank": rank + 1,
+                "lot_id": lot_ids[sort],
+                "due_min": due[sort],
+                "priority": prio[sort].astype(np.int64),
+                "hot_lot": hot[sort],
+                "process_min": np.round(proc[sort] / eff[sort], 2),
+                "score": np.round(score[sort], 4) if rule == "toc" else np.round(keys[-1][sort], 4),
+            },
+            schema=RANKED_SCHEMA,
+        )
+        if len(sort)
+        else pl.DataFrame(schema=RANKED_SCHEMA)
+    )
 
 
 def waiting_frames(data) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -107,16 +134,34 @@ def waiting_frames(data) -> tuple[pl.DataFrame, pl.DataFrame]:
         if not steps:
             continue
         times = [lot.wafer_count * data.recipes[s.recipe_id].process_time_s / 60 for s in steps]
-        rows.append((lot.lot_id, steps[0].machine_type,
-                     float(minutes_from(data.plan_start, lot.due)), lot.priority, lot.hot_lot,
-                     times[0], sum(times)))
-    lots = pl.DataFrame(rows, schema=list(zip(LOT_COLUMNS, (
-        pl.Utf8, pl.Utf8, pl.Float64, pl.Int64, pl.Boolean, pl.Float64, pl.Float64),
-        strict=True)), orient="row")
-    machines = pl.DataFrame({
-        "machine_id": [m.machine_id for m in data.machines],
-        "machine_type": [m.machine_type for m in data.machines],
-        "efficiency": [m.efficiency for m in data.machines],
-        "status": [m.status for m in data.machines],
-    })
+        rows.append(
+            (
+                lot.lot_id,
+                steps[0].machine_type,
+                float(minutes_from(data.plan_start, lot.due)),
+                lot.priority,
+                lot.hot_lot,
+                times[0],
+                sum(times),
+            )
+        )
+    lots = pl.DataFrame(
+        rows,
+        schema=list(
+            zip(
+                LOT_COLUMNS,
+                (pl.Utf8, pl.Utf8, pl.Float64, pl.Int64, pl.Boolean, pl.Float64, pl.Float64),
+                strict=True,
+            )
+        ),
+        orient="row",
+    )
+    machines = pl.DataFrame(
+        {
+            "machine_id": [m.machine_id for m in data.machines],
+            "machine_type": [m.machine_type for m in data.machines],
+            "efficiency": [m.efficiency for m in data.machines],
+            "status": [m.status for m in data.machines],
+        }
+    )
     return lots, machines

@@ -124,8 +124,12 @@ def validate_lots(data: FabData) -> list[Offense]:
         if not route:
             out.append(Offense(lot.lot_id, f"product {lot.product_id!r} has no route"))
         elif lot.due < lot.release:
-            out.append(Offense(lot.lot_id, f"due {lot.due.isoformat()} is before release "
-                                           f"{lot.release.isoformat()}"))
+            out.append(
+                Offense(
+                    lot.lot_id,
+                    f"due {lot.due.isoformat()} is before release {lot.release.isoformat()}",
+                )
+            )
         elif not 1 <= lot.priority <= 5:
             out.append(Offense(lot.lot_id, f"priority {lot.priority} is not in 1..5"))
         else:
@@ -133,13 +137,22 @@ def validate_lots(data: FabData) -> list[Offense]:
                 if step.step_no < lot.next_step:
                     continue
                 if step.machine_type not in types:
-                    out.append(Offense(lot.lot_id, f"route step {step.step_no} needs a "
-                                                   f"{step.machine_type} machine and none can run "
-                                                   "it"))
+                    out.append(
+                        Offense(
+                            lot.lot_id,
+                            f"route step {step.step_no} needs a "
+                            f"{step.machine_type} machine and none can run "
+                            "it",
+                        )
+                    )
                     break
                 if step.recipe_id not in data.recipes:
-                    out.append(Offense(lot.lot_id, f"route step {step.step_no}: unknown recipe "
-                                                   f"{step.recipe_id!r}"))
+                    out.append(
+                        Offense(
+                            lot.lot_id,
+                            f"route step {step.step_no}: unknown recipe {step.recipe_id!r}",
+                        )
+                    )
                     break
     return out
 
@@ -215,10 +228,14 @@ def alternatives_cap(data: FabData, budget: int = SETUP_PAIR_BUDGET) -> dict[str
     return caps
 
 
-def build_problem(data: FabData, *, previous: list[PreviousSlot] | None = None,
-                  frozen_hours: float = 0.0, strict: bool = False,
-                  max_alternatives: int | None = None,
-                  ) -> tuple[Problem, list[Offense], dict[tuple[str, int], tuple[str, int]]]:
+def build_problem(
+    data: FabData,
+    *,
+    previous: list[PreviousSlot] | None = None,
+    frozen_hours: float = 0.0,
+    strict: bool = False,
+    max_alternatives: int | None = None,
+) -> tuple[Problem, list[Offense], dict[tuple[str, int], tuple[str, int]]]:
     """Problem, offending lots left out, and the warm-start hint from the previous plan.
 
     ``max_alternatives``: None = automatic (see SETUP_PAIR_BUDGET), 0 = every eligible machine,
@@ -264,8 +281,9 @@ def build_problem(data: FabData, *, previous: list[PreviousSlot] | None = None,
                 remaining = max(1, full - max(0, minutes_from(track_in, t0)))
                 alts, fixed = ((machine, remaining),), (machine, 0)
                 # a lot on a tool finishes even across a break: free the machine's windows
-                downtime[machine] = [(max(a, remaining), b) for a, b in downtime[machine]
-                                     if b > remaining]
+                downtime[machine] = [
+                    (max(a, remaining), b) for a, b in downtime[machine] if b > remaining
+                ]
             elif p is not None and p.machine_id in {m for m, _ in alts}:
                 start = minutes_from(t0, p.start)
                 if 0 <= start < frozen_until and chain_fixed:
@@ -275,21 +293,42 @@ def build_problem(data: FabData, *, previous: list[PreviousSlot] | None = None,
             cap = max_alternatives or caps.get(step.machine_type)
             if cap and not fixed and len(alts) > cap:
                 alts = _spread(alts, lot.lot_id, step.step_no, cap, hint)
-            ops.append(Operation(lot.lot_id, step.step_no, alts, recipe.family, fixed,
-                                 recipe.recipe_id, lot.wafer_count))
+            ops.append(
+                Operation(
+                    lot.lot_id,
+                    step.step_no,
+                    alts,
+                    recipe.family,
+                    fixed,
+                    recipe.recipe_id,
+                    lot.wafer_count,
+                )
+            )
         if not ops:
             continue
-        jobs.append(Job(lot.lot_id, tuple(ops),
-                        release=max(0, minutes_from(t0, lot.release, up=True)),
-                        due=minutes_from(t0, lot.due), weight=lot_weight(lot)))
+        jobs.append(
+            Job(
+                lot.lot_id,
+                tuple(ops),
+                release=max(0, minutes_from(t0, lot.release, up=True)),
+                due=minutes_from(t0, lot.due),
+                weight=lot_weight(lot),
+            )
+        )
     setup = {}
     for m in machines.values():
         for (mtype, a, b), minutes in data.setup_minutes.items():
             if mtype == m.machine_type and minutes > 0:
                 setup[(m.machine_id, a, b)] = math.ceil(minutes)
-    problem = Problem(jobs=jobs, machines=sorted(machines), downtime=downtime, setup=setup,
-                      initial_family={m.machine_id: m.current_family for m in machines.values()
-                                      if m.current_family})
+    problem = Problem(
+        jobs=jobs,
+        machines=sorted(machines),
+        downtime=downtime,
+        setup=setup,
+        initial_family={
+            m.machine_id: m.current_family for m in machines.values() if m.current_family
+        },
+    )
     return problem, offenses, hint
 
 

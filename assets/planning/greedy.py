@@ -14,8 +14,9 @@ from bisect import bisect_right
 from assets.planning.problem import Operation, Problem, Slot
 
 
-def first_free_start(windows: list[tuple[int, int]], starts: list[int], t: int,
-                     duration: int) -> int:
+def first_free_start(
+    windows: list[tuple[int, int]], starts: list[int], t: int, duration: int
+) -> int:
     """Earliest start >= t such that [start, start + duration) misses every window (sorted)."""
     i = max(bisect_right(starts, t) - 1, 0)
     while i < len(windows):
@@ -65,8 +66,11 @@ def greedy_schedule(problem: Problem) -> list[Slot]:
     for bucket in (0, 60, 240):
         slots = _list_schedule(problem, bucket)
         end = {s.key: s.end for s in slots}
-        tardiness = sum(job.weight * max(0, end[job.operations[-1].key] - job.due)
-                        for job in problem.jobs if job.due is not None and job.operations)
+        tardiness = sum(
+            job.weight * max(0, end[job.operations[-1].key] - job.due)
+            for job in problem.jobs
+            if job.due is not None and job.operations
+        )
         score = (tardiness, max((s.end for s in slots), default=0))
         if best_score is None or score < best_score:
             best, best_score = slots, score
@@ -91,8 +95,11 @@ def _list_schedule(problem: Problem, bucket: int) -> list[Slot]:
             d = op.duration_on(machine) or 0
             states[machine].place(op, start, start + d)
     slots: list[Slot] = []
-    heap = [(key(job.release, i), job.release, i, 0)
-            for i, job in enumerate(problem.jobs) if job.operations]
+    heap = [
+        (key(job.release, i), job.release, i, 0)
+        for i, job in enumerate(problem.jobs)
+        if job.operations
+    ]
     heapq.heapify(heap)
     while heap:
         _, ready, i, k = heapq.heappop(heap)

@@ -45,31 +45,40 @@ def parse_jsp(path: str | Path) -> JspInstance:
     header_no, header = lines[0]
     values = _ints(path, header_no, header)
     if len(values) != 2 or min(values) <= 0:
-        raise FabError(f"{path}:{header_no}: bad header {header!r}, expected two positive integers "
-                       "'n_jobs n_machines'")
+        raise FabError(
+            f"{path}:{header_no}: bad header {header!r}, expected two positive integers "
+            "'n_jobs n_machines'"
+        )
     n_jobs, n_machines = values
     body = lines[1:]
     if len(body) < n_jobs:
         last = body[-1][0] if body else header_no
-        raise FabError(f"{path}:{last}: header announces {n_jobs} jobs but the file has "
-                       f"{len(body)} job lines")
+        raise FabError(
+            f"{path}:{last}: header announces {n_jobs} jobs but the file has {len(body)} job lines"
+        )
     if len(body) > n_jobs:
         raise FabError(f"{path}:{body[n_jobs][0]}: extra line after the {n_jobs} announced jobs")
     jobs = []
     for job_index, (line_no, line) in enumerate(body):
         vals = _ints(path, line_no, line)
         if len(vals) == 0 or len(vals) % 2:
-            raise FabError(f"{path}:{line_no}: job {job_index}: expected 'machine duration' "
-                           f"pairs, got {len(vals)} numbers")
+            raise FabError(
+                f"{path}:{line_no}: job {job_index}: expected 'machine duration' "
+                f"pairs, got {len(vals)} numbers"
+            )
         ops = []
         for k in range(0, len(vals), 2):
             machine, duration = vals[k], vals[k + 1]
             if not 0 <= machine < n_machines:
-                raise FabError(f"{path}:{line_no}: job {job_index} operation {k // 2}: machine "
-                               f"index {machine} out of range 0..{n_machines - 1}")
+                raise FabError(
+                    f"{path}:{line_no}: job {job_index} operation {k // 2}: machine "
+                    f"index {machine} out of range 0..{n_machines - 1}"
+                )
             if duration < 0:
-                raise FabError(f"{path}:{line_no}: job {job_index} operation {k // 2}: negative "
-                               f"duration {duration}")
+                raise FabError(
+                    f"{path}:{line_no}: job {job_index} operation {k // 2}: negative "
+                    f"duration {duration}"
+                )
             ops.append((machine, duration))
         jobs.append(tuple(ops))
     return JspInstance(path.stem, n_jobs, n_machines, tuple(jobs))

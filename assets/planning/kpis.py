@@ -34,8 +34,10 @@ def plan_kpis(problem: Problem, slots: list[Slot]) -> dict:
         setup[s.machine] += s.setup
     utilisation = {}
     for m in problem.machines:
-        off = sum(max(0, min(b, makespan) - max(a, 0))
-                  for a, b in merge_windows(problem.downtime.get(m, [])))
+        off = sum(
+            max(0, min(b, makespan) - max(a, 0))
+            for a, b in merge_windows(problem.downtime.get(m, []))
+        )
         available = max(makespan - off, 1)
         utilisation[m] = round(min((busy[m] + setup[m]) / available, 1.0), 4)
     bottleneck = max(utilisation, key=lambda m: (utilisation[m], m)) if utilisation else None

@@ -21,8 +21,9 @@ from assets.planning.sql import q
 from fabstack.errors import FabError
 
 
-def load_fab_data(conn: psycopg.Connection, plan_start: datetime, *,
-                  calendar_days: int = 30) -> FabData:
+def load_fab_data(
+    conn: psycopg.Connection, plan_start: datetime, *, calendar_days: int = 30
+) -> FabData:
     """Open lots with their progress, machines, recipes, routes, setups, shifts and exceptions."""
     if plan_start.tzinfo is None:
         raise FabError(f"plan start needs a UTC offset, got {plan_start.isoformat()}")
@@ -31,24 +32,48 @@ def load_fab_data(conn: psycopg.Connection, plan_start: datetime, *,
         site = cur.execute(q("site")).fetchone()
         if site is None:
             raise FabError("landing zone has no site: run `fab db seed`")
-        machines = [Machine(r["machine_id"], r["machine_type"], r["area_id"], r["efficiency"],
-                            r["current_family"], r["status"])
-                    for r in cur.execute(q("machines"), {"at": plan_start})]
-        recipes = {r["recipe_id"]: Recipe(r["recipe_id"], r["machine_type"], r["family"],
-                                          r["process_time_s"]) for r in cur.execute(q("recipes"))}
+        machines = [
+            Machine(
+                r["machine_id"],
+                r["machine_type"],
+                r["area_id"],
+                r["efficiency"],
+                r["current_family"],
+                r["status"],
+            )
+            for r in cur.execute(q("machines"), {"at": plan_start})
+        ]
+        recipes = {
+            r["recipe_id"]: Recipe(
+                r["recipe_id"], r["machine_type"], r["family"], r["process_time_s"]
+            )
+            for r in cur.execute(q("recipes"))
+        }
         routes: dict[str, list[RouteStep]] = {}
         for r in cur.execute(q("route_steps")):
             routes.setdefault(r["product_id"], []).append(
-                RouteStep(r["step_no"], r["machine_type"], r["recipe_id"]))
-        setups = {(r["machine_type"], r["from_family"], r["to_family"]): r["minutes"]
-                  for r in cur.execute(q("setup_times"))}
-        shifts = [Shift(r["shift_code"], r["start_local"], r["duration_min"],
-                        tuple(zip(r["break_offsets"], r["break_minutes"], strict=True)))
-                  for r in cur.execute(q("shifts"), {"site": site["site_id"]})]
-        exceptions = [CalendarException(r["start_ts"], r["end_ts"], r["kind"], r["machine_id"])
-                      for r in cur.execute(q("calendar_exceptions"),
-                                           {"site": site["site_id"], "from": plan_start,
-                                            "until": until})]
+                RouteStep(r["step_no"], r["machine_type"], r["recipe_id"])
+            )
+        setups = {
+            (r["machine_type"], r["from_family"], r["to_family"]): r["minutes"]
+            for r in cur.execute(q("setup_times"))
+        }
+        shifts = [
+            Shift(
+                r["shift_code"],
+                r["start_local"],
+                r["duration_min"],
+                tuple(zip(r["break_offsets"], r["break_minutes"], strict=True)),
+            )
+            for r in cur.execute(q("shifts"), {"site": site["site_id"]})
+        ]
+        exceptions = [
+            CalendarException(r["start_ts"], r["end_ts"], r["kind"], r["machine_id"])
+            for r in cur.execute(
+                q("calendar_exceptions"),
+                {"site": site["site_id"], "from": plan_start, "until": until},
+            )
+        ]
         progress: dict[str, dict[int, dict]] = {}
         for r in cur.execute(q("lot_step_events")):
             if r["ts"] <= plan_start:
@@ -61,19 +86,43 @@ def load_fab_data(conn: psycopg.Connection, plan_start: datetime, *,
             if done:
                 wafers = steps[done]["wafers"] or wafers
             current = steps.get(done + 1)
-            in_progress = ((current["machine_id"], current["ts"])
-                           if current and current["event"] == "track_in" else None)
+            in_progress = (
+                (current["machine_id"], current["ts"])
+                if current and current["event"] == "track_in"
+                else None
+            )
             if done >= len(routes.get(r["product_id"], [])) and routes.get(r["product_id"]):
                 continue  # all steps done: nothing left to plan
-            lots.append(Lot(r["lot_id"], r["product_id"], max(int(wafers), 1), r["priority"],
-                            r["hot_lot"], r["release_ts"], r["due_ts"], done + 1, in_progress))
-    return FabData(plan_start=plan_start, timezone=site["timezone"], lots=lots, machines=machines,
-                   recipes=recipes, routes=routes, setup_minutes=setups, shifts=shifts,
-                   exceptions=exceptions, calendar_days=calendar_days)
+            lots.append(
+                Lot(
+                    r["lot_id"],
+                    r["product_id"],
+                    max(int(wafers), 1),
+                    r["priority"],
+                    r["hot_lot"],
+                    r["release_ts"],
+                    r["due_ts"],
+                    done + 1,
+                    in_progress,
+                )
+            )
+    return FabData(
+        plan_start=plan_start,
+        timezone=site["timezone"],
+        lots=lots,
+        machines=machines,
+        recipes=recipes,
+        routes=routes,
+        setup_minutes=setups,
+        shifts=shifts,
+        exceptions=exceptions,
+        calendar_days=calendar_days,
+    )
 
 
-def load_previous_plan(conn: psycopg.Connection, plan_start: datetime,
-                       plan_id: str) -> tuple[str | None, list[PreviousSlot]]:
+def load_previous_plan(
+    conn: psycopg.Connection, plan_start: datetime, plan_id: str
+) -> tuple[str | None, list[PreviousSlot]]:
     """The latest successful plan before this one, for the warm start and the frozen horizon."""
     with conn.cursor() as cur:
         row = cur.execute(q("previous_plan"), {"at": plan_start, "plan_id": plan_id}).fetchone()

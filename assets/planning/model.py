@@ -55,9 +55,12 @@ class PlanResult:
 
 
 def _status_name(code: int) -> str:
-    return {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
-            cp_model.INFEASIBLE: "INFEASIBLE", cp_model.MODEL_INVALID: "MODEL_INVALID"}.get(
-                code, "UNKNOWN")
+    return {
+        cp_model.OPTIMAL: "OPTIMAL",
+        cp_model.FEASIBLE: "FEASIBLE",
+        cp_model.INFEASIBLE: "INFEASIBLE",
+        cp_model.MODEL_INVALID: "MODEL_INVALID",
+    }.get(code, "UNKNOWN")
 
 
 def schedule_makespan(slots: list[Slot]) -> int:
@@ -76,8 +79,10 @@ def weighted_tardiness(problem: Problem, slots: list[Slot]) -> int:
 def _drop_fixed(problem: Problem) -> Problem:
     from dataclasses import replace
 
-    jobs = [replace(j, operations=tuple(replace(o, fixed=None) for o in j.operations))
-            for j in problem.jobs]
+    jobs = [
+        replace(j, operations=tuple(replace(o, fixed=None) for o in j.operations))
+        for j in problem.jobs
+    ]
     return replace(problem, jobs=jobs)
 
 
@@ -112,17 +117,45 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> PlanResult:
         bound = solver.best_objective_bound
         gap = 0.0 if status == "OPTIMAL" else (objective - bound) / max(abs(objective), 1e-9)
         ms_bound = bound if not handles.has_tardiness else None
-        return PlanResult(status, slots, schedule_makespan(slots), weighted_tardiness(base, slots),
-                          objective, bound, max(gap, 0.0), elapsed, horizon,
-                          makespan_bound=ms_bound)
+        return PlanResult(
+            status,
+            slots,
+            schedule_makespan(slots),
+            weighted_tardiness(base, slots),
+            objective,
+            bound,
+            max(gap, 0.0),
+            elapsed,
+            horizon,
+            makespan_bound=ms_bound,
+        )
     if status == "INFEASIBLE":
         groups = _diagnose(problem, options) if options.diagnose else []
-        return PlanResult(status, [], None, None, None, None, None,
-                          time.perf_counter() - t0, horizon, infeasible_groups=groups)
+        return PlanResult(
+            status,
+            [],
+            None,
+            None,
+            None,
+            None,
+            None,
+            time.perf_counter() - t0,
+            horizon,
+            infeasible_groups=groups,
+        )
     # no solution within the limit: the greedy schedule is still a valid plan to fall back on
-    return PlanResult(status, _with_setups(base, greedy), schedule_makespan(greedy),
-                      weighted_tardiness(base, greedy), None, None, None, elapsed, horizon,
-                      source="greedy")
+    return PlanResult(
+        status,
+        _with_setups(base, greedy),
+        schedule_makespan(greedy),
+        weighted_tardiness(base, greedy),
+        None,
+        None,
+        None,
+        elapsed,
+        horizon,
+        source="greedy",
+    )
 
 
 def _diagnose(problem: Problem, options: SolveOptions) -> list[str]:
@@ -131,9 +164,14 @@ def _diagnose(problem: Problem, options: SolveOptions) -> list[str]:
     for group in RELAXABLE_GROUPS:
         if group == "due_dates" and not options.hard_due_dates:
             continue
-        trial = SolveOptions(time_limit_s=min(10.0, options.time_limit_s), workers=options.workers,
-                             hard_due_dates=options.hard_due_dates, relax=frozenset({group}),
-                             seed=options.seed, diagnose=False)
+        trial = SolveOptions(
+            time_limit_s=min(10.0, options.time_limit_s),
+            workers=options.workers,
+            hard_due_dates=options.hard_due_dates,
+            relax=frozenset({group}),
+            seed=options.seed,
+            diagnose=False,
+        )
         if solve(problem, trial).status in ("OPTIMAL", "FEASIBLE"):
             culprits.append(group)
     return culprits or ["combination of groups (no single group relaxation is feasible)"]
@@ -152,10 +190,21 @@ class _Handles:
     def read(self, solver: cp_model.CpSolver, problem: Problem) -> list[Slot]:
         raw = []
         for op in problem.operations:
-            machine = next(m for m, lit in self.presence[op.key]
-                           if lit is True or solver.boolean_value(lit))
-            raw.append(Slot(op.job, op.step, machine, solver.value(self.start[op.key]),
-                            solver.value(self.end[op.key]), 0, op.family, op.fixed is not None))
+            machine = next(
+                m for m, lit in self.presence[op.key] if lit is True or solver.boolean_value(lit)
+            )
+            raw.append(
+                Slot(
+                    op.job,
+                    op.step,
+                    machine,
+                    solver.value(self.start[op.key]),
+                    solver.value(self.end[op.key]),
+                    0,
+                    op.family,
+                    op.fixed is not None,
+                )
+            )
         return _with_setups(problem, raw)
 
 
@@ -171,8 +220,9 @@ def _with_setups(problem: Problem, slots: list[Slot]) -> list[Slot]:
     return sorted(out, key=lambda s: (s.start, s.machine))
 
 
-def _build(problem: Problem, options: SolveOptions, horizon: int,
-           greedy: list[Slot]) -> tuple[cp_model.CpModel, _Handles]:
+def _build(
+    problem: Problem, options: SolveOptions, horizon: int, greedy: list[Slot]
+) -> tuple[cp_model.CpModel, _Handles]:
     model = cp_model.CpModel()
     h = _Handles()
     relax = options.relax
@@ -228,8 +278,9 @@ def _machine_intervals(model, problem, h, per_machine, horizon, relax) -> dict[s
             if lit is True:
                 ivs.append(model.new_fixed_size_interval_var(s, d, f"m{key}{machine}"))
             else:
-                ivs.append(model.new_optional_fixed_size_interval_var(
-                    s, d, lit, f"m{key}{machine}"))
+                ivs.append(
+                    model.new_optional_fixed_size_interval_var(s, d, lit, f"m{key}{machine}")
+                )
         if "calendar" not in relax:
             for a, b in merge_windows(problem.downtime.get(machine, [])):
                 a, b = max(a, 0), min(b, horizon)
@@ -293,8 +344,9 @@ def _objective(model, problem: Problem, h: _Handles, options: SolveOptions, hori
         model.minimize(makespan)
 
 
-def _add_hints(model, problem: Problem, h: _Handles, options: SolveOptions,
-               greedy: list[Slot]) -> None:
+def _add_hints(
+    model, problem: Problem, h: _Handles, options: SolveOptions, greedy: list[Slot]
+) -> None:
     """Hint every variable from the previous plan (warm start) or else the greedy schedule."""
     hint = {s.key: (s.machine, s.start) for s in greedy}
     if options.hint:

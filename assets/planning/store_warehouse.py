@@ -22,23 +22,49 @@ def write_plan(wh: Warehouse, outcome: PlanOutcome, timezone: str) -> dict[str, 
     """fact_schedule_slot, fact_plan_run and fact_plan_utilisation for the plan's local day."""
     ensure_planning_schema(wh)
     day = outcome.plan_start.astimezone(ZoneInfo(timezone)).date()
-    slots = pl.DataFrame([{**r, "plan_id": outcome.plan_id} for r in outcome.slot_rows],
-                         schema_overrides={"due_ts": pl.Datetime("us", "UTC")}) \
-        if outcome.slot_rows else pl.DataFrame()
+    slots = (
+        pl.DataFrame(
+            [{**r, "plan_id": outcome.plan_id} for r in outcome.slot_rows],
+            schema_overrides={"due_ts": pl.Datetime("us", "UTC")},
+        )
+        if outcome.slot_rows
+        else pl.DataFrame()
+    )
     s = outcome.summary()
-    run = pl.DataFrame([{
-        "plan_id": outcome.plan_id, "plan_start": outcome.plan_start, "status": s["status"],
-        "source": s["source"], "objective": s["objective"], "best_bound": s["best_bound"],
-        "gap": s["gap"], "makespan_min": s["makespan_min"],
-        "weighted_tardiness": s["weighted_tardiness"], "lots": s["lots"],
-        "operations": s["operations"], "on_time_lots": s["on_time_lots"],
-        "late_lots": s["late_lots"], "bottleneck": s["bottleneck"],
-        "offending_lots": len(s["offending_lots"]), "solve_time_s": s["solve_time_s"],
-    }])
+    run = pl.DataFrame(
+        [
+            {
+                "plan_id": outcome.plan_id,
+                "plan_start": outcome.plan_start,
+                "status": s["status"],
+                "source": s["source"],
+                "objective": s["objective"],
+                "best_bound": s["best_bound"],
+                "gap": s["gap"],
+                "makespan_min": s["makespan_min"],
+                "weighted_tardiness": s["weighted_tardiness"],
+                "lots": s["lots"],
+                "operations": s["operations"],
+                "on_time_lots": s["on_time_lots"],
+                "late_lots": s["late_lots"],
+                "bottleneck": s["bottleneck"],
+                "offending_lots": len(s["offending_lots"]),
+                "solve_time_s": s["solve_time_s"],
+            }
+        ]
+    )
     util = outcome.kpis.get("utilisation", {})
-    utilisation = pl.DataFrame([{
-        "plan_id": outcome.plan_id, "machine_id": m, "utilisation": u,
-        "bottleneck": m == outcome.kpis.get("bottleneck")} for m, u in util.items()])
+    utilisation = pl.DataFrame(
+        [
+            {
+                "plan_id": outcome.plan_id,
+                "machine_id": m,
+                "utilisation": u,
+                "bottleneck": m == outcome.kpis.get("bottleneck"),
+            }
+            for m, u in util.items()
+        ]
+    )
     return {
         "fact_schedule_slot": replace_partition(wh, "fact_schedule_slot", day, slots),
         "fact_plan_run": replace_partition(wh, "fact_plan_run", day, run),

@@ -20,14 +20,18 @@ ALERT_SOURCES = ("measurement",)  # sensor drift and c charts of defect maps are
 
 
 def candidate_alerts(
-    wh: Warehouse, since: date, sources: tuple[str, ...] = ALERT_SOURCES,
+    wh: Warehouse,
+    since: date,
+    sources: tuple[str, ...] = ALERT_SOURCES,
     oee_target_name: str = "plant",
 ) -> list[dict]:
     """Alert rows for violations and low-OEE shifts on or after ``since`` (a fact day)."""
     alerts: list[dict] = []
     try:
-        viol = wh.query(sql_text(SQL_DIR / "wh_alert_violations.sql"),
-                        {"first_day": since, "sources": list(sources)})
+        viol = wh.query(
+            sql_text(SQL_DIR / "wh_alert_violations.sql"),
+            {"first_day": since, "sources": list(sources)},
+        )
     except Exception:  # the SPC facts do not exist yet
         viol = pl.DataFrame()
     for v in viol.iter_rows(named=True):
@@ -41,8 +45,7 @@ def candidate_alerts(
         })  # fmt: skip
     goal = target(oee_target_name)["oee"] / 100.0
     try:
-        low = wh.query(sql_text(SQL_DIR / "wh_alert_oee.sql"), {"first_day": since,
-                                                                "target": goal})
+        low = wh.query(sql_text(SQL_DIR / "wh_alert_oee.sql"), {"first_day": since, "target": goal})
     except Exception:
         low = pl.DataFrame()
     for s in low.iter_rows(named=True):
@@ -65,8 +68,9 @@ def record_alerts(conn: psycopg.Connection, alerts: list[dict]) -> list[dict]:
     sql = (SQL_DIR / "landing_insert_alert.sql").read_text()
     with conn.cursor() as cur:
         for a in alerts:
-            cur.execute(sql, {**a, "detail": Jsonb(json.loads(json.dumps(a["detail"],
-                                                                        default=str)))})
+            cur.execute(
+                sql, {**a, "detail": Jsonb(json.loads(json.dumps(a["detail"], default=str)))}
+            )
             row = cur.fetchone()
             if row:
                 new.append({**a, "id": row[0]})
@@ -75,10 +79,12 @@ def record_alerts(conn: psycopg.Connection, alerts: list[dict]) -> list[dict]:
 
 def tag_run(conn: psycopg.Connection, alert_ids: list[int], run_id: str) -> None:
     """Remember which run announced the alerts."""
-    conn.execute((SQL_DIR / "landing_tag_alert_run.sql").read_text(),
-                 {"run_id": run_id, "ids": alert_ids})
+    conn.execute(
+        (SQL_DIR / "landing_tag_alert_run.sql").read_text(), {"run_id": run_id, "ids": alert_ids}
+    )
 
 
 def alerts_by_id(conn: psycopg.Connection, alert_ids: list[int]) -> list[tuple]:
-    return conn.execute((SQL_DIR / "landing_alerts_by_id.sql").read_text(),
-                        {"ids": alert_ids}).fetchall()
+    return conn.execute(
+        (SQL_DIR / "landing_alerts_by_id.sql").read_text(), {"ids": alert_ids}
+    ).fetchall()

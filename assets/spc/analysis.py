@@ -60,9 +60,15 @@ def _phase1_mask(df: pl.DataFrame, col: str) -> pl.Series:
 
 
 def analyze(
-    df: pl.DataFrame, chart_type: str, value: str, subgroup: str | None = None,
-    size: str | None = None, phase1: str | None = None, convention: str = "exact",
-    rules: Iterable[int] = RULES, limits: dict[str, Limits] | None = None,
+    df: pl.DataFrame,
+    chart_type: str,
+    value: str,
+    subgroup: str | None = None,
+    size: str | None = None,
+    phase1: str | None = None,
+    convention: str = "exact",
+    rules: Iterable[int] = RULES,
+    limits: dict[str, Limits] | None = None,
 ) -> SpcResult:
     """Phase I limits from the rows where ``phase1`` is true (all rows without it), unless
     frozen ``limits`` are given; then every point judged against them (Phase II)."""

@@ -43,7 +43,9 @@ class SpcLimitsConfig(dg.Config):
     "explicit re-baseline (run config); otherwise existing limits never change.",
 )  # fmt: skip
 def spc_limits(
-    context: dg.AssetExecutionContext, config: SpcLimitsConfig, landing: LandingResource,
+    context: dg.AssetExecutionContext,
+    config: SpcLimitsConfig,
+    landing: LandingResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     day = partition_day(context)
@@ -53,16 +55,28 @@ def spc_limits(
             first = date.fromisoformat(config.baseline_first_day or "")
             last = date.fromisoformat(config.baseline_last_day or "")
         except ValueError:
-            raise FabError("spc_limits: rebaseline needs baseline_first_day and "
-                           "baseline_last_day as YYYY-MM-DD") from None
+            raise FabError(
+                "spc_limits: rebaseline needs baseline_first_day and "
+                "baseline_last_day as YYYY-MM-DD"
+            ) from None
         if last < first:
             raise FabError(f"spc_limits: baseline_last_day {last} is before {first}")
         rebaseline = Baseline(first, last, config.reason)
     with warehouse.open() as wh, landing.connect() as conn:
-        added = update_limits(wh, conn, day, plant_timezone(), baseline_days=config.baseline_days,
-                              min_points=config.min_points, rebaseline=rebaseline)
-    series = added.select("source", "machine_id", "item", "recipe_id").unique().height \
-        if added.height else 0
+        added = update_limits(
+            wh,
+            conn,
+            day,
+            plant_timezone(),
+            baseline_days=config.baseline_days,
+            min_points=config.min_points,
+            rebaseline=rebaseline,
+        )
+    series = (
+        added.select("source", "machine_id", "item", "recipe_id").unique().height
+        if added.height
+        else 0
+    )
     context.log.info("spc_limits %s: %d new limit rows for %d series", day, added.height, series)
     return dg.MaterializeResult(metadata={
         "new_limit_rows": dg.MetadataValue.int(added.height),
@@ -96,10 +110,17 @@ def spc_facts(
     with warehouse.open() as wh, landing.connect() as conn:
         points, viol = build_spc_day(wh, conn, day, plant_timezone())
     shewhart = viol.filter(viol["rule"] <= 4).height if viol.height else 0
-    context.log.info("SPC %s: %d points, %d violations (%d of rules 1-4)", day, points.height,
-                     viol.height, shewhart)
-    yield dg.MaterializeResult(asset_key="fact_spc_points", metadata={
-        "dagster/row_count": dg.MetadataValue.int(points.height)})
+    context.log.info(
+        "SPC %s: %d points, %d violations (%d of rules 1-4)",
+        day,
+        points.height,
+        viol.height,
+        shewhart,
+    )
+    yield dg.MaterializeResult(
+        asset_key="fact_spc_points",
+        metadata={"dagster/row_count": dg.MetadataValue.int(points.height)},
+    )
     yield dg.MaterializeResult(asset_key="spc_violations", metadata={
         "dagster/row_count": dg.MetadataValue.int(viol.height),
         "rules_1_to_4": dg.MetadataValue.int(shewhart)})  # fmt: skip
@@ -110,12 +131,14 @@ class AnnounceConfig(dg.Config):
 
 
 @dg.op(description="Log the new alerts and stamp them with this run's id.")
-def announce_alerts(context: dg.OpExecutionContext, config: AnnounceConfig,
-                    landing: LandingResource) -> None:
+def announce_alerts(
+    context: dg.OpExecutionContext, config: AnnounceConfig, landing: LandingResource
+) -> None:
     with landing.connect() as conn:
         for row in alerts_by_id(conn, config.alert_ids):
-            context.log.warning("ALERT %s [%s] sev %s %s: %s", row[0], row[1], row[2], row[3],
-                                row[4])
+            context.log.warning(
+                "ALERT %s [%s] sev %s %s: %s", row[0], row[1], row[2], row[3], row[4]
+            )
         tag_run(conn, config.alert_ids, context.run_id)
 
 
@@ -134,8 +157,9 @@ ALERT_LOOKBACK_DAYS = 2
     "violation of rules 1-4 appears on a process-measurement chart or a shift's OEE falls "
     "below the plant target.",
 )  # fmt: skip
-def spc_oee_alerts(context: dg.SensorEvaluationContext, landing: LandingResource,
-                   warehouse: WarehouseResource):
+def spc_oee_alerts(
+    context: dg.SensorEvaluationContext, landing: LandingResource, warehouse: WarehouseResource
+):
     today = datetime.now(UTC).astimezone(ZoneInfo(plant_timezone())).date()
     since = today - timedelta(days=ALERT_LOOKBACK_DAYS)
     try:  # never hold a sensor tick for long behind a running warehouse step

@@ -39,8 +39,15 @@ def read_limits(wh: Warehouse) -> pl.DataFrame:
 
 
 def update_limits(
-    wh: Warehouse, landing: psycopg.Connection, day: date, tz: str, *, baseline_days: int = 3,
-    min_points: int = 20, rebaseline: Baseline | None = None, now: datetime | None = None,
+    wh: Warehouse,
+    landing: psycopg.Connection,
+    day: date,
+    tz: str,
+    *,
+    baseline_days: int = 3,
+    min_points: int = 20,
+    rebaseline: Baseline | None = None,
+    now: datetime | None = None,
 ) -> pl.DataFrame:
     """Freeze version 1 for series whose baseline is complete by ``day``; with ``rebaseline``,
     a new version of every series. Returns the rows added (versions are never rewritten)."""
@@ -48,8 +55,15 @@ def update_limits(
     existing = read_limits(wh)
     series = first_seen(wh, landing, now or utc_now())
     added = new_versions(
-        lambda s, e: load_points(wh, landing, s, e), series, existing, day, tz,
-        baseline_days=baseline_days, min_points=min_points, rebaseline=rebaseline, now=now,
+        lambda s, e: load_points(wh, landing, s, e),
+        series,
+        existing,
+        day,
+        tz,
+        baseline_days=baseline_days,
+        min_points=min_points,
+        rebaseline=rebaseline,
+        now=now,
     )
     if added.height:
         insert_frame(wh, "spc_limits", added)

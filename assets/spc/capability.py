@@ -13,8 +13,13 @@ def capability(
     x = np.asarray(values, dtype=float)
     mean = float(x.mean())
     sigma_overall = float(x.std(ddof=1))
-    out: dict[str, float | None] = {"mean": mean, "sigma_within": sigma_within,
-                                    "sigma_overall": sigma_overall, "lsl": lsl, "usl": usl}
+    out: dict[str, float | None] = {
+        "mean": mean,
+        "sigma_within": sigma_within,
+        "sigma_overall": sigma_overall,
+        "lsl": lsl,
+        "usl": usl,
+    }
     for prefix, sigma in (("c", sigma_within), ("p", sigma_overall)):
         sides = []
         if usl is not None:

@@ -55,8 +55,12 @@ class Limits:
 
 
 def subgroup_stats(
-    df: pl.DataFrame, chart_type: str, value: str, subgroup: str | None = None,
-    size: str | None = None, order: str | None = None,
+    df: pl.DataFrame,
+    chart_type: str,
+    value: str,
+    subgroup: str | None = None,
+    size: str | None = None,
+    order: str | None = None,
 ) -> pl.DataFrame:
     """Raw rows -> one row per plotted point: ``point`` (0-based, in order of first appearance
     or of ``order``), ``subgroup``, ``n`` and the statistics the chart type needs."""
@@ -135,8 +139,9 @@ def phase1_limits(
             sbar = float(stats["sd"].mean())
             spread = sigma * math.sqrt(1.0 - c4(ni) ** 2)
             second = _limits_from("S", c4(ni) * sigma, spread, sigma, sbar, ni, m)
-        first = _limits_from("xbar", xbarbar, sigma / math.sqrt(n), sigma, xbarbar, n, m,
-                             truncate=False)
+        first = _limits_from(
+            "xbar", xbarbar, sigma / math.sqrt(n), sigma, xbarbar, n, m, truncate=False
+        )
         return {"xbar": first, second.chart: second}
     if chart_type == "imr":
         x = stats["value"].to_numpy()
@@ -144,8 +149,9 @@ def phase1_limits(
         d2n, d3n = range_constants(2, convention)
         sigma = mrbar / d2n
         return {
-            "I": _limits_from("I", float(x.mean()), sigma, sigma, float(x.mean()), 1, m,
-                              truncate=False),
+            "I": _limits_from(
+                "I", float(x.mean()), sigma, sigma, float(x.mean()), 1, m, truncate=False
+            ),
             "MR": _limits_from("MR", mrbar, d3n * sigma, sigma, mrbar, 2, m - 1),
         }
     counts, sizes = stats["value"].to_numpy(), stats["n"].to_numpy()
@@ -155,8 +161,9 @@ def phase1_limits(
         if chart_type == "p":
             lim = _limits_from("p", pbar, math.sqrt(pbar * (1 - pbar) / n), None, pbar, n, m)
             return {"p": _cap(lim, 1.0)}
-        return {"np": _limits_from("np", n * pbar, math.sqrt(n * pbar * (1 - pbar)), None,
-                                   pbar, n, m)}
+        return {
+            "np": _limits_from("np", n * pbar, math.sqrt(n * pbar * (1 - pbar)), None, pbar, n, m)
+        }
     if chart_type == "c":
         cbar = float(counts.mean())
         return {"c": _limits_from("c", cbar, math.sqrt(cbar), None, cbar, 1, m)}
@@ -165,8 +172,14 @@ def phase1_limits(
 
 
 def _limits_from(
-    chart: str, center: float, spread: float, sigma: float | None, parameter: float,
-    size: float, points: int, truncate: bool = True,
+    chart: str,
+    center: float,
+    spread: float,
+    sigma: float | None,
+    parameter: float,
+    size: float,
+    points: int,
+    truncate: bool = True,
 ) -> Limits:
     lcl = center - K * spread
     return Limits(chart, center, max(0.0, lcl) if truncate else lcl, center + K * spread,

@@ -30,8 +30,12 @@ def _signals(x: np.ndarray, limits: dict, rules: Iterable[int]) -> np.ndarray:
 
 
 def in_control_arl(
-    seed: int, rules: Iterable[int] = (1,), runs: int = 400, baseline_subgroups: int = 50,
-    horizon: int = 4000, n: int = 5,
+    seed: int,
+    rules: Iterable[int] = (1,),
+    runs: int = 400,
+    baseline_subgroups: int = 50,
+    horizon: int = 4000,
+    n: int = 5,
 ) -> float:
     """Average run length to the first false alarm of an in-control process: each run
     estimates its own Phase I limits from ``baseline_subgroups`` subgroups of size ``n`` and
@@ -48,8 +52,13 @@ def in_control_arl(
 
 
 def detection_delays(
-    seed: int, shift_sigma: float, rules: Iterable[int] = (1, 2, 3, 4), runs: int = 200,
-    baseline_subgroups: int = 25, horizon: int = 200, n: int = 5,
+    seed: int,
+    shift_sigma: float,
+    rules: Iterable[int] = (1, 2, 3, 4),
+    runs: int = 200,
+    baseline_subgroups: int = 25,
+    horizon: int = 200,
+    n: int = 5,
 ) -> np.ndarray:
     """Subgroups from a sustained mean shift of ``shift_sigma`` process sigmas to the first
     signal (1 = flagged at the first shifted subgroup); ``horizon + 1`` when never flagged."""

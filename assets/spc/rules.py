@@ -38,7 +38,7 @@ def _count_window(flags: np.ndarray, width: int) -> np.ndarray:
     """Per index i: how many of flags[i-width+1 .. i] are true (0 before a full window)."""
     out = np.zeros(len(flags), dtype=int)
     if len(flags) >= width:
-        out[width - 1:] = sliding_window_view(flags.astype(int), width).sum(axis=1)
+        out[width - 1 :] = sliding_window_view(flags.astype(int), width).sum(axis=1)
     return out
 
 

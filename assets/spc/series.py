@@ -29,8 +29,16 @@ SQL_DIR = Path(__file__).parent / "sql"
 SERIES_KEYS = ["source", "machine_id", "item", "recipe_id"]
 CHART_OF_SOURCE = {"measurement": "imr", "sensor": "imr", "defects": "c"}
 UTC_TS = pl.Datetime("us", "UTC")
-POINT_SCHEMA = {"source": pl.Utf8, "machine_id": pl.Utf8, "item": pl.Utf8, "recipe_id": pl.Utf8,
-                "ts": UTC_TS, "subgroup": pl.Utf8, "n": pl.Float64, "value": pl.Float64}
+POINT_SCHEMA = {
+    "source": pl.Utf8,
+    "machine_id": pl.Utf8,
+    "item": pl.Utf8,
+    "recipe_id": pl.Utf8,
+    "ts": UTC_TS,
+    "subgroup": pl.Utf8,
+    "n": pl.Float64,
+    "value": pl.Float64,
+}
 FIRST_SCHEMA = {"source": pl.Utf8, "machine_id": pl.Utf8, "item": pl.Utf8, "recipe_id": pl.Utf8,
                 "first_ts": UTC_TS, "last_ts": UTC_TS}  # fmt: skip
 RULE_CONTEXT_DAYS = 2  # earlier points judged too, so runs across midnight are seen
@@ -56,7 +64,10 @@ def _wh(wh: Warehouse, name: str, params: dict, schema: dict) -> pl.DataFrame:
 
 
 def load_points(
-    wh: Warehouse, landing: psycopg.Connection, start: datetime, end: datetime,
+    wh: Warehouse,
+    landing: psycopg.Connection,
+    start: datetime,
+    end: datetime,
     sources: tuple[str, ...] = tuple(CHART_OF_SOURCE),
 ) -> pl.DataFrame:
     """Every series' points with ts in [start, end)."""
@@ -73,7 +84,9 @@ def load_points(
 
 
 def first_seen(
-    wh: Warehouse, landing: psycopg.Connection, end: datetime,
+    wh: Warehouse,
+    landing: psycopg.Connection,
+    end: datetime,
     sources: tuple[str, ...] = tuple(CHART_OF_SOURCE),
 ) -> pl.DataFrame:
     """When each series' first and last points arrived (before ``end``)."""
@@ -98,8 +111,13 @@ class Baseline:
 
 
 def _initial_window(
-    points: pl.DataFrame, first_day: date, last_ts: datetime, day: date, tz: str,
-    baseline_days: int, min_points: int,
+    points: pl.DataFrame,
+    first_day: date,
+    last_ts: datetime,
+    day: date,
+    tz: str,
+    baseline_days: int,
+    min_points: int,
 ) -> Baseline | None:
     """Version 1's window: the first ``baseline_days`` days, extended day by day until it
     holds ``min_points`` points; None while that window is not over. A window is over when
@@ -119,8 +137,15 @@ def _initial_window(
 
 
 def _limits_rows(
-    key: dict, chart_type: str, limits: dict[str, Limits], version: int, start: datetime,
-    end: datetime, effective_from: date, reason: str, now: datetime,
+    key: dict,
+    chart_type: str,
+    limits: dict[str, Limits],
+    version: int,
+    start: datetime,
+    end: datetime,
+    effective_from: date,
+    reason: str,
+    now: datetime,
 ) -> list[dict]:
     return [
         {**key, "chart_type": chart_type, "chart": lim.chart, "version": version,
@@ -134,9 +159,15 @@ def _limits_rows(
 
 
 def new_versions(
-    points_for: Callable[[datetime, datetime], pl.DataFrame], series_first: pl.DataFrame,
-    existing: pl.DataFrame, day: date, tz: str, baseline_days: int = 3, min_points: int = 20,
-    rebaseline: Baseline | None = None, now: datetime | None = None,
+    points_for: Callable[[datetime, datetime], pl.DataFrame],
+    series_first: pl.DataFrame,
+    existing: pl.DataFrame,
+    day: date,
+    tz: str,
+    baseline_days: int = 3,
+    min_points: int = 20,
+    rebaseline: Baseline | None = None,
+    now: datetime | None = None,
 ) -> pl.DataFrame:
     """Limit rows to add as of ``day``: version 1 for every series whose baseline (first
     ``baseline_days`` days, longer until ``min_points`` points) is over, and with ``rebaseline``
@@ -159,26 +190,40 @@ def new_versions(
             cache[(first, last)] = points_for(start, end)
         return start, end, cache[(first, last)]
 
-    pending = [s for s in series_first.iter_rows(named=True)
-               if tuple(s[k] for k in SERIES_KEYS) not in known]
+    pending = [
+        s
+        for s in series_first.iter_rows(named=True)
+        if tuple(s[k] for k in SERIES_KEYS) not in known
+    ]
     if pending:  # version 1: one load covering every pending series' longest possible baseline
         zone = ZoneInfo(tz)
         firsts = [s["first_ts"].astimezone(zone).date() for s in pending]
-        _, _, initial = window_points(min(firsts),
-                                      max(firsts) + timedelta(days=MAX_BASELINE_DAYS - 1))
+        _, _, initial = window_points(
+            min(firsts), max(firsts) + timedelta(days=MAX_BASELINE_DAYS - 1)
+        )
         for s, first_day in zip(pending, firsts, strict=True):
             key = {k: s[k] for k in SERIES_KEYS}
             mine = initial.filter(*[pl.col(k) == v for k, v in key.items()]).sort("ts")
-            window = _initial_window(mine, first_day, s["last_ts"], day, tz, baseline_days,
-                                     min_points)
+            window = _initial_window(
+                mine, first_day, s["last_ts"], day, tz, baseline_days, min_points
+            )
             if window is None:
                 continue  # the baseline is not over yet
             start, end = day_window(window.first_day, tz)[0], day_window(window.last_day, tz)[1]
             base = mine.filter(pl.col("ts") < end)
             chart_type = CHART_OF_SOURCE[key["source"]]
             stats = base.with_row_index("point").select("point", "subgroup", "n", "value")
-            rows += _limits_rows(key, chart_type, phase1_limits(chart_type, stats), 1, start, end,
-                                 window.last_day + timedelta(days=1), window.reason, now)
+            rows += _limits_rows(
+                key,
+                chart_type,
+                phase1_limits(chart_type, stats),
+                1,
+                start,
+                end,
+                window.last_day + timedelta(days=1),
+                window.reason,
+                now,
+            )
     if rebaseline is not None:
         start, end, pts = window_points(rebaseline.first_day, rebaseline.last_day)
         for s in series_first.iter_rows(named=True):
@@ -191,9 +236,17 @@ def new_versions(
                 continue
             chart_type = CHART_OF_SOURCE[key["source"]]
             stats = mine.with_row_index("point").select("point", "subgroup", "n", "value")
-            rows += _limits_rows(key, chart_type, phase1_limits(chart_type, stats),
-                                 int(last["version"]) + 1, start, end,
-                                 rebaseline.last_day + timedelta(days=1), rebaseline.reason, now)
+            rows += _limits_rows(
+                key,
+                chart_type,
+                phase1_limits(chart_type, stats),
+                int(last["version"]) + 1,
+                start,
+                end,
+                rebaseline.last_day + timedelta(days=1),
+                rebaseline.reason,
+                now,
+            )
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
@@ -228,10 +281,14 @@ def judge_day(
         chart_type = CHART_OF_SOURCE[key["source"]]
         series = series.sort("ts").with_row_index("point")
         stats = series.select("point", "subgroup", "n", "value")
-        versions = (limits.filter(*[pl.col(k) == v for k, v in key.items()])
-                    if limits.height else limits)
-        version = _version_for(versions.select("version", "effective_from").unique(), day) \
-            if versions.height else None
+        versions = (
+            limits.filter(*[pl.col(k) == v for k, v in key.items()]) if limits.height else limits
+        )
+        version = (
+            _version_for(versions.select("version", "effective_from").unique(), day)
+            if versions.height
+            else None
+        )
         if version is None:
             # No frozen limits yet (the baseline is still running): provisional Phase I
             # limits from the points at hand, stored as version 0.
@@ -247,12 +304,15 @@ def judge_day(
         pts = pts.join(series.select("point", "ts"), on="point").with_columns(
             pl.lit(version, pl.UInt32).alias("version"),
             pl.when((pl.col("ts") >= base_start) & (pl.col("ts") < base_end))
-            .then(pl.lit("I")).otherwise(pl.lit("II")).alias("phase"),
+            .then(pl.lit("I"))
+            .otherwise(pl.lit("II"))
+            .alias("phase"),
         )
         viol = violations(pts)
         in_day = (pl.col("ts") >= day_start) & (pl.col("ts") < day_end)
-        extra = [pl.lit(v).alias(k) for k, v in key.items()] + [pl.lit(chart_type)
-                                                                .alias("chart_type")]
+        extra = [pl.lit(v).alias(k) for k, v in key.items()] + [
+            pl.lit(chart_type).alias("chart_type")
+        ]
         out_points.append(pts.filter(in_day).with_columns(extra))
         if viol.height:
             out_viol.append(viol.filter(in_day).with_columns(extra))

@@ -34,45 +34,54 @@ DIM_SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "dim_machine": (
         "Every tool on the floor with its type, area, line and site, the ideal cycle time OEE "
         "performance is measured against, and the failure rates it was specified with.",
-        ("machine", "machine_type", "area", "site"), (),
+        ("machine", "machine_type", "area", "site"),
+        (),
     ),
     "dim_date": (
         "The plant calendar: one row per day with week, month, quarter and weekend flag, "
         "for grouping every board by calendar period.",
-        (), (),
+        (),
+        (),
     ),
     "dim_shift": (
         "Every shift the plant has worked or will work: start and end in UTC following the "
         "plant's time zone (night shifts over a clock change are 7 or 9 hours), break minutes "
         "and the planned production minutes OEE availability is based on.",
-        ("shift_calendar", "shift_break"), (),
+        ("shift_calendar", "shift_break"),
+        (),
     ),
     "dim_recipe": (
         "Process recipes: which tool type runs them, their family (for setup changes) and the "
         "nominal process time.",
-        ("recipe",), (),
+        ("recipe",),
+        (),
     ),
     "dim_product": (
         "Products made in the fab with die size and the number of route steps.",
-        ("product", "route_step"), (),
+        ("product", "route_step"),
+        (),
     ),
     "dim_lot": (
         "Lots (the jobs planning schedules): product, wafer count, priority, hot-lot flag, "
         "release and due dates, status.",
-        ("lot",), (),
+        ("lot",),
+        (),
     ),
     "dim_wafer": (
         "Every wafer with its lot, slot and product: the key of the digital thread.",
-        ("wafer", "lot"), (),
+        ("wafer", "lot"),
+        (),
     ),
     "dim_defect_type": (
         "Defect classes inspection reports, with severity and the colour boards draw them in.",
-        ("defect_type",), (),
+        ("defect_type",),
+        (),
     ),
     "dim_state_reason": (
         "Machine-state reason codes and the OEE loss category each one counts as (run, small "
         "stop, idle, setup, breakdown, planned stop, not scheduled).",
-        ("state_reason",), (),
+        ("state_reason",),
+        (),
     ),
 }
 
@@ -81,27 +90,32 @@ FACT_SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "How each tool spent the day: state intervals (running, idle, setup, down, maintenance, "
         "offline) with reason and OEE loss category, cut at shift boundaries so the hours add "
         "up per shift and per day. The base of availability and downtime boards.",
-        ("machine_state",), ("dim_shift", "dim_state_reason"),
+        ("machine_state",),
+        ("dim_shift", "dim_state_reason"),
     ),
     "fact_sensor_minute": (
         "Tool sensor readings condensed to one row per machine, metric and minute (count, min, "
         "max, mean, standard deviation): the input of SPC charts, anomaly scores and the "
         "failure model.",
-        ("sensor_reading",), (),
+        ("sensor_reading",),
+        (),
     ),
     "fact_production_hourly": (
         "Good and scrap wafers per tool and hour, with the shift they belong to and the ideal "
         "processing time they represent (OEE performance and quality).",
-        ("production_count",), ("dim_machine", "dim_shift"),
+        ("production_count",),
+        ("dim_machine", "dim_shift"),
     ),
     "fact_inspection": (
         "Every wafer inspection with the number of defects found, by tool, lot and product.",
-        ("inspection",), ("dim_lot",),
+        ("inspection",),
+        ("dim_lot",),
     ),
     "fact_defect": (
         "Every defect found: wafer position, radius, size and class, with its lot and "
         "inspection tool. Feeds defect Pareto charts and wafer maps.",
-        ("defect", "inspection"), (),
+        ("defect", "inspection"),
+        (),
     ),
     "fact_wafer_history": (
         "The digital thread: every step each wafer went through, on which tool, with which "

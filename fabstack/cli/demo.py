@@ -54,7 +54,8 @@ def demo(
     summary = _step(4, f"simulate {days} days of {plant}", lambda: _backfill(plant, days, rate))
     _step(5, "dbt staging models", _dbt_staging)
     local = _step(
-        6, f"warehouse and analytics for the last {build_days} days",
+        6,
+        f"warehouse and analytics for the last {build_days} days",
         lambda: _build_days(summary, build_days),
     )
     _step(7, "failure model: train, register, promote", lambda: _train(days))

@@ -13,8 +13,9 @@ from rich.table import Table
 from fabstack.cli.common import console, human_bytes, landing, settings
 from fabstack.errors import FabError
 
-app = typer.Typer(help="Streaming ingestion: MQTT and OPC UA into the landing zone.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Streaming ingestion: MQTT and OPC UA into the landing zone.", no_args_is_help=True
+)
 
 
 def _logging() -> None:
@@ -26,8 +27,12 @@ def _logging() -> None:
 
 @app.command("mqtt")
 def mqtt(
-    instance: int = typer.Option(0, min=0, help="Instance number; each process needs its own "
-                                 "(the client id and session follow it across restarts)"),
+    instance: int = typer.Option(
+        0,
+        min=0,
+        help="Instance number; each process needs its own "
+        "(the client id and session follow it across restarts)",
+    ),
     client_id: str = typer.Option("", help="MQTT client id (default fab-ingest-<host>-<instance>)"),
     share_group: str = typer.Option("ingest", help="Shared-subscription group"),
     topic_filter: str = typer.Option("fab/v1/#", help="Topic filter inside the share"),
@@ -39,9 +44,13 @@ def mqtt(
     batch_age_ms: int = typer.Option(50, min=1, help="... or when its first message is this old"),
     duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
     status_every_ms: int = typer.Option(1000, min=50, help="Live status update interval"),
-    session_expiry_s: int = typer.Option(3600, min=0, help="How long the broker keeps this "
-                                         "instance's session (and unacknowledged messages) "
-                                         "while it is down"),
+    session_expiry_s: int = typer.Option(
+        3600,
+        min=0,
+        help="How long the broker keeps this "
+        "instance's session (and unacknowledged messages) "
+        "while it is down",
+    ),
 ) -> None:
     """Subscribe to $share/<group>/fab/v1/# with QoS 1 and land every message exactly once."""
     from fabstack.services import broker_endpoint, landing_endpoint
@@ -60,16 +69,27 @@ def mqtt(
     if not cid.replace("-", "").replace("_", "").isalnum():
         raise FabError(f"--client-id: letters, digits, - and _ only, got {cid!r}")
     options = MqttOptions(
-        host=host, port=port, username=broker.username, password=broker.password,
-        client_id=cid, share_group=share_group, topic_filter=topic_filter,
+        host=host,
+        port=port,
+        username=broker.username,
+        password=broker.password,
+        client_id=cid,
+        share_group=share_group,
+        topic_filter=topic_filter,
         receive_maximum=min(65_535, max(100, 3 * batch_messages)),
         session_expiry_s=session_expiry_s,
-        limits=BatchLimits(max_rows=batch_rows, max_messages=batch_messages,
-                           max_age_s=batch_age_ms / 1000, status_every_s=status_every_ms / 1000),
+        limits=BatchLimits(
+            max_rows=batch_rows,
+            max_messages=batch_messages,
+            max_age_s=batch_age_ms / 1000,
+            status_every_s=status_every_ms / 1000,
+        ),
     )
     spool = spool_dir or cfg.home_dir / "spool" / cid
-    console.print(f"ingesting {options.subscription} from {host}:{port} as {cid}; "
-                  f"{len(rules.rules)} interlock rule(s); spool {spool}")
+    console.print(
+        f"ingesting {options.subscription} from {host}:{port} as {cid}; "
+        f"{len(rules.rules)} interlock rule(s); spool {spool}"
+    )
 
     def progress(ing) -> None:
         s = ing.pipeline.status()
@@ -80,11 +100,21 @@ def mqtt(
             f"({s['spool_fill']:.0%}), {'connected' if s['connected'] else 'DISCONNECTED'}[/]"
         )
 
-    ing = run_mqtt(options, dsn, spool, rules, cfg.retention_days, spool_max_mb << 20,
-                   duration=duration, progress=progress)
+    ing = run_mqtt(
+        options,
+        dsn,
+        spool,
+        rules,
+        cfg.retention_days,
+        spool_max_mb << 20,
+        duration=duration,
+        progress=progress,
+    )
     s = ing.pipeline.stats
-    console.print(f"stopped: {s.messages_total:,} messages, {s.rows_total:,} rows landed, "
-                  f"{s.dead_letters_total} dead letters, spool {ing.committer.spool.depth} batches")
+    console.print(
+        f"stopped: {s.messages_total:,} messages, {s.rows_total:,} rows landed, "
+        f"{s.dead_letters_total} dead letters, spool {ing.committer.spool.depth} batches"
+    )
 
 
 @app.command("opcua")
@@ -113,8 +143,17 @@ def opcua(
     spool = spool_dir or cfg.home_dir / "spool" / "opcua"
     broker = broker_address(broker_endpoint(cfg).url) if rules.rules else None
     console.print(f"ingesting OPC UA from {', '.join(s.url or cfg.opcua_url for s in servers)}")
-    run_opcua(servers, cfg.opcua_url, dsn, spool, rules, cfg.retention_days, duration=duration,
-              console=console, broker=broker)
+    run_opcua(
+        servers,
+        cfg.opcua_url,
+        dsn,
+        spool,
+        rules,
+        cfg.retention_days,
+        duration=duration,
+        console=console,
+        broker=broker,
+    )
 
 
 @app.command("status")
@@ -130,28 +169,59 @@ def status() -> None:
         except Exception as exc:  # noqa: BLE001 - missing table = not migrated
             raise FabError("landing.ingest_status missing: run `fab db migrate`") from exc
     table = Table(title="ingestors")
-    for col in ("ingestor", "conn", "updated", "messages", "rows", "rows/s", "lag ms",
-                "dead", "interlocks", "spool", "last error"):
+    for col in (
+        "ingestor",
+        "conn",
+        "updated",
+        "messages",
+        "rows",
+        "rows/s",
+        "lag ms",
+        "dead",
+        "interlocks",
+        "spool",
+        "last error",
+    ):
         table.add_column(col)
     for r in rows:
-        table.add_row(r[0], "yes" if r[1] else "NO", r[2].strftime("%H:%M:%S"), f"{r[3]:,}",
-                      f"{r[4]:,}", f"{r[5]:,.0f}", "" if r[6] is None else f"{r[6]:,.0f}",
-                      str(r[7]), str(r[8]), f"{r[9]} ({human_bytes(r[10])})", r[11] or "")
+        table.add_row(
+            r[0],
+            "yes" if r[1] else "NO",
+            r[2].strftime("%H:%M:%S"),
+            f"{r[3]:,}",
+            f"{r[4]:,}",
+            f"{r[5]:,.0f}",
+            "" if r[6] is None else f"{r[6]:,.0f}",
+            str(r[7]),
+            str(r[8]),
+            f"{r[9]} ({human_bytes(r[10])})",
+            r[11] or "",
+        )
     console.print(table if rows else "no ingestor has reported yet")
 
 
 def demo_step(seconds: float = 30.0) -> dict[str, int]:
     """For `fab demo`: run the MQTT ingestor (instance 0, shared group `ingest`) for ``seconds``
     while the live simulator publishes; returns messages/rows/dead letters/interlocks."""
-    mqtt(instance=0, client_id="", share_group="ingest", topic_filter="fab/v1/#",
-         interlocks=None, spool_dir=None, spool_max_mb=1024, batch_rows=20_000,
-         batch_messages=2_000, batch_age_ms=50, duration=seconds, status_every_ms=1000,
-         session_expiry_s=300)
+    mqtt(
+        instance=0,
+        client_id="",
+        share_group="ingest",
+        topic_filter="fab/v1/#",
+        interlocks=None,
+        spool_dir=None,
+        spool_max_mb=1024,
+        batch_rows=20_000,
+        batch_messages=2_000,
+        batch_age_ms=50,
+        duration=seconds,
+        status_every_ms=1000,
+        session_expiry_s=300,
+    )
     with landing() as conn:
         row = conn.execute(
             "SELECT coalesce(sum(messages_total), 0), coalesce(sum(rows_total), 0), "
             "coalesce(sum(dead_letters_total), 0), coalesce(sum(interlocks_total), 0) "
             "FROM landing.ingest_status WHERE source = 'mqtt'"
         ).fetchone()
-    return dict(zip(("messages", "rows", "dead_letters", "interlocks"), map(int, row),
-                    strict=True))
+    return dict(zip(("messages", "rows", "dead_letters", "interlocks"), map(int, row), strict=True))

@@ -47,8 +47,9 @@ def list_command(as_json: bool = JSON_OPTION) -> None:
         _print_json([m.as_dict() for m in models])
         return
     if not models:
-        console.print("no failure models registered yet: run `fab model train` or the "
-                      "failure_model asset")
+        console.print(
+            "no failure models registered yet: run `fab model train` or the failure_model asset"
+        )
         return
     table = Table(title="failure_risk models (* = promoted; figures on each test window)")
     # Narrow enough for 80 columns; `show` and `--json` carry everything.
@@ -58,19 +59,29 @@ def list_command(as_json: bool = JSON_OPTION) -> None:
     for m in models:
         base = (m.baseline_metrics or {}).get("pr_auc")
         table.add_row(
-            f"{'*' if m.promoted else ' '}v{m.version}", short.get(m.family, m.family),
-            str(m.horizon_days), f"{m.test_start:%m-%d}..{m.test_end:%m-%d}",
-            *(_short(v) for v in (
-                m.metrics.get("pr_auc"), m.metrics.get("roc_auc"),
-                m.metrics.get("share_flagged_24h"), m.metrics.get("false_high_per_machine_month"),
-                base)),
+            f"{'*' if m.promoted else ' '}v{m.version}",
+            short.get(m.family, m.family),
+            str(m.horizon_days),
+            f"{m.test_start:%m-%d}..{m.test_end:%m-%d}",
+            *(
+                _short(v)
+                for v in (
+                    m.metrics.get("pr_auc"),
+                    m.metrics.get("roc_auc"),
+                    m.metrics.get("share_flagged_24h"),
+                    m.metrics.get("false_high_per_machine_month"),
+                    base,
+                )
+            ),
         )
     console.print(table)
 
 
 @app.command("show")
-def show_command(version: str = typer.Argument(..., help="Model version, e.g. 3 or v3"),
-                 as_json: bool = JSON_OPTION) -> None:
+def show_command(
+    version: str = typer.Argument(..., help="Model version, e.g. 3 or v3"),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """One version: metrics beside the baseline's, windows, features, importances."""
     from assets.maintenance.registry import get_model
 
@@ -79,19 +90,33 @@ def show_command(version: str = typer.Argument(..., help="Model version, e.g. 3 
     if as_json:
         _print_json(record.as_dict())
         return
-    console.print(f"[bold]failure_risk v{record.version}[/bold]"
-                  f"{' (promoted)' if record.promoted else ''} — {record.family}, horizon "
-                  f"{record.horizon_days} d, seed {record.seed}, code {record.code_version}")
-    console.print(f"train {record.train_start}..{record.train_end}, validation "
-                  f"{record.validation_start}..{record.validation_end}, test "
-                  f"{record.test_start}..{record.test_end}; artifact {record.artifact_path}")
+    console.print(
+        f"[bold]failure_risk v{record.version}[/bold]"
+        f"{' (promoted)' if record.promoted else ''} — {record.family}, horizon "
+        f"{record.horizon_days} d, seed {record.seed}, code {record.code_version}"
+    )
+    console.print(
+        f"train {record.train_start}..{record.train_end}, validation "
+        f"{record.validation_start}..{record.validation_end}, test "
+        f"{record.test_start}..{record.test_end}; artifact {record.artifact_path}"
+    )
     table = Table(title="test window: model vs baseline (one Isolation Forest on raw readings)")
     for col in ("metric", "model", "baseline"):
         table.add_column(col)
     base = record.baseline_metrics or {}
-    for key in ("pr_auc", "roc_auc", "precision_high", "recall_high", "share_flagged_24h",
-                "share_wear_out_flagged_24h", "mean_lead_time_h", "false_high_per_machine_month",
-                "base_rate", "failures", "rows"):
+    for key in (
+        "pr_auc",
+        "roc_auc",
+        "precision_high",
+        "recall_high",
+        "share_flagged_24h",
+        "share_wear_out_flagged_24h",
+        "mean_lead_time_h",
+        "false_high_per_machine_month",
+        "base_rate",
+        "failures",
+        "rows",
+    ):
         table.add_row(key, _fmt(record.metrics.get(key)), _fmt(base.get(key)))
     console.print(table)
     console.print(f"confusion matrix at HIGH: {record.metrics.get('confusion_matrix')}")
@@ -123,10 +148,12 @@ def promote_command(
 def train_command(
     days: int = typer.Option(90, "--days", min=7, help="History to train on, in days."),
     horizon: int = typer.Option(7, "--horizon", help="Label horizon in days (1-14)."),
-    family: str = typer.Option("hist_gradient_boosting", "--family",
-                               help="hist_gradient_boosting or random_forest"),
-    promote: bool = typer.Option(True, "--promote/--no-promote",
-                                 help="Promote when not worse than the current model."),
+    family: str = typer.Option(
+        "hist_gradient_boosting", "--family", help="hist_gradient_boosting or random_forest"
+    ),
+    promote: bool = typer.Option(
+        True, "--promote/--no-promote", help="Promote when not worse than the current model."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Train from the landing zone (no warehouse needed), register, and maybe promote."""
@@ -142,18 +169,25 @@ def train_command(
     config = TrainConfig(horizon_days=horizon, family=family, seed=cfg.seed).checked()
     dsn = landing_endpoint(cfg).url
     with console.status(f"features, anomaly scores and training on the last {days} days..."):
-        result, record, promotion = train_from_landing(dsn, cfg.home_dir, config, days=days,
-                                                       auto_promote=promote)
-    summary = {"version": record.version, "metrics": result.metrics,
-               "baseline_metrics": result.baseline_metrics, "windows": result.windows,
-               "promotion": promotion.as_dict() if promotion else None}
+        result, record, promotion = train_from_landing(
+            dsn, cfg.home_dir, config, days=days, auto_promote=promote
+        )
+    summary = {
+        "version": record.version,
+        "metrics": result.metrics,
+        "baseline_metrics": result.baseline_metrics,
+        "windows": result.windows,
+        "promotion": promotion.as_dict() if promotion else None,
+    }
     if as_json:
         _print_json(summary)
         return
     m, b = result.metrics, result.baseline_metrics or {}
-    console.print(f"registered failure_risk v{record.version} (test {result.windows['test']}): "
-                  f"PR AUC {_fmt(m['pr_auc'])} (baseline {_fmt(b.get('pr_auc'))}), ROC AUC "
-                  f"{_fmt(m['roc_auc'])}, flagged >=24h {_fmt(m['share_flagged_24h'])}, "
-                  f"false HIGH/machine-month {_fmt(m['false_high_per_machine_month'])}")
+    console.print(
+        f"registered failure_risk v{record.version} (test {result.windows['test']}): "
+        f"PR AUC {_fmt(m['pr_auc'])} (baseline {_fmt(b.get('pr_auc'))}), ROC AUC "
+        f"{_fmt(m['roc_auc'])}, flagged >=24h {_fmt(m['share_flagged_24h'])}, "
+        f"false HIGH/machine-month {_fmt(m['false_high_per_machine_month'])}"
+    )
     if promotion:
         console.print(promotion.reason)

@@ -32,8 +32,9 @@ def _read_events(path: Path):
     ts = df["ts"].str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
     if ts.is_null().any():
         i = int(ts.is_null().arg_true()[0])
-        raise FabError(f"{path}: row {i + 2}: ts {df['ts'][i]!r} is not an ISO timestamp "
-                       "with offset")
+        raise FabError(
+            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is not an ISO timestamp with offset"
+        )
     df = df.with_columns(ts.alias("ts"))
     kinds = set(df["kind"].unique().to_list()) - {"state", "count"}
     if kinds:
@@ -67,12 +68,18 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
     states = df.filter(pl.col("kind") == "state")
     if "reason_code" not in df.columns or states.is_empty():
         raise FabError(f"{file}: need state rows with a reason_code column")
-    reasons = pl.DataFrame({"reason_code": [r.code for r in plant.state_reasons],
-                            "loss_category": [r.loss_category for r in plant.state_reasons]})
+    reasons = pl.DataFrame(
+        {
+            "reason_code": [r.code for r in plant.state_reasons],
+            "loss_category": [r.loss_category for r in plant.state_reasons],
+        }
+    )
     unknown = set(states["reason_code"].to_list()) - set(reasons["reason_code"].to_list())
     if unknown:
-        raise FabError(f"{file}: reason_code {sorted(unknown)[0]!r} is not in plant "
-                       f"{plant.plant}'s state reasons")
+        raise FabError(
+            f"{file}: reason_code {sorted(unknown)[0]!r} is not in plant "
+            f"{plant.plant}'s state reasons"
+        )
     counts = df.filter(pl.col("kind") == "count")
     counts = counts.with_columns(good=_ints(counts, file, "good"),
                                  scrap=_ints(counts, file, "scrap")) if counts.height else \
@@ -82,38 +89,63 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
     machines = sorted(set(df["machine_id"].to_list()))
     missing = [m for m in machines if m not in cycle]
     if missing and ideal_cycle_s is None:
-        raise FabError(f"{file}: machine {missing[0]!r} is not in plant {plant.plant}; "
-                       "give --ideal-cycle-s")
+        raise FabError(
+            f"{file}: machine {missing[0]!r} is not in plant {plant.plant}; give --ideal-cycle-s"
+        )
     machine_frame = pl.DataFrame({
         "machine_id": machines, "site_id": [plant.site.id] * len(machines),
         "ideal_cycle_time_s": [ideal_cycle_s if ideal_cycle_s else cycle[m] for m in machines],
     })  # fmt: skip
     shifts = [Shift(s.code, s.start, s.duration_min) for s in plant.shifts]
     first, last = df["ts"].min(), df["ts"].max()
-    windows = shift_windows(shifts, plant.site.timezone, (first - timedelta(days=1)).date(),
-                            last.date())
+    windows = shift_windows(
+        shifts, plant.site.timezone, (first - timedelta(days=1)).date(), last.date()
+    )
     windows = windows.filter((pl.col("window_end") > first) & (pl.col("window_start") < last))
     intervals = with_loss_category(
-        intervals_from_events(states.select("ts", "machine_id", pl.lit("").alias("state"),
-                                            "reason_code"), last), reasons)
-    per_machine = oee_by_window(intervals, counts.select("ts", "machine_id", "good", "scrap"),
-                                machine_frame, windows)
+        intervals_from_events(
+            states.select("ts", "machine_id", pl.lit("").alias("state"), "reason_code"), last
+        ),
+        reasons,
+    )
+    per_machine = oee_by_window(
+        intervals, counts.select("ts", "machine_id", "good", "scrap"), machine_frame, windows
+    )
     keys = ["window_date", "shift_code", "window_start"]
     plant_rows = rollup(per_machine, ["site_id", *keys])
-    cols = ["planned_production_min", "run_min", "downtime_min", "good", "scrap",
-            "availability", "performance", "quality", "oee"]
+    cols = [
+        "planned_production_min",
+        "run_min",
+        "downtime_min",
+        "good",
+        "scrap",
+        "availability",
+        "performance",
+        "quality",
+        "oee",
+    ]
 
     def rows(frame: pl.DataFrame, who: str) -> list[dict]:
         out = []
         for r in frame.sort("window_start").iter_rows(named=True):
             if r["planned_production_min"] <= 0:
                 continue
-            out.append({"entity": r[who], "shift_date": str(r["window_date"]),
-                        "shift": r["shift_code"], **{c: r[c] for c in cols}})
+            out.append(
+                {
+                    "entity": r[who],
+                    "shift_date": str(r["window_date"]),
+                    "shift": r["shift_code"],
+                    **{c: r[c] for c in cols},
+                }
+            )
         return out
 
-    return {"file": str(file), "plant": plant.plant, "machines": rows(per_machine, "machine_id"),
-            "plant_total": rows(plant_rows, "site_id")}
+    return {
+        "file": str(file),
+        "plant": plant.plant,
+        "machines": rows(per_machine, "machine_id"),
+        "plant_total": rows(plant_rows, "site_id"),
+    }
 
 
 def _pct(v: float | None) -> str:
@@ -121,11 +153,15 @@ def _pct(v: float | None) -> str:
 
 
 def oee(
-    file: Path = typer.Argument(..., help="CSV: ts, machine_id, kind (state|count), "
-                                "reason_code (state rows), good, scrap (count rows)."),
+    file: Path = typer.Argument(
+        ...,
+        help="CSV: ts, machine_id, kind (state|count), "
+        "reason_code (state rows), good, scrap (count rows).",
+    ),
     plant: str = typer.Option("demo", "--plant", help="Plant file: reasons, shifts, machines."),
     ideal_cycle_s: float | None = typer.Option(
-        None, "--ideal-cycle-s", help="Ideal cycle time for machines not in the plant file."),
+        None, "--ideal-cycle-s", help="Ideal cycle time for machines not in the plant file."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """OEE = availability x performance x quality per machine and shift, and for the plant."""
@@ -136,14 +172,30 @@ def oee(
         print(json.dumps(report, indent=1, default=str))
         return
     table = Table(title=f"OEE from {file.name} (plant {report['plant']})")
-    for col in ("machine", "shift", "planned min", "run min", "good", "scrap", "A", "P", "Q",
-                "OEE"):
+    for col in (
+        "machine",
+        "shift",
+        "planned min",
+        "run min",
+        "good",
+        "scrap",
+        "A",
+        "P",
+        "Q",
+        "OEE",
+    ):
         table.add_column(col, justify="left" if col in ("machine", "shift") else "right")
     for r in [*report["machines"], *report["plant_total"]]:
-        table.add_row(r["entity"], f"{r['shift_date']} {r['shift']}",
-                      f"{r['planned_production_min']:.0f}", f"{r['run_min']:.0f}",
-                      str(r["good"]), str(r["scrap"]), _pct(r["availability"]),
-                      _pct(r["performance"]), _pct(r["quality"]), _pct(r["oee"]))
+        table.add_row(
+            r["entity"],
+            f"{r['shift_date']} {r['shift']}",
+            f"{r['planned_production_min']:.0f}",
+            f"{r['run_min']:.0f}",
+            str(r["good"]),
+            str(r["scrap"]),
+            _pct(r["availability"]),
+            _pct(r["performance"]),
+            _pct(r["quality"]),
+            _pct(r["oee"]),
+        )
     console.print(table)
-
-

@@ -36,22 +36,32 @@ def jsp(
     _positive("--workers", workers)
     instance = parse_jsp(file)
     problem = jsp_problem(instance)
-    with console.status(f"solving {instance.name} ({instance.n_jobs} jobs x "
-                        f"{instance.n_machines} machines, limit {time_limit:g} s)"):
+    with console.status(
+        f"solving {instance.name} ({instance.n_jobs} jobs x "
+        f"{instance.n_machines} machines, limit {time_limit:g} s)"
+    ):
         result = solve(problem, SolveOptions(time_limit_s=time_limit, workers=workers))
     violations = check_schedule(problem, result.slots)
     if violations:  # a bug, never bad input
         raise RuntimeError(f"schedule check failed: {violations[0]}")
-    out = {"instance": instance.name, "jobs": instance.n_jobs, "machines": instance.n_machines,
-           "status": result.status, "makespan": result.makespan,
-           "best_bound": result.makespan_bound, "gap": result.gap,
-           "time_s": round(result.solve_time_s, 3)}
+    out = {
+        "instance": instance.name,
+        "jobs": instance.n_jobs,
+        "machines": instance.n_machines,
+        "status": result.status,
+        "makespan": result.makespan,
+        "best_bound": result.makespan_bound,
+        "gap": result.gap,
+        "time_s": round(result.solve_time_s, 3),
+    }
     if as_json:
         print(json.dumps(out))
         return
-    console.print(f"{instance.name}: makespan {result.makespan}  status {result.status}  "
-                  f"best bound {result.makespan_bound:g}  gap {100 * (result.gap or 0):.2f} %  "
-                  f"time {result.solve_time_s:.2f} s")
+    console.print(
+        f"{instance.name}: makespan {result.makespan}  status {result.status}  "
+        f"best bound {result.makespan_bound:g}  gap {100 * (result.gap or 0):.2f} %  "
+        f"time {result.solve_time_s:.2f} s"
+    )
 
 
 def _parse_at(at: str | None) -> datetime:
@@ -71,14 +81,17 @@ def run(
     at: str = typer.Option(None, "--at", help="plan start, ISO 8601 with offset (default: now)"),
     time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
     workers: int = typer.Option(2, "--workers", help="CP-SAT search workers"),
-    frozen_hours: float = typer.Option(0.0, "--frozen-hours",
-                                       help="operations of the previous plan starting within "
-                                            "this many hours keep their slot"),
-    warm_start: bool = typer.Option(True, "--warm-start/--no-warm-start",
-                                    help="hint the solver with the previous plan"),
-    skip_bad_lots: bool = typer.Option(False, "--skip-bad-lots",
-                                       help="leave offending lots out (reported) instead of "
-                                            "stopping"),
+    frozen_hours: float = typer.Option(
+        0.0,
+        "--frozen-hours",
+        help="operations of the previous plan starting within this many hours keep their slot",
+    ),
+    warm_start: bool = typer.Option(
+        True, "--warm-start/--no-warm-start", help="hint the solver with the previous plan"
+    ),
+    skip_bad_lots: bool = typer.Option(
+        False, "--skip-bad-lots", help="leave offending lots out (reported) instead of stopping"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="do not store the plan"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
@@ -90,8 +103,13 @@ def run(
     _positive("--workers", workers)
     if frozen_hours < 0:
         raise FabError(f"--frozen-hours: must be >= 0, got {frozen_hours}")
-    options = PlanRunOptions(time_limit_s=time_limit, workers=workers, frozen_hours=frozen_hours,
-                             warm_start=warm_start, strict=not skip_bad_lots)
+    options = PlanRunOptions(
+        time_limit_s=time_limit,
+        workers=workers,
+        frozen_hours=frozen_hours,
+        warm_start=warm_start,
+        strict=not skip_bad_lots,
+    )
     plan_start = _parse_at(at)
     with landing() as conn, console.status(f"planning (limit {time_limit:g} s)"):
         outcome = run_plan(conn, plan_start, options, store=not dry_run)
@@ -99,12 +117,23 @@ def run(
     if as_json:
         print(json.dumps(summary, default=str))
         return
-    table = Table(title=f"{outcome.plan_id}: {summary['status']}"
-                        + ("" if dry_run else " (stored)"))
+    table = Table(
+        title=f"{outcome.plan_id}: {summary['status']}" + ("" if dry_run else " (stored)")
+    )
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for key in ("lots", "operations", "makespan_min", "weighted_tardiness", "on_time_lots",
-                "late_lots", "bottleneck", "gap", "solve_time_s", "warm_start_from"):
+    for key in (
+        "lots",
+        "operations",
+        "makespan_min",
+        "weighted_tardiness",
+        "on_time_lots",
+        "late_lots",
+        "bottleneck",
+        "gap",
+        "solve_time_s",
+        "warm_start_from",
+    ):
         value = summary[key]
         table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
     console.print(table)

@@ -41,9 +41,14 @@ def backfill(plant: str, days: float, seed: int, end: str | None, rate: float) -
     spec = load_plant(plant)
     end_dt = _parse_end(end)
     dsn = landing_endpoint(settings()).url
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def progress(what: str, done: float, total: float) -> None:
@@ -51,10 +56,13 @@ def backfill(plant: str, days: float, seed: int, end: str | None, rate: float) -
                 tasks[what] = bar.add_task(f"{spec.plant}: {what}", total=total)
             bar.update(tasks[what], completed=done, total=total)
 
-        summary = run_backfill(dsn, spec, days, seed, end_dt, sensor_rate_hz=rate,
-                               progress=progress)
-    table = Table(title=f"backfill {summary.run_id}: {summary.start:%Y-%m-%d %H:%M} .. "
-                        f"{summary.end:%Y-%m-%d %H:%M} UTC")
+        summary = run_backfill(
+            dsn, spec, days, seed, end_dt, sensor_rate_hz=rate, progress=progress
+        )
+    table = Table(
+        title=f"backfill {summary.run_id}: {summary.start:%Y-%m-%d %H:%M} .. "
+        f"{summary.end:%Y-%m-%d %H:%M} UTC"
+    )
     table.add_column("table")
     table.add_column("rows written", justify="right")
     for name, n in sorted(summary.rows.items()):
@@ -64,8 +72,10 @@ def backfill(plant: str, days: float, seed: int, end: str | None, rate: float) -
     console.print(table)
     if not summary.rows:
         console.print("nothing new: this window was already simulated with this seed")
-    console.print(f"{summary.readings:,} readings at {summary.readings_per_s:,.0f}/s; "
-                  f"{summary.seconds:.1f} s in all")
+    console.print(
+        f"{summary.readings:,} readings at {summary.readings_per_s:,.0f}/s; "
+        f"{summary.seconds:.1f} s in all"
+    )
     return summary.as_dict()
 
 
@@ -75,18 +85,26 @@ def simulate(
     plant: str = typer.Option(None, "--plant", help="Plant name or file (default FAB_PLANT)."),
     days: float = typer.Option(None, "--days", help="Backfill this many days of history."),
     seed: int = typer.Option(None, "--seed", help="Random seed (default FAB_SEED)."),
-    end: str = typer.Option(None, "--end", help="Backfill end, ISO 8601 with offset "
-                            "(default: the last whole hour)."),
+    end: str = typer.Option(
+        None, "--end", help="Backfill end, ISO 8601 with offset (default: the last whole hour)."
+    ),
     live: bool = typer.Option(False, "--live", help="Stream live over MQTT and OPC UA."),
     speed: float = typer.Option(1.0, "--speed", help="Live: simulated seconds per second."),
     rate: float = typer.Option(1.0, "--rate", help="Sensor readings per second per metric."),
     duration: float = typer.Option(None, "--for", help="Live: stop after this many seconds."),
-    security: str = typer.Option("None", "--security",
-                                 help="Live OPC UA security: None, Sign or SignAndEncrypt "
-                                      "(Basic256Sha256, self-signed cert under FAB_HOME)."),
+    security: str = typer.Option(
+        "None",
+        "--security",
+        help="Live OPC UA security: None, Sign or SignAndEncrypt "
+        "(Basic256Sha256, self-signed cert under FAB_HOME).",
+    ),
     no_opcua: bool = typer.Option(False, "--no-opcua", help="Live: do not host OPC UA."),
-    start: str = typer.Option(None, "--start", help="Live: simulated start time, ISO 8601 "
-                              "with offset (default now); same seed + start = same stream."),
+    start: str = typer.Option(
+        None,
+        "--start",
+        help="Live: simulated start time, ISO 8601 "
+        "with offset (default now); same seed + start = same stream.",
+    ),
 ) -> None:
     if ctx.invoked_subcommand:
         return
@@ -101,8 +119,16 @@ def simulate(
     backfill(plant, days, seed, end, rate)
 
 
-def _live(plant: str, seed: int, speed: float, rate: float, duration: float | None,
-          security: str, no_opcua: bool, start: datetime | None) -> None:
+def _live(
+    plant: str,
+    seed: int,
+    speed: float,
+    rate: float,
+    duration: float | None,
+    security: str,
+    no_opcua: bool,
+    start: datetime | None,
+) -> None:
     from fabstack.services import broker_endpoint, landing_endpoint
     from ingestion.plant import load_plant
     from ingestion.simulator.live import LiveSimulator
@@ -123,27 +149,40 @@ def _live(plant: str, seed: int, speed: float, rate: float, duration: float | No
     except FabError:
         dsn = None
     sim = LiveSimulator(
-        spec, seed, mqtt_url=broker_endpoint(s).url, speed=speed, rate_hz=rate,
-        opcua_url=None if no_opcua else s.opcua_url, node_map=load_node_map(), dsn=dsn,
-        home=s.home_dir, security=security, start=start,
+        spec,
+        seed,
+        mqtt_url=broker_endpoint(s).url,
+        speed=speed,
+        rate_hz=rate,
+        opcua_url=None if no_opcua else s.opcua_url,
+        node_map=load_node_map(),
+        dsn=dsn,
+        home=s.home_dir,
+        security=security,
+        start=start,
     )
-    console.print(f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "
-                  f"MQTT {broker_endpoint(s).url}"
-                  + ("" if no_opcua else f", OPC UA {s.opcua_url}") + " (Ctrl-C stops)")
+    console.print(
+        f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "
+        f"MQTT {broker_endpoint(s).url}"
+        + ("" if no_opcua else f", OPC UA {s.opcua_url}")
+        + " (Ctrl-C stops)"
+    )
     try:
         stats = asyncio.run(sim.run(duration_s=duration))
     except KeyboardInterrupt:
         stats = sim.stats
-    console.print(f"published {dict(stats.messages)}; {stats.readings:,} readings; "
-                  f"{stats.commands} commands, {stats.faults} faults")
+    console.print(
+        f"published {dict(stats.messages)}; {stats.readings:,} readings; "
+        f"{stats.commands} commands, {stats.faults} faults"
+    )
 
 
 @app.command("chaos")
 def chaos(
     machine: str = typer.Option(..., "--machine", help="Machine id, e.g. ETCH-01."),
-    fault: str = typer.Option(..., "--fault",
-                              help="machine_down | sensor_spike | efficiency_drop | "
-                                   "network_partition"),
+    fault: str = typer.Option(
+        ..., "--fault", help="machine_down | sensor_spike | efficiency_drop | network_partition"
+    ),
     duration: float = typer.Option(300, "--duration", help="Simulated seconds."),
     plant: str = typer.Option(None, "--plant", help="Plant of the live simulator."),
     timeout: float = typer.Option(10, "--timeout", help="Seconds to wait for the ack."),

@@ -36,8 +36,15 @@ def _clean(v):
 
 
 def limits_report(
-    file: Path, chart: str, value: str, subgroup: str | None, size: str | None,
-    phase1: str | None, constants: str, lsl: float | None, usl: float | None,
+    file: Path,
+    chart: str,
+    value: str,
+    subgroup: str | None,
+    size: str | None,
+    phase1: str | None,
+    constants: str,
+    lsl: float | None,
+    usl: float | None,
 ) -> dict:
     """Compute everything `fab spc limits` shows, as one JSON-able dict."""
     from assets.spc.analysis import analyze
@@ -49,8 +56,9 @@ def limits_report(
         raise FabError(f"--constants {constants!r}: one of {', '.join(CONVENTIONS)}")
     df = _read_csv(file)
     try:
-        result = analyze(df, chart, value, subgroup=subgroup, size=size, phase1=phase1,
-                         convention=constants)
+        result = analyze(
+            df, chart, value, subgroup=subgroup, size=size, phase1=phase1, convention=constants
+        )
     except (ChartDataError, ValueError) as exc:
         raise FabError(f"{file}: {exc}") from None
     report: dict = {
@@ -74,8 +82,9 @@ def limits_report(
             flags = df[phase1].str.strip_chars().str.to_lowercase().is_in(["true", "t", "1", "yes"])
             rows = df.filter(flags)
         values = rows.select(pl.col(value).cast(pl.Float64))[value].to_numpy()
-        report["capability"] = {k: _clean(v) for k, v in
-                                capability(values, first.sigma, lsl, usl).items()}
+        report["capability"] = {
+            k: _clean(v) for k, v in capability(values, first.sigma, lsl, usl).items()
+        }
     return report
 
 
@@ -108,8 +117,12 @@ def limits(
     console.print(table)
     if "capability" in report:
         cap = report["capability"]
-        console.print("capability: " + ", ".join(
-            f"{k} {cap[k]:.3f}" for k in ("Cp", "Cpk", "Pp", "Ppk") if cap[k] is not None))
+        console.print(
+            "capability: "
+            + ", ".join(
+                f"{k} {cap[k]:.3f}" for k in ("Cp", "Cpk", "Pp", "Ppk") if cap[k] is not None
+            )
+        )
     if not report["violations"]:
         console.print("no rule violations")
         return
@@ -117,6 +130,13 @@ def limits(
     for col in ("chart", "point", "subgroup", "value", "rule", "meaning", "phase"):
         vt.add_column(col)
     for v in report["violations"]:
-        vt.add_row(v["chart"], str(v["point"]), str(v["subgroup"]), f"{v['value']:.7g}",
-                   str(v["rule"]), v["rule_text"], "I" if v["phase1"] else "II")
+        vt.add_row(
+            v["chart"],
+            str(v["point"]),
+            str(v["subgroup"]),
+            f"{v['value']:.7g}",
+            str(v["rule"]),
+            v["rule_text"],
+            "I" if v["phase1"] else "II",
+        )
     console.print(vt)

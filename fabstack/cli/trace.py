@@ -12,10 +12,13 @@ from fabstack.cli.common import console, settings
 
 def _sensors(means: dict, mins: dict, maxs: dict) -> str:
     """Compact sensor summary: metric mean (min-max), one metric per line."""
-    return "\n".join(
-        f"{m} {means[m]:.4g} ({mins.get(m, float('nan')):.4g}-{maxs.get(m, float('nan')):.4g})"
-        for m in sorted(means)
-    ) or "-"
+    return (
+        "\n".join(
+            f"{m} {means[m]:.4g} ({mins.get(m, float('nan')):.4g}-{maxs.get(m, float('nan')):.4g})"
+            for m in sorted(means)
+        )
+        or "-"
+    )
 
 
 def trace(wafer_id: str = typer.Argument(..., help="Wafer id, e.g. L2506100017-01N.")) -> None:
@@ -34,8 +37,15 @@ def trace(wafer_id: str = typer.Argument(..., help="Wafer id, e.g. L2506100017-0
         f" priority {w['priority']}{' HOT' if w['hot_lot'] else ''}"
     )
     table = Table(title=f"route: {len(result.route)} steps (times {tz.key})", show_lines=True)
-    for col in ("step", "tool / recipe", "in - out", "min", "tool sensors: mean (min-max)",
-                "measured", "defects"):
+    for col in (
+        "step",
+        "tool / recipe",
+        "in - out",
+        "min",
+        "tool sensors: mean (min-max)",
+        "measured",
+        "defects",
+    ):
         table.add_column(col, justify="right" if col in ("step", "min", "defects") else "left")
     for r in result.route.iter_rows(named=True):
         t_in = r["track_in_ts"].astimezone(tz)
@@ -54,5 +64,9 @@ def trace(wafer_id: str = typer.Argument(..., help="Wafer id, e.g. L2506100017-0
         console.print("no steps recorded for this wafer yet")
     if result.defects.height:
         by_type = result.defects.group_by("defect_type").len().sort("len", descending=True)
-        console.print("defects found: " + ", ".join(
-            f"{row['defect_type']} {row['len']}" for row in by_type.iter_rows(named=True)))
+        console.print(
+            "defects found: "
+            + ", ".join(
+                f"{row['defect_type']} {row['len']}" for row in by_type.iter_rows(named=True)
+            )
+        )

@@ -39,8 +39,11 @@ def prepare_dagster_home() -> dict[str, str]:
     storage = dagster_storage_dsn(s)
     ensure_database(storage)
     console.print(f"DAGSTER_HOME={home}; run storage {redact(storage)}")
-    return {"DAGSTER_HOME": str(home), "FAB_DAGSTER_STORAGE_URL": dagster_storage_url(storage),
-            "FAB_HOME": str(s.home_dir)}
+    return {
+        "DAGSTER_HOME": str(home),
+        "FAB_DAGSTER_STORAGE_URL": dagster_storage_url(storage),
+        "FAB_HOME": str(s.home_dir),
+    }
 
 
 def ui(
@@ -50,7 +53,15 @@ def ui(
     """Open the Dagster UI on the fabstack code location (assets, checks, schedules, runs)."""
     env = {**os.environ, **prepare_dagster_home()}
     dagster = Path(sys.executable).parent / "dagster"
-    cmd = [str(dagster if dagster.exists() else "dagster"), "dev", "-w", str(WORKSPACE_YAML),
-           "-h", host, "-p", str(port)]
+    cmd = [
+        str(dagster if dagster.exists() else "dagster"),
+        "dev",
+        "-w",
+        str(WORKSPACE_YAML),
+        "-h",
+        host,
+        "-p",
+        str(port),
+    ]
     console.print(f"Dagster UI at http://{host}:{port}  (Ctrl-C stops it)")
     raise typer.Exit(subprocess.call(cmd, env=env, cwd=REPO))

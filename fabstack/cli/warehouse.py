@@ -30,29 +30,43 @@ def print_status(table: str | None = None) -> None:
     endpoint = warehouse_endpoint(s)
     with open_warehouse(s) as wh:
         if not schema_exists(wh):
-            console.print(f"warehouse at {endpoint.url} ({wh.kind}) is empty: "
-                          "run `fab demo` or materialize the assets")
+            console.print(
+                f"warehouse at {endpoint.url} ({wh.kind}) is empty: "
+                "run `fab demo` or materialize the assets"
+            )
             return
         tables = table_status(wh)
         parts = partition_status(wh, table) if table else None
     if table and table not in tables["table"].to_list():
         raise FabError(f"--table: no table {table!r} in database fab")
     out = Table(title=f"warehouse fab at {endpoint.url} ({endpoint.detail})")
-    for col, justify in (("table", "left"), ("partitions", "right"), ("rows", "right"),
-                         ("size", "right"), ("first", "left"), ("last", "left")):
+    for col, justify in (
+        ("table", "left"),
+        ("partitions", "right"),
+        ("rows", "right"),
+        ("size", "right"),
+        ("first", "left"),
+        ("last", "left"),
+    ):
         out.add_column(col, justify=justify)
     for row in tables.iter_rows(named=True):
-        out.add_row(row["table"], f"{row['partitions']:,}", f"{row['rows']:,}",
-                    human_bytes(row["bytes"]), _partition_label(row["first_partition"]),
-                    _partition_label(row["last_partition"]))
+        out.add_row(
+            row["table"],
+            f"{row['partitions']:,}",
+            f"{row['rows']:,}",
+            human_bytes(row["bytes"]),
+            _partition_label(row["first_partition"]),
+            _partition_label(row["last_partition"]),
+        )
     console.print(out)
     if parts is not None:
         detail = Table(title=f"fab.{table} partitions")
         for col in ("partition", "rows", "size"):
             detail.add_column(col, justify="left" if col == "partition" else "right")
         for row in parts.iter_rows(named=True):
-            detail.add_row(_partition_label(row["partition"]), f"{row['rows']:,}",
-                           human_bytes(row["bytes"]))
+            detail.add_row(
+                _partition_label(row["partition"]), f"{row['rows']:,}", human_bytes(row["bytes"])
+            )
         console.print(detail)
 
 
@@ -68,8 +82,13 @@ def build_days(days: list[date]) -> None:
     """Materialize every asset of the daily job for ``days``, in-process, with a progress bar."""
     from orchestration.run import materialize_days
 
-    with Progress(TextColumn("[bold]materialize"), BarColumn(), TextColumn("{task.description}"),
-                  TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("[bold]materialize"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("", total=len(days))
 
         def progress(done: int, total: int, day: str) -> None:

@@ -61,11 +61,17 @@ class BackfillSummary:
 
     def as_dict(self) -> dict:
         return {
-            "run_id": self.run_id, "plant": self.plant, "seed": self.seed,
-            "start": self.start.isoformat(), "end": self.end.isoformat(),
-            "written_from": self.written_from.isoformat(), "rows": self.rows,
-            "truth_rows": self.truth_rows, "readings": self.readings,
-            "readings_per_s": round(self.readings_per_s), "seconds": round(self.seconds, 2),
+            "run_id": self.run_id,
+            "plant": self.plant,
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "written_from": self.written_from.isoformat(),
+            "rows": self.rows,
+            "truth_rows": self.truth_rows,
+            "readings": self.readings,
+            "readings_per_s": round(self.readings_per_s),
+            "seconds": round(self.seconds, 2),
         }
 
 
@@ -129,15 +135,22 @@ def run_backfill(
                 summary.rows[table] = sink.write(table, rows_dt) if rows_dt else 0
             # 2. sensors, UTC day by UTC day
             sensor_began = time.perf_counter()
-            summary.readings = _write_sensors(conn, dsn, model, write_from, t_end, sensor_rate_hz,
-                                              progress)
+            summary.readings = _write_sensors(
+                conn, dsn, model, write_from, t_end, sensor_rate_hz, progress
+            )
             summary.sensor_seconds = time.perf_counter() - sensor_began
             summary.rows["sensor_reading"] = summary.readings
         # 3. truth
         summary.seconds = time.perf_counter() - began
         summary.truth_rows = write_truth(
-            conn, model, run_id=run_id, start=t_start, end=max(t_end, write_from), mode="backfill",
-            rate_hz=sensor_rate_hz, summary=summary.as_dict(),
+            conn,
+            model,
+            run_id=run_id,
+            start=t_start,
+            end=max(t_end, write_from),
+            mode="backfill",
+            rate_hz=sensor_rate_hz,
+            summary=summary.as_dict(),
         )
     summary.seconds = time.perf_counter() - began
     return summary
@@ -147,8 +160,9 @@ def _resolve_run(
     conn: psycopg.Connection, plant: str, seed: int, start: float, end: float
 ) -> tuple[float, float]:
     """(origin, write_from): extend an earlier run with this seed, or start a new one."""
-    runs = conn.execute(q("overlapping_runs"),
-                        {"plant": plant, "start": dt(start), "end": dt(end)}).fetchall()
+    runs = conn.execute(
+        q("overlapping_runs"), {"plant": plant, "start": dt(start), "end": dt(end)}
+    ).fetchall()
     if not runs:
         return start, start
     run_id, run_seed, origin, _, run_end = runs[-1]
@@ -169,14 +183,30 @@ def _resolve_run(
 def _write_lots(conn: psycopg.Connection, model: FabModel, end: float) -> None:
     lots = [lot for lot in model.lots.values() if lot.release < end]
     with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(q("upsert_lot"), [
-            (lot.lot_id, lot.product, WAFERS_PER_LOT, lot.priority, lot.hot, dt(lot.release),
-             dt(lot.due), lot.status) for lot in lots
-        ])
-        cur.executemany(q("insert_wafer"), [
-            (make_wafer_id(lot.lot_id, slot), lot.lot_id, slot)
-            for lot in lots for slot in range(1, WAFERS_PER_LOT + 1)
-        ])
+        cur.executemany(
+            q("upsert_lot"),
+            [
+                (
+                    lot.lot_id,
+                    lot.product,
+                    WAFERS_PER_LOT,
+                    lot.priority,
+                    lot.hot,
+                    dt(lot.release),
+                    dt(lot.due),
+                    lot.status,
+                )
+                for lot in lots
+            ],
+        )
+        cur.executemany(
+            q("insert_wafer"),
+            [
+                (make_wafer_id(lot.lot_id, slot), lot.lot_id, slot)
+                for lot in lots
+                for slot in range(1, WAFERS_PER_LOT + 1)
+            ],
+        )
 
 
 def _day_bounds(a: float, b: float) -> list[tuple[float, float]]:
@@ -189,7 +219,12 @@ def _day_bounds(a: float, b: float) -> list[tuple[float, float]]:
 
 
 def _write_sensors(
-    conn: psycopg.Connection, dsn: str, model: FabModel, a: float, b: float, rate: float,
+    conn: psycopg.Connection,
+    dsn: str,
+    model: FabModel,
+    a: float,
+    b: float,
+    rate: float,
     progress: Progress,
 ) -> int:
     """Day by day. Empty days load into a fresh table on ``conn`` while a second connection
@@ -236,8 +271,10 @@ def _day_tuples(order: dict[str, list[str]], model: FabModel, lo: float, hi: flo
                 columns[metric].append(v)
             t = t1
         ts = np.concatenate(times) if times else np.empty(0)
-        chunks = [pgbinary.sensor_tuples(ts, m.id, metric, np.concatenate(columns[metric]))
-                  for metric in order[m.type]]
+        chunks = [
+            pgbinary.sensor_tuples(ts, m.id, metric, np.concatenate(columns[metric]))
+            for metric in order[m.type]
+        ]
         yield m.index, ts.size * len(chunks), b"".join(chunks)
 
 
@@ -257,7 +294,15 @@ def _blocks(model: FabModel, lo: float, hi: float, rate: float):
 
 
 def _stream(
-    cur: psycopg.Cursor, target: sql.Composable, model, lo, hi, rate, progress, a, b,
+    cur: psycopg.Cursor,
+    target: sql.Composable,
+    model,
+    lo,
+    hi,
+    rate,
+    progress,
+    a,
+    b,
     freeze: bool = False,
 ) -> int:
     n_total = 0
@@ -267,8 +312,11 @@ def _stream(
     for mtype, spec in model.types.items():
         order[mtype] = _collation_order(cur.connection, list(spec.sensors))
     options = sql.SQL("FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY")
-    with cur.copy(sql.SQL("COPY {} (ts, machine_id, metric, value, quality) FROM STDIN ({})")
-                  .format(target, options)) as copy:
+    with cur.copy(
+        sql.SQL("COPY {} (ts, machine_id, metric, value, quality) FROM STDIN ({})").format(
+            target, options
+        )
+    ) as copy:
         copy.write(pgbinary.HEADER)
         for done, (_, n, data) in enumerate(_day_tuples(order, model, lo, hi, rate), 1):
             copy.write(data)
@@ -295,12 +343,15 @@ def _load_day(conn, model, lo, hi, rate, part, progress, a, b) -> int:
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(new))
-        cur.execute(sql.SQL(
-            "CREATE TABLE landing.{} (LIKE landing.sensor_reading INCLUDING DEFAULTS)"
-        ).format(new))
+        cur.execute(
+            sql.SQL(
+                "CREATE TABLE landing.{} (LIKE landing.sensor_reading INCLUDING DEFAULTS)"
+            ).format(new)
+        )
         # FREEZE: the table is new in this transaction, so rows need no later hint-bit pass
-        n = _stream(cur, sql.SQL("landing.{}").format(new), model, lo, hi, rate, progress, a, b,
-                    freeze=True)
+        n = _stream(
+            cur, sql.SQL("landing.{}").format(new), model, lo, hi, rate, progress, a, b, freeze=True
+        )
     log.debug("%s: %d readings copied in %.1fs", part, n, time.perf_counter() - began)
     return n
 
@@ -314,39 +365,60 @@ def _attach_day(conn: psycopg.Connection, part: str, day_start: datetime) -> Non
         cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         cur.execute("SET LOCAL synchronous_commit = off")
         if not _partition_empty(conn, part):  # someone wrote into the day meanwhile: merge
-            cur.execute(sql.SQL(
-                "INSERT INTO landing.sensor_reading SELECT * FROM landing.{} "
-                "ON CONFLICT DO NOTHING").format(new))
+            cur.execute(
+                sql.SQL(
+                    "INSERT INTO landing.sensor_reading SELECT * FROM landing.{} "
+                    "ON CONFLICT DO NOTHING"
+                ).format(new)
+            )
             cur.execute(sql.SQL("DROP TABLE landing.{}").format(new))
             return
         # The parent's unique constraint and a CHECK of the day's bounds: ATTACH then adopts
         # the index and skips its validation scan.
         key, bounds = f"{part}_load_key", f"{part}_load_bounds"
         day_end = day_start + timedelta(days=1)
-        cur.execute(sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} "
-                            "UNIQUE (machine_id, metric, ts)").format(new, sql.Identifier(key)))
-        cur.execute(sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} CHECK (ts >= {} AND ts < {})")
-                    .format(new, sql.Identifier(bounds), sql.Literal(day_start),
-                            sql.Literal(day_end)))
+        cur.execute(
+            sql.SQL(
+                "ALTER TABLE landing.{} ADD CONSTRAINT {} UNIQUE (machine_id, metric, ts)"
+            ).format(new, sql.Identifier(key))
+        )
+        cur.execute(
+            sql.SQL("ALTER TABLE landing.{} ADD CONSTRAINT {} CHECK (ts >= {} AND ts < {})").format(
+                new, sql.Identifier(bounds), sql.Literal(day_start), sql.Literal(day_end)
+            )
+        )
         cur.execute(sql.SQL("DROP TABLE IF EXISTS landing.{}").format(sql.Identifier(part)))
-        cur.execute(sql.SQL("ALTER TABLE landing.{} RENAME TO {}").format(
-            new, sql.Identifier(part)))
-        cur.execute(sql.SQL("ALTER INDEX landing.{} RENAME TO {}").format(
-            sql.Identifier(key), sql.Identifier(f"{part}_machine_id_metric_ts_key")))
-        cur.execute(sql.SQL(
-            "ALTER TABLE landing.sensor_reading ATTACH PARTITION landing.{} "
-            "FOR VALUES FROM ({}) TO ({})"
-        ).format(sql.Identifier(part), sql.Literal(day_start), sql.Literal(day_end)))
-        cur.execute(sql.SQL("ALTER TABLE landing.{} DROP CONSTRAINT {}").format(
-            sql.Identifier(part), sql.Identifier(bounds)))
+        cur.execute(
+            sql.SQL("ALTER TABLE landing.{} RENAME TO {}").format(new, sql.Identifier(part))
+        )
+        cur.execute(
+            sql.SQL("ALTER INDEX landing.{} RENAME TO {}").format(
+                sql.Identifier(key), sql.Identifier(f"{part}_machine_id_metric_ts_key")
+            )
+        )
+        cur.execute(
+            sql.SQL(
+                "ALTER TABLE landing.sensor_reading ATTACH PARTITION landing.{} "
+                "FOR VALUES FROM ({}) TO ({})"
+            ).format(sql.Identifier(part), sql.Literal(day_start), sql.Literal(day_end))
+        )
+        cur.execute(
+            sql.SQL("ALTER TABLE landing.{} DROP CONSTRAINT {}").format(
+                sql.Identifier(part), sql.Identifier(bounds)
+            )
+        )
     log.debug("%s: indexed and attached in %.1fs", part, time.perf_counter() - began)
 
 
 def _copy_staged(conn, model, lo, hi, rate, progress, a, b) -> int:
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _sim_sensor_stage "
-                    "(LIKE landing.sensor_reading INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _sim_sensor_stage "
+            "(LIKE landing.sensor_reading INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
         n = _stream(cur, sql.SQL("_sim_sensor_stage"), model, lo, hi, rate, progress, a, b)
-        cur.execute("INSERT INTO landing.sensor_reading SELECT * FROM _sim_sensor_stage "
-                    "ON CONFLICT DO NOTHING")
+        cur.execute(
+            "INSERT INTO landing.sensor_reading SELECT * FROM _sim_sensor_stage "
+            "ON CONFLICT DO NOTHING"
+        )
     return n

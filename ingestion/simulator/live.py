@@ -50,8 +50,10 @@ def check_chaos(plant: PlantSpec, machine: str, fault: str, duration_s: float) -
     """One-line FabError for an unknown machine or fault, or a duration <= 0."""
     machines = [m.id for m in plant.machines]
     if machine not in machines:
-        raise FabError(f"--machine: unknown machine {machine!r} in plant {plant.plant} "
-                       f"(known: {', '.join(machines)})")
+        raise FabError(
+            f"--machine: unknown machine {machine!r} in plant {plant.plant} "
+            f"(known: {', '.join(machines)})"
+        )
     if fault not in FAULTS:
         raise FabError(f"--fault: unknown fault {fault!r} (known: {', '.join(FAULTS)})")
     if not duration_s > 0:
@@ -116,7 +118,8 @@ class LiveSimulator:
         self.area = {m.id: m.area for m in plant.machines}
         self.opcua = (
             PlantOpcUaServer(opcua_url, node_map, home=home, security=security)
-            if opcua_url and node_map else None
+            if opcua_url and node_map
+            else None
         )
         self.partitions: dict[str, float] = {}
         self.held: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
@@ -138,14 +141,19 @@ class LiveSimulator:
         return now
 
     # --- main loop ---------------------------------------------------------------------------
-    async def run(self, stop: asyncio.Event | None = None, duration_s: float | None = None,
-                  ready: asyncio.Event | None = None) -> LiveStats:
+    async def run(
+        self,
+        stop: asyncio.Event | None = None,
+        duration_s: float | None = None,
+        ready: asyncio.Event | None = None,
+    ) -> LiveStats:
         import aiomqtt
 
         stop = stop or asyncio.Event()
         if self.opcua:
-            await self.opcua.start({m.id: set(self.model.types[m.type].sensors)
-                                    for m in self.model.machines.values()})
+            await self.opcua.start(
+                {m.id: set(self.model.types[m.type].sensors) for m in self.model.machines.values()}
+            )
         try:
             async with aiomqtt.Client(
                 **BrokerAddress.parse(self.mqtt_url).client_kwargs(),
@@ -199,12 +207,21 @@ class LiveSimulator:
                     conn.commit()
                     self._migrated = True
                 conn.autocommit = True
-                write_truth(conn, self.model, run_id=self.run_id, start=self.start,
-                            end=self.model.now, mode="live", rate_hz=self.rate,
-                            summary={"messages": dict(self.stats.messages)})
+                write_truth(
+                    conn,
+                    self.model,
+                    run_id=self.run_id,
+                    start=self.start,
+                    end=self.model.now,
+                    mode="live",
+                    rate_hz=self.rate,
+                    summary={"messages": dict(self.stats.messages)},
+                )
         except (psycopg.Error, FabError) as exc:
-            log.warning("simulator: truth not recorded in the landing zone: %s",
-                        str(exc).strip().splitlines()[0])
+            log.warning(
+                "simulator: truth not recorded in the landing zone: %s",
+                str(exc).strip().splitlines()[0],
+            )
             self.dsn = None
 
     async def _tick(self, client) -> None:
@@ -252,13 +269,14 @@ class LiveSimulator:
         columns = {k: v.tolist() for k, v in values.items()}
         readings = [
             {"metric": k, "value": columns[k][i], "ts": stamp}
-            for i, stamp in enumerate(stamps) for k in metrics
+            for i, stamp in enumerate(stamps)
+            for k in metrics
         ]
         self.stats.readings += len(readings)
         out = []
         topic = self._topic(m.id, "telemetry")
         for i in range(0, len(readings), READINGS_PER_MESSAGE):
-            chunk = readings[i:i + READINGS_PER_MESSAGE]
+            chunk = readings[i : i + READINGS_PER_MESSAGE]
             body = {"ts": chunk[-1]["ts"], "seq": m.next_seq(), "readings": chunk}
             out.append((m.id, topic, json.dumps(body, separators=(",", ":")).encode()))
         return out
@@ -267,28 +285,54 @@ class LiveSimulator:
         out: list[tuple[str, str, bytes]] = []
 
         def add(machine: str, channel: str, body: dict) -> None:
-            out.append((machine, self._topic(machine, channel),
-                        json.dumps(body, separators=(",", ":")).encode()))
+            out.append(
+                (
+                    machine,
+                    self._topic(machine, channel),
+                    json.dumps(body, separators=(",", ":")).encode(),
+                )
+            )
 
         for ts, lot, step, _machine, _recipe, event, _w in rows.get("lot_move", []):
             if event == "track_in":
                 self.track_in[(lot, step)] = ts
-        recipe_of = {(r[1], r[2], r[0]): r[4] for r in rows.get("lot_move", [])
-                     if r[5] == "track_out"}
+        recipe_of = {
+            (r[1], r[2], r[0]): r[4] for r in rows.get("lot_move", []) if r[5] == "track_out"
+        }
         measurements = defaultdict(list)
         for ts, machine, lot, wafer, _recipe, param, value in rows.get("process_measurement", []):
             measurements[(machine, lot, ts)].append(
-                {"wafer_id": wafer, "parameter": param, "value": value})
+                {"wafer_id": wafer, "parameter": param, "value": value}
+            )
         for ts, machine, state, reason, seq in rows.get("machine_state", []):
-            add(machine, "state", {"ts": _iso(ts), "seq": seq, "state": state,
-                                   "reason_code": reason})
+            add(
+                machine,
+                "state",
+                {"ts": _iso(ts), "seq": seq, "state": state, "reason_code": reason},
+            )
         for ts, machine, code, severity, message, seq in rows.get("alarm", []):
-            add(machine, "alarm", {"ts": _iso(ts), "seq": seq, "alarm_code": code,
-                                   "severity": severity, "message": message})
+            add(
+                machine,
+                "alarm",
+                {
+                    "ts": _iso(ts),
+                    "seq": seq,
+                    "alarm_code": code,
+                    "severity": severity,
+                    "message": message,
+                },
+            )
         for ts, machine, lot, step, good, scrap, seq in rows.get("production_count", []):
-            body = {"ts": _iso(ts), "seq": seq, "lot_id": lot, "step_no": step,
-                    "recipe_id": recipe_of.get((lot, step, ts), ""), "good": good, "scrap": scrap,
-                    "measurements": measurements.get((machine, lot, ts), [])}
+            body = {
+                "ts": _iso(ts),
+                "seq": seq,
+                "lot_id": lot,
+                "step_no": step,
+                "recipe_id": recipe_of.get((lot, step, ts), ""),
+                "good": good,
+                "scrap": scrap,
+                "measurements": measurements.get((machine, lot, ts), []),
+            }
             track_in = self.track_in.pop((lot, step), None)
             if track_in is not None:
                 body["track_in_ts"] = _iso(track_in)
@@ -296,15 +340,32 @@ class LiveSimulator:
         defects = defaultdict(list)
         for d in rows.get("defect", []):
             _ts, inspection, no, _wafer, x, y, size, dtype, sem, edx = d
-            defects[inspection].append({
-                "defect_no": no, "x_mm": x, "y_mm": y, "size_um": size, "defect_type": dtype,
-                "sem_image_ref": sem, "edx_spectrum": json.loads(edx) if edx else None})
+            defects[inspection].append(
+                {
+                    "defect_no": no,
+                    "x_mm": x,
+                    "y_mm": y,
+                    "size_um": size,
+                    "defect_type": dtype,
+                    "sem_image_ref": sem,
+                    "edx_spectrum": json.loads(edx) if edx else None,
+                }
+            )
         for ts, inspection, machine, lot, wafer, step, _n in rows.get("inspection", []):
             m = self.model.machines[machine]
-            add(machine, "inspection", {"ts": _iso(ts), "seq": m.next_seq(),
-                                        "inspection_id": inspection, "lot_id": lot,
-                                        "wafer_id": wafer, "step_no": step,
-                                        "defects": defects.get(inspection, [])})
+            add(
+                machine,
+                "inspection",
+                {
+                    "ts": _iso(ts),
+                    "seq": m.next_seq(),
+                    "inspection_id": inspection,
+                    "lot_id": lot,
+                    "wafer_id": wafer,
+                    "step_no": step,
+                    "defects": defects.get(inspection, []),
+                },
+            )
         return out
 
     def _opcua_values(self) -> dict[str, dict[str, object]]:
@@ -312,8 +373,11 @@ class LiveSimulator:
         for m in self.model.machines.values():
             state, reason = m.state or ("IDLE", "STARVED")
             values: dict[str, object] = {
-                "state": state, "reason": reason, "part_count": m.part_count,
-                "good_count": m.good_count, "scrap_count": m.scrap_count,
+                "state": state,
+                "reason": reason,
+                "part_count": m.part_count,
+                "good_count": m.good_count,
+                "scrap_count": m.scrap_count,
                 "cycle_time_s": float(m.last_cycle_s),
             }
             values.update({f"sensor:{k}": v for k, v in self._latest[m.id].items()})
@@ -327,8 +391,9 @@ class LiveSimulator:
             try:
                 if topic == CHAOS_TOPIC.format(site=self.site):
                     ack = self.apply_chaos(json.loads(message.payload))
-                    await client.publish(CHAOS_ACK_TOPIC.format(site=self.site), json.dumps(ack),
-                                         qos=1)
+                    await client.publish(
+                        CHAOS_ACK_TOPIC.format(site=self.site), json.dumps(ack), qos=1
+                    )
                 else:
                     self.apply_command(topic, message.payload)
             except (ValueError, ValidationError, FabError) as exc:
@@ -357,12 +422,18 @@ class LiveSimulator:
         if req.fault == "network_partition":
             self.partitions[req.machine] = fault.end
         self.stats.faults += 1
-        return {"machine": req.machine, "fault": req.fault, "start": _iso(fault.start),
-                "end": _iso(fault.end), "run_id": self.run_id}
+        return {
+            "machine": req.machine,
+            "fault": req.fault,
+            "start": _iso(fault.start),
+            "end": _iso(fault.end),
+            "run_id": self.run_id,
+        }
 
 
-async def send_chaos(mqtt_url: str, site: str, machine: str, fault: str, duration_s: float,
-                     timeout_s: float = 10.0) -> dict:
+async def send_chaos(
+    mqtt_url: str, site: str, machine: str, fault: str, duration_s: float, timeout_s: float = 10.0
+) -> dict:
     """Publish a chaos request and wait for the live simulator's acknowledgement."""
     import aiomqtt
 

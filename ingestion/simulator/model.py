@@ -118,7 +118,12 @@ class FabModel:
     """The whole fab as a discrete-event simulation from ``origin`` (epoch s)."""
 
     def __init__(
-        self, plant: PlantSpec, seed: int, origin: float, *, auto_interlock: bool = True,
+        self,
+        plant: PlantSpec,
+        seed: int,
+        origin: float,
+        *,
+        auto_interlock: bool = True,
         horizon: float | None = None,
     ) -> None:
         self.plant = plant
@@ -132,14 +137,19 @@ class FabModel:
         self.recipes = {r.id: r for r in plant.recipes}
         self.reasons = {r.code: r for r in plant.state_reasons}
         self.types = plant.machine_types
-        self.setup_min = {(s.machine_type, s.from_family, s.to_family): s.minutes
-                          for s in plant.setup_times}
+        self.setup_min = {
+            (s.machine_type, s.from_family, s.to_family): s.minutes for s in plant.setup_times
+        }
         horizon = horizon or origin + 400 * 86400.0
         self.windows = cal.shift_windows(plant, self.now, horizon)
         self.machines: dict[str, Machine] = {}
         for i, m in enumerate(plant.machines):
             self.machines[m.id] = Machine(
-                id=m.id, index=i, type=m.type, area=m.area, efficiency=m.efficiency,
+                id=m.id,
+                index=i,
+                type=m.type,
+                area=m.area,
+                efficiency=m.efficiency,
                 calendar=cal.machine_calendar(plant, m.id, self.windows, self.now, horizon),
             )
         self.by_type: dict[str, list[Machine]] = defaultdict(list)
@@ -155,12 +165,13 @@ class FabModel:
         self._efficiency_factor: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         self.out: dict[str, list[tuple]] = defaultdict(list)
         self.truth: dict[str, list[tuple]] = defaultdict(list)
-        self.spc_active: dict[tuple[str, str], list[tuple[float, float, str, float]]] = (
-            defaultdict(list)
+        self.spc_active: dict[tuple[str, str], list[tuple[float, float, str, float]]] = defaultdict(
+            list
         )
         self.machine_offset = {
             (m.id, p): float(self.rng.normal(0, 0.3))
-            for m in plant.machines for p in self._parameters(m.type)
+            for m in plant.machines
+            for p in self._parameters(m.type)
         }
         self._start()
 
@@ -192,18 +203,23 @@ class FabModel:
             mtype = self.types[m.type]
             for t, status in m.calendar:
                 self.at(t, lambda m=m, s=status: self._calendar(m, s))
-            self.at(self.now + rng.exponential(2 * mtype.mtbf_h * 3600),
-                    lambda m=m: self._random_failure(m))
+            self.at(
+                self.now + rng.exponential(2 * mtype.mtbf_h * 3600),
+                lambda m=m: self._random_failure(m),
+            )
             self._new_wear_cycle(m, self.now - rng.uniform(0, 2 * mtype.mtbf_h * 3600))
             if mtype.pm_every_days:
                 first = self.origin + rng.uniform(0, mtype.pm_every_days * 86400)
                 self.at(first, lambda m=m: self._pm_start(m))
             if m.type in EXCURSION_TYPES and "temperature" in mtype.sensors:
-                self.at(self.now + rng.exponential(EXCURSION_EVERY_S),
-                        lambda m=m: self._excursion(m))
+                self.at(
+                    self.now + rng.exponential(EXCURSION_EVERY_S), lambda m=m: self._excursion(m)
+                )
             for p in self._parameters(m.type):
-                self.at(self.now + rng.exponential(SPC_EVERY_S),
-                        lambda m=m, p=p: self._spc_injection(m, p))
+                self.at(
+                    self.now + rng.exponential(SPC_EVERY_S),
+                    lambda m=m, p=p: self._spc_injection(m, p),
+                )
             self._refresh(m)
         self.release_interval = self._release_interval()
         self.at(self.now, self._release)
@@ -282,8 +298,9 @@ class FabModel:
             if new == ("RUNNING", "RUN"):
                 rate = self.types[m.type].small_stop_rate_per_h
                 if rate > 0:
-                    self.at(now + self.rng.exponential(3600 / rate),
-                            lambda: self._small_stop(m, token))
+                    self.at(
+                        now + self.rng.exponential(3600 / rate), lambda: self._small_stop(m, token)
+                    )
         if new == ("IDLE", "STARVED"):
             self._dispatch_machine(m)
 
@@ -317,8 +334,10 @@ class FabModel:
             repair = max(300.0, self.rng.exponential(spec.mttr_h * 3600))
             self._fail(m, reason, repair, onset=self.now)
         else:
-            self.at(self.now + self.rng.exponential(2 * spec.mtbf_h * 3600),
-                    lambda: self._random_failure(m))
+            self.at(
+                self.now + self.rng.exponential(2 * spec.mtbf_h * 3600),
+                lambda: self._random_failure(m),
+            )
 
     def _fail(self, m: Machine, reason: str, repair: float, onset: float) -> None:
         m.blocks["down"] = reason
@@ -335,8 +354,10 @@ class FabModel:
         if reason == "WEAR_OUT":
             self._new_wear_cycle(m, self.now)
         else:
-            self.at(self.now + self.rng.exponential(2 * spec.mtbf_h * 3600),
-                    lambda: self._random_failure(m))
+            self.at(
+                self.now + self.rng.exponential(2 * spec.mtbf_h * 3600),
+                lambda: self._random_failure(m),
+            )
         self._refresh(m)
 
     def _new_wear_cycle(self, m: Machine, start: float) -> None:
@@ -355,8 +376,12 @@ class FabModel:
         cycle = m.wear[-1]
         cycle.failed = self.now
         spec = self.types[m.type]
-        self._fail(m, "WEAR_OUT", max(600.0, self.rng.exponential(spec.mttr_h * 3600 * 1.5)),
-                   onset=cycle.onset)
+        self._fail(
+            m,
+            "WEAR_OUT",
+            max(600.0, self.rng.exponential(spec.mttr_h * 3600 * 1.5)),
+            onset=cycle.onset,
+        )
 
     def _pm_start(self, m: Machine) -> None:
         spec = self.types[m.type]
@@ -421,8 +446,9 @@ class FabModel:
         self.faults.append(f)
         self.truth["chaos_fault"].append((machine, fault, f.start, f.end))
         if fault == "machine_down":
-            self.stop(machine, "ELECTRICAL" if "ELECTRICAL" in self.reasons else "OPERATOR_STOP",
-                      duration)
+            self.stop(
+                machine, "ELECTRICAL" if "ELECTRICAL" in self.reasons else "OPERATOR_STOP", duration
+            )
         elif fault == "efficiency_drop":
             self._efficiency_factor[machine].append((f.start, f.end, 0.5))
         return f
@@ -438,8 +464,10 @@ class FabModel:
             self.truth["spc_shift"].append(
                 (m.id, parameter, kind, self.now, self.now + duration, size)
             )
-        self.at(self.now + duration + rng.exponential(SPC_EVERY_S),
-                lambda: self._spc_injection(m, parameter))
+        self.at(
+            self.now + duration + rng.exponential(SPC_EVERY_S),
+            lambda: self._spc_injection(m, parameter),
+        )
 
     def _spc_offset(self, machine: str, parameter: str, t: float) -> float:
         for start, end, kind, size in self.spc_active.get((machine, parameter), ()):
@@ -460,8 +488,15 @@ class FabModel:
         route = [(s.machine_type, self.recipes[s.recipe]) for s in product.route]
         ideal = sum(WAFERS_PER_LOT * r.process_time_s for _, r in route)
         xfactor = rng.uniform(1.5, 2.5) if hot else rng.uniform(3.0, 6.0)
-        lot = Lot(lot_id, product.id, route, priority, hot, self.now,
-                  round(self.now + ideal * xfactor + 4 * 3600, 0))
+        lot = Lot(
+            lot_id,
+            product.id,
+            route,
+            priority,
+            hot,
+            self.now,
+            round(self.now + ideal * xfactor + 4 * 3600, 0),
+        )
         self.lots[lot_id] = lot
         self._enqueue(lot)
 
@@ -499,8 +534,14 @@ class FabModel:
         if not queue or m.lot is not None:
             return
         # hot lots first, then avoid a recipe-family change, then priority and due date
-        lot = min(queue, key=lambda lot: (
-            not lot.hot, lot.route[lot.step][1].family != m.last_family, *lot.sort_key()[1:]))
+        lot = min(
+            queue,
+            key=lambda lot: (
+                not lot.hot,
+                lot.route[lot.step][1].family != m.last_family,
+                *lot.sort_key()[1:],
+            ),
+        )
         queue.remove(lot)
         self._release_blocked(m.type)
         recipe = lot.route[lot.step][1]
@@ -601,8 +642,15 @@ class FabModel:
             values = target + sigma * (shift + lot_effect + rng.normal(0, 0.85, len(lot.alive)))
             for slot, v in zip(lot.alive, values, strict=True):
                 self.out["process_measurement"].append(
-                    (now, m.id, lot.lot_id, make_wafer_id(lot.lot_id, slot), recipe.id, p,
-                     round(float(v), 4))
+                    (
+                        now,
+                        m.id,
+                        lot.lot_id,
+                        make_wafer_id(lot.lot_id, slot),
+                        recipe.id,
+                        p,
+                        round(float(v), 4),
+                    )
                 )
 
     def _inspect(self, m: Machine, lot: Lot, step_no: int, now: float) -> None:
@@ -619,8 +667,9 @@ class FabModel:
             )
             for d in defects:
                 self.out["defect"].append((now, inspection_id, *d[:1], wafer_id, *d[1:]))
-            self.truth["wafer_map"].append((inspection_id, wafer_id, m.id, now, signature,
-                                            len(defects)))
+            self.truth["wafer_map"].append(
+                (inspection_id, wafer_id, m.id, now, signature, len(defects))
+            )
 
     # --- sensors: the deterministic level (noise is added by sensors.py) ----------------------
     def sensor_level(self, m: Machine, metric: str, t: float) -> float:
@@ -657,8 +706,9 @@ class FabModel:
                 rows["machine_state"].append((t, m.id, state, reason, m.next_seq()))
                 if state == "DOWN":
                     text = self.reasons[reason].description if reason in self.reasons else reason
-                    rows["alarm"].append((t, m.id, reason, 5 if reason == "INTERLOCK" else 4,
-                                          text, m.next_seq()))
+                    rows["alarm"].append(
+                        (t, m.id, reason, 5 if reason == "INTERLOCK" else 4, text, m.next_seq())
+                    )
             m.emitted = i
         return rows
 

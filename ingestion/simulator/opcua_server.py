@@ -21,8 +21,10 @@ SecurityMode = Literal["None", "Sign", "SignAndEncrypt"]
 
 class VariableSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(pattern=r"^(state|reason|part_count|good_count|scrap_count|cycle_time_s"
-                                r"|sensor:[a-z0-9_]+)$")
+    source: str = Field(
+        pattern=r"^(state|reason|part_count|good_count|scrap_count|cycle_time_s"
+        r"|sensor:[a-z0-9_]+)$"
+    )
     type: Literal["String", "Int64", "Double"]
 
 
@@ -50,8 +52,9 @@ def load_node_map(path: Path = NODE_MAP_FILE) -> NodeMap:
 class PlantOpcUaServer:
     """Hosts Objects/Machines/{machine} and writes the latest values on ``update``."""
 
-    def __init__(self, url: str, node_map: NodeMap, home: Path | None = None,
-                 security: SecurityMode = "None") -> None:
+    def __init__(
+        self, url: str, node_map: NodeMap, home: Path | None = None, security: SecurityMode = "None"
+    ) -> None:
         self.url = url
         self.node_map = node_map
         self.home = home
@@ -75,8 +78,11 @@ class PlantOpcUaServer:
         folder = await server.nodes.objects.add_folder(
             ua.NodeId(self.node_map.folder, idx), ua.QualifiedName(self.node_map.folder, idx)
         )
-        types = {"String": (ua.VariantType.String, ""), "Int64": (ua.VariantType.Int64, 0),
-                 "Double": (ua.VariantType.Double, 0.0)}
+        types = {
+            "String": (ua.VariantType.String, ""),
+            "Int64": (ua.VariantType.Int64, 0),
+            "Double": (ua.VariantType.Double, 0.0),
+        }
         for machine, metrics in machines.items():
             obj = await folder.add_object(
                 ua.NodeId(f"{self.node_map.folder}/{machine}", idx), ua.QualifiedName(machine, idx)
@@ -87,7 +93,8 @@ class PlantOpcUaServer:
                 vtype, initial = types[var.type]
                 node = await obj.add_variable(
                     ua.NodeId(self.node_map.node_id(machine, name), idx),
-                    ua.QualifiedName(name, idx), ua.Variant(initial, vtype),
+                    ua.QualifiedName(name, idx),
+                    ua.Variant(initial, vtype),
                 )
                 self.nodes[(machine, name)] = (node, var.source, vtype)
         await server.start()
@@ -102,7 +109,10 @@ class PlantOpcUaServer:
         certs.mkdir(parents=True, exist_ok=True)
         cert, key = certs / "server_cert.der", certs / "server_key.pem"
         await setup_self_signed_certificate(
-            key, cert, "urn:fabstack:plant:simulator", "127.0.0.1",
+            key,
+            cert,
+            "urn:fabstack:plant:simulator",
+            "127.0.0.1",
             [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH],
             {"countryName": "DE", "organizationName": "fabstack", "commonName": "fab simulator"},
         )

@@ -30,8 +30,14 @@ def _k(t: float, rate_hz: float) -> int:
     return math.ceil(round(t * rate_hz, 6))
 
 
-def _noise(model: FabModel, m: Machine, metric_no: int, a: float, b: float, rate_hz: float,
-           ) -> np.ndarray:
+def _noise(
+    model: FabModel,
+    m: Machine,
+    metric_no: int,
+    a: float,
+    b: float,
+    rate_hz: float,
+) -> np.ndarray:
     """Unit AR(1) noise on the sample grid of [a, b), cut from per-hour seeded series."""
     cache: dict = model.__dict__.setdefault("_noise_cache", {})
     ka, kb = _k(a, rate_hz), _k(b, rate_hz)
@@ -46,14 +52,15 @@ def _noise(model: FabModel, m: Machine, metric_no: int, a: float, b: float, rate
         if series is None:
             if len(cache) > 64 * len(model.machines):
                 cache.clear()
-            rng = np.random.default_rng([model.seed, 1, m.index, metric_no, hour,
-                                         int(round(rate_hz * 1e6))])
+            rng = np.random.default_rng(
+                [model.seed, 1, m.index, metric_no, hour, int(round(rate_hz * 1e6))]
+            )
             z = rng.standard_normal(kh1 - kh0)
             zi = [AR_PHI * rng.standard_normal()]
             series = lfilter([math.sqrt(1 - AR_PHI**2)], [1.0, -AR_PHI], z, zi=zi)[0]
             if kh1 - kh0 < 100_000:  # live ticks reuse the hour; backfill blocks do not
                 cache[key] = series
-        parts.append(series[lo - kh0:hi - kh0])
+        parts.append(series[lo - kh0 : hi - kh0])
     return np.concatenate(parts) if parts else np.empty(0)
 
 

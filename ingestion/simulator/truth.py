@@ -79,17 +79,33 @@ def truth_rows(model: FabModel, end: float) -> dict[str, list[tuple]]:
 
 
 def write_truth(
-    conn: psycopg.Connection, model: FabModel, *, run_id: str, start: float, end: float,
-    mode: str, rate_hz: float, summary: dict,
+    conn: psycopg.Connection,
+    model: FabModel,
+    *,
+    run_id: str,
+    start: float,
+    end: float,
+    mode: str,
+    rate_hz: float,
+    summary: dict,
 ) -> dict[str, int]:
     """Replace the run's truth with the model's (one transaction); returns rows per table."""
     rows = truth_rows(model, end)
     with conn.transaction():
-        conn.execute(q("upsert_run"), {
-            "run_id": run_id, "plant": model.plant.plant, "seed": model.seed,
-            "origin": dt(model.origin), "start": dt(start), "end": dt(end), "mode": mode,
-            "rate": rate_hz, "summary": json.dumps(summary),
-        })
+        conn.execute(
+            q("upsert_run"),
+            {
+                "run_id": run_id,
+                "plant": model.plant.plant,
+                "seed": model.seed,
+                "origin": dt(model.origin),
+                "start": dt(start),
+                "end": dt(end),
+                "mode": mode,
+                "rate": rate_hz,
+                "summary": json.dumps(summary),
+            },
+        )
         counts = {}
         for table, columns in TRUTH_TABLES.items():
             conn.execute(

@@ -86,9 +86,7 @@ class WaferMapGenerator:
             if i < REVIEWED_PER_MAP:
                 sem = f"sem://{inspection_id}/{i + 1}.png"
                 edx = json.dumps(self._edx(types[i]), separators=(",", ":"))
-            defects.append(
-                (i + 1, float(x[i]), float(y[i]), float(sizes[i]), types[i], sem, edx)
-            )
+            defects.append((i + 1, float(x[i]), float(y[i]), float(sizes[i]), types[i], sem, edx))
         return signature, defects
 
     def _edx(self, defect_type: str) -> dict:

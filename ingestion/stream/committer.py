@@ -33,8 +33,9 @@ class CommitResult:
 
 
 class Committer:
-    def __init__(self, dsn: str, spool: Spool, source: str = "mqtt",
-                 connect_timeout: float = 3.0) -> None:
+    def __init__(
+        self, dsn: str, spool: Spool, source: str = "mqtt", connect_timeout: float = 3.0
+    ) -> None:
         self.dsn = dsn
         self.spool = spool
         self.source = source
@@ -54,8 +55,13 @@ class Committer:
             return None
         try:
             self._conn = psycopg.connect(
-                self.dsn, autocommit=True, connect_timeout=max(1, int(self.connect_timeout)),
-                keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                self.dsn,
+                autocommit=True,
+                connect_timeout=max(1, int(self.connect_timeout)),
+                keepalives=1,
+                keepalives_idle=5,
+                keepalives_interval=2,
+                keepalives_count=3,
                 options="-c statement_timeout=60000",
             )
         except _UNAVAILABLE as exc:
@@ -130,8 +136,9 @@ class Committer:
             log.warning("replayed %d spooled batches; %d left", done, self.spool.depth)
         return done
 
-    def _write(self, sink: LandingSink, rows: dict[str, list[tuple]],
-               dead_letters: list[tuple]) -> int:
+    def _write(
+        self, sink: LandingSink, rows: dict[str, list[tuple]], dead_letters: list[tuple]
+    ) -> int:
         try:
             landed = sink.write_many(rows, dead_letters, optimistic=True)
         except _UNAVAILABLE:
@@ -142,8 +149,9 @@ class Committer:
             return self._write_row_by_row(sink, rows, dead_letters)
         return sum(n for table, n in landed.items() if table != "dead_letter")
 
-    def _write_row_by_row(self, sink: LandingSink, rows: dict[str, list[tuple]],
-                          dead_letters: list[tuple]) -> int:
+    def _write_row_by_row(
+        self, sink: LandingSink, rows: dict[str, list[tuple]], dead_letters: list[tuple]
+    ) -> int:
         landed = 0
         refused: list[tuple] = list(dead_letters)
         for table, table_rows in rows.items():

@@ -65,8 +65,12 @@ class LotTracker:
 class InterlockEngine:
     """Evaluates readings against the configured rules; one trip per excursion."""
 
-    def __init__(self, config: InterlockConfig, machines: Mapping[str, MachineInfo],
-                 lots: LotTracker | None = None) -> None:
+    def __init__(
+        self,
+        config: InterlockConfig,
+        machines: Mapping[str, MachineInfo],
+        lots: LotTracker | None = None,
+    ) -> None:
         self.lots = lots or LotTracker()
         # (machine, metric) -> rules, resolved once so the hot path is a dict lookup.
         self._rules: dict[tuple[str, str], list[InterlockRule]] = {}

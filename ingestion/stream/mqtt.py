@@ -71,14 +71,22 @@ def dead_letter_row(source: str, topic: str, payload: bytes, error: str) -> tupl
 
 
 class MqttIngestor:
-    def __init__(self, options: MqttOptions, dsn: str, machines: Mapping[str, MachineInfo],
-                 spool_dir: Path, interlocks: InterlockConfig | None = None,
-                 lots: Mapping[str, str] | None = None, retention_days: int = 90,
-                 spool_max_bytes: int = 1 << 30) -> None:
+    def __init__(
+        self,
+        options: MqttOptions,
+        dsn: str,
+        machines: Mapping[str, MachineInfo],
+        spool_dir: Path,
+        interlocks: InterlockConfig | None = None,
+        lots: Mapping[str, str] | None = None,
+        retention_days: int = 90,
+        spool_max_bytes: int = 1 << 30,
+    ) -> None:
         self.options = options
         self.name = f"mqtt:{options.client_id}"
-        self.validator = MessageValidator({m: i.area_id for m, i in machines.items()},
-                                          retention_days)
+        self.validator = MessageValidator(
+            {m: i.area_id for m, i in machines.items()}, retention_days
+        )
         self.lots = LotTracker(lots)
         self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, self.lots)
         self.committer = Committer(dsn, Spool(spool_dir, spool_max_bytes), source="mqtt")
@@ -114,10 +122,16 @@ class MqttIngestor:
         props.SessionExpiryInterval = self.options.session_expiry_s
         props.ReceiveMaximum = self.options.receive_maximum
         client = aiomqtt.Client(
-            self.options.host, self.options.port, identifier=self.options.client_id,
-            username=self.options.username, password=self.options.password,
-            protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, properties=props,
-            keepalive=10, timeout=10,
+            self.options.host,
+            self.options.port,
+            identifier=self.options.client_id,
+            username=self.options.username,
+            password=self.options.password,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=False,
+            properties=props,
+            keepalive=10,
+            timeout=10,
         )
         client._client.manual_ack_set(True)  # PUBACK only after commit or spool (see module doc)
         return client
@@ -132,8 +146,9 @@ class MqttIngestor:
                     self._client = client
                     await client.subscribe(self.options.subscription, qos=1)
                     self.pipeline.connected = True  # "connected" = subscribed, for the board
-                    log.info("%s subscribed to %s", self.options.client_id,
-                             self.options.subscription)
+                    log.info(
+                        "%s subscribed to %s", self.options.client_id, self.options.subscription
+                    )
                     self.subscribed.set()
                     backoff.reset()
                     await self._consume(client)
@@ -161,8 +176,9 @@ class MqttIngestor:
                     nxt.cancel()
                     return
                 message = nxt.result()
-                self.handle(message.topic.value, message.payload, self._epoch, message.mid,
-                            message.qos)
+                self.handle(
+                    message.topic.value, message.payload, self._epoch, message.mid, message.qos
+                )
                 await self.pipeline.room()
         finally:
             stop.cancel()
@@ -196,30 +212,36 @@ class MqttIngestor:
         elif isinstance(model, TelemetryPayload) and self.engine.watched_metrics:
             self._interlocks(topic, verdict.machine_id, model, batch)
 
-    def _interlocks(self, topic: str, machine_id: str, model: TelemetryPayload,
-                    batch: Batch) -> None:
+    def _interlocks(
+        self, topic: str, machine_id: str, model: TelemetryPayload, batch: Batch
+    ) -> None:
         watched = self.engine.watched_metrics
         for reading in model.readings:
             if reading.metric not in watched:
                 continue
-            for trip in self.engine.check(machine_id, reading.metric, reading.value,
-                                          reading.ts or model.ts):
+            for trip in self.engine.check(
+                machine_id, reading.metric, reading.value, reading.ts or model.ts
+            ):
                 batch.interlocks += 1
                 batch.add_rows("interlock_event", [trip.interlock_row()])
                 quarantine = trip.quarantine_row()
                 if quarantine:
                     batch.add_rows("quarantine_log", [quarantine])
                 else:
-                    log.error("interlock %s on %s: no lot in process known to quarantine",
-                              trip.rule.id, machine_id)
+                    log.error(
+                        "interlock %s on %s: no lot in process known to quarantine",
+                        trip.rule.id,
+                        machine_id,
+                    )
                 site, area = topic.split("/")[2:4]
                 task = asyncio.create_task(self._send_stop(site, area, trip))
                 self._command_tasks.add(task)
                 task.add_done_callback(self._command_tasks.discard)
 
     async def _send_stop(self, site: str, area: str, trip: Trip) -> None:
-        command = CommandPayload(ts=datetime.now(UTC), command="stop", reason=trip.reason,
-                                 rule_id=trip.rule.id)
+        command = CommandPayload(
+            ts=datetime.now(UTC), command="stop", reason=trip.reason, rule_id=trip.rule.id
+        )
         topic = topic_for(site, area, trip.machine_id, "command")
         body = command.model_dump_json().encode()
         for _attempt in range(50):

@@ -62,11 +62,20 @@ async def _security(client: Client, server: OpcuaServer) -> None:
 
 
 class OpcuaIngestor:
-    def __init__(self, server: OpcuaServer, url: str, dsn: str,
-                 machines: Mapping[str, MachineInfo], spool_dir: Path,
-                 interlocks: InterlockConfig | None = None, lots: Mapping[str, str] | None = None,
-                 retention_days: int = 90, limits: BatchLimits | None = None,
-                 send_stop: SendStop | None = None, backoff_max_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        server: OpcuaServer,
+        url: str,
+        dsn: str,
+        machines: Mapping[str, MachineInfo],
+        spool_dir: Path,
+        interlocks: InterlockConfig | None = None,
+        lots: Mapping[str, str] | None = None,
+        retention_days: int = 90,
+        limits: BatchLimits | None = None,
+        send_stop: SendStop | None = None,
+        backoff_max_s: float = 10.0,
+    ) -> None:
         self.server = server
         self.url = url
         self.machines = dict(machines)
@@ -74,8 +83,9 @@ class OpcuaIngestor:
         self.retention = timedelta(days=retention_days)
         self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, LotTracker(lots))
         self.committer = Committer(dsn, Spool(spool_dir), source="opcua")
-        self.pipeline = Pipeline(self.committer, self.name, "opcua",
-                                 limits or BatchLimits(max_age_s=0.2))
+        self.pipeline = Pipeline(
+            self.committer, self.name, "opcua", limits or BatchLimits(max_age_s=0.2)
+        )
         self.send_stop = send_stop
         self.backoff = Backoff(0.2, backoff_max_s)
         self.bindings: dict[ua.NodeId, Binding] = {}
@@ -131,9 +141,13 @@ class OpcuaIngestor:
             self.pipeline.connected = True
             self.subscribed.set()
             self.backoff.reset()
-            log.info("%s: %d nodes of %d machines subscribed at %d ms", self.name, len(nodes),
-                     len({b.machine_id for b in self.bindings.values()}),
-                     self.server.publishing_interval_ms)
+            log.info(
+                "%s: %d nodes of %d machines subscribed at %d ms",
+                self.name,
+                len(nodes),
+                len({b.machine_id for b in self.bindings.values()}),
+                self.server.publishing_interval_ms,
+            )
             stop = asyncio.create_task(self._stop.wait())
             lost_task = asyncio.create_task(self._lost.wait())
             await asyncio.wait({stop, lost_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -158,7 +172,7 @@ class OpcuaIngestor:
         size = self.server.batch_size
         names = await self._browse_names(client, machine_nodes)
         for start in range(0, len(machine_nodes), size):
-            chunk = machine_nodes[start:start + size]
+            chunk = machine_nodes[start : start + size]
             for node, result in await client.browse_nodes(chunk):
                 machine = names[node.nodeid]
                 if machine not in self.machines:
@@ -170,8 +184,12 @@ class OpcuaIngestor:
                         bindings[ref.NodeId] = Binding(machine, var, wanted[var])
             await asyncio.sleep(0)  # let the loop breathe between batches
         if self.skipped_machines:
-            log.warning("%s: %d machines not in landing.machine skipped (e.g. %s)", self.name,
-                        len(self.skipped_machines), sorted(self.skipped_machines)[0])
+            log.warning(
+                "%s: %d machines not in landing.machine skipped (e.g. %s)",
+                self.name,
+                len(self.skipped_machines),
+                sorted(self.skipped_machines)[0],
+            )
         self.bindings = bindings
         return [client.get_node(nid) for nid in bindings]
 
@@ -179,7 +197,7 @@ class OpcuaIngestor:
         names: dict[ua.NodeId, str] = {}
         size = self.server.batch_size
         for start in range(0, len(nodes), size):
-            chunk = nodes[start:start + size]
+            chunk = nodes[start : start + size]
             values = await client.uaclient.read_attributes(
                 [n.nodeid for n in chunk], ua.AttributeIds.BrowseName
             )
@@ -193,7 +211,7 @@ class OpcuaIngestor:
         failed = 0
         for start in range(0, len(nodes), size):
             handles = await sub.subscribe_data_change(
-                nodes[start:start + size], sampling_interval=interval, queuesize=10
+                nodes[start : start + size], sampling_interval=interval, queuesize=10
             )
             failed += sum(1 for h in handles if isinstance(h, ua.StatusCode))
         if failed:

@@ -28,8 +28,9 @@ class CommandPublisher:
         self.broker = broker
 
     async def __call__(self, machine: MachineInfo, trip: Trip) -> None:
-        command = CommandPayload(ts=trip.ts, command="stop", reason=trip.reason,
-                                 rule_id=trip.rule.id)
+        command = CommandPayload(
+            ts=trip.ts, command="stop", reason=trip.reason, rule_id=trip.rule.id
+        )
         topic = topic_for(machine.site_id, machine.area_id, machine.machine_id, "command")
         try:
             async with aiomqtt.Client(**self.broker.client_kwargs(), timeout=5) as client:
@@ -39,17 +40,33 @@ class CommandPublisher:
             log.error("STOP for %s not sent: %s", machine.machine_id, exc)
 
 
-def run_opcua(servers: list[OpcuaServer], default_url: str, dsn: str, spool_dir: Path,
-              interlocks: InterlockConfig, retention_days: int, duration: float | None = None,
-              console=None, broker: BrokerAddress | None = None) -> list[OpcuaIngestor]:
+def run_opcua(
+    servers: list[OpcuaServer],
+    default_url: str,
+    dsn: str,
+    spool_dir: Path,
+    interlocks: InterlockConfig,
+    retention_days: int,
+    duration: float | None = None,
+    console=None,
+    broker: BrokerAddress | None = None,
+) -> list[OpcuaIngestor]:
     machines, lots = load_reference(dsn)
 
     async def main() -> list[OpcuaIngestor]:
         send = CommandPublisher(broker) if broker else None
         ingestors = [
-            OpcuaIngestor(s, s.url or default_url, dsn, machines, spool_dir / s.name,
-                          interlocks=interlocks, lots=lots, retention_days=retention_days,
-                          send_stop=send)
+            OpcuaIngestor(
+                s,
+                s.url or default_url,
+                dsn,
+                machines,
+                spool_dir / s.name,
+                interlocks=interlocks,
+                lots=lots,
+                retention_days=retention_days,
+                send_stop=send,
+            )
             for s in servers
         ]
         loop = asyncio.get_running_loop()
@@ -69,10 +86,12 @@ def run_opcua(servers: list[OpcuaServer], default_url: str, dsn: str, spool_dir:
             if console is not None:
                 for ing in ingestors:
                     s = ing.pipeline.status()
-                    console.print(f"[dim]{ing.name}: {len(ing.bindings):,} nodes, "
-                                  f"{s['rows_total']:,} rows, {s['rows_per_s']:,.0f} rows/s, "
-                                  f"{s['dead_letters_total']} dead letters, "
-                                  f"{'connected' if s['connected'] else 'DISCONNECTED'}[/]")
+                    console.print(
+                        f"[dim]{ing.name}: {len(ing.bindings):,} nodes, "
+                        f"{s['rows_total']:,} rows, {s['rows_per_s']:,.0f} rows/s, "
+                        f"{s['dead_letters_total']} dead letters, "
+                        f"{'connected' if s['connected'] else 'DISCONNECTED'}[/]"
+                    )
         for t in tasks:
             t.result()
         return ingestors

@@ -57,8 +57,9 @@ OnCommitted = Callable[[Batch, CommitResult, float], None]
 
 
 class Pipeline:
-    def __init__(self, committer: Committer, name: str, source: str,
-                 limits: BatchLimits | None = None) -> None:
+    def __init__(
+        self, committer: Committer, name: str, source: str, limits: BatchLimits | None = None
+    ) -> None:
         self.committer = committer
         self.name = name
         self.source = source

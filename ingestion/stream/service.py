@@ -39,8 +39,12 @@ def broker_address(url: str) -> BrokerAddress:
     return BrokerAddress.parse(url)
 
 
-async def _run_until_signal(run: Callable[[], object], stop: Callable[[], None],
-                            duration: float | None, progress: Callable[[], None] | None) -> None:
+async def _run_until_signal(
+    run: Callable[[], object],
+    stop: Callable[[], None],
+    duration: float | None,
+    progress: Callable[[], None] | None,
+) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -55,18 +59,36 @@ async def _run_until_signal(run: Callable[[], object], stop: Callable[[], None],
     task.result()
 
 
-def run_mqtt(options: MqttOptions, dsn: str, spool_dir: Path, interlocks: InterlockConfig,
-             retention_days: int, spool_max_bytes: int, duration: float | None = None,
-             progress: Callable[[MqttIngestor], None] | None = None) -> MqttIngestor:
+def run_mqtt(
+    options: MqttOptions,
+    dsn: str,
+    spool_dir: Path,
+    interlocks: InterlockConfig,
+    retention_days: int,
+    spool_max_bytes: int,
+    duration: float | None = None,
+    progress: Callable[[MqttIngestor], None] | None = None,
+) -> MqttIngestor:
     """Run the MQTT ingestor until SIGINT/SIGTERM (or ``duration`` s); flushes before returning."""
     machines, lots = load_reference(dsn)
 
     async def main() -> MqttIngestor:
-        ingestor = MqttIngestor(options, dsn, machines, spool_dir, interlocks=interlocks,
-                                lots=lots, retention_days=retention_days,
-                                spool_max_bytes=spool_max_bytes)
-        await _run_until_signal(ingestor.run, ingestor.stop, duration,
-                                (lambda: progress(ingestor)) if progress else None)
+        ingestor = MqttIngestor(
+            options,
+            dsn,
+            machines,
+            spool_dir,
+            interlocks=interlocks,
+            lots=lots,
+            retention_days=retention_days,
+            spool_max_bytes=spool_max_bytes,
+        )
+        await _run_until_signal(
+            ingestor.run,
+            ingestor.stop,
+            duration,
+            (lambda: progress(ingestor)) if progress else None,
+        )
         return ingestor
 
     return asyncio.run(main())

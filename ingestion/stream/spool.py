@@ -78,8 +78,12 @@ class Spool:
         """Durably add a batch; returns only after it is on disk."""
         data = _encode(batch)
         if self.bytes + len(data) > self.max_bytes:
-            log.error("SPOOL FULL: %s holds %d bytes of %d; not acknowledging new messages",
-                      self.dir, self.bytes, self.max_bytes)
+            log.error(
+                "SPOOL FULL: %s holds %d bytes of %d; not acknowledging new messages",
+                self.dir,
+                self.bytes,
+                self.max_bytes,
+            )
             raise SpoolFull(f"spool {self.dir} is full ({self.bytes} bytes)")
         path = self.dir / f"{self._next:012d}.seg"
         tmp = path.with_suffix(".tmp")
@@ -105,9 +109,14 @@ class Spool:
         for level in WARN_AT:
             if self.fill >= level > self._warned:
                 self._warned = level
-                log.warning("SPOOL %.0f%% FULL: %d batches, %d bytes waiting in %s "
-                            "(PostgreSQL unreachable?)", level * 100, self.depth, self.bytes,
-                            self.dir)
+                log.warning(
+                    "SPOOL %.0f%% FULL: %d batches, %d bytes waiting in %s "
+                    "(PostgreSQL unreachable?)",
+                    level * 100,
+                    self.depth,
+                    self.bytes,
+                    self.dir,
+                )
         if self.fill < WARN_AT[0]:
             self._warned = 0.0
 

@@ -141,8 +141,9 @@ class MessageValidator:
     def check(self, topic: str, payload: bytes, now: datetime) -> Accepted | Rejected | Ignored:
         match = _TOPIC.match(topic)
         if not match:
-            return Rejected("bad_topic", f"not fab/v1/{{site}}/{{area}}/{{machine}}/{{channel}}: "
-                                         f"{_show(topic)}")
+            return Rejected(
+                "bad_topic", f"not fab/v1/{{site}}/{{area}}/{{machine}}/{{channel}}: {_show(topic)}"
+            )
         _site, area, machine, channel = match.groups()
         if channel not in CHANNELS:
             return Rejected("unknown_channel", f"channel {channel!r} not one of {CHANNELS}")
@@ -157,11 +158,14 @@ class MessageValidator:
         except UnicodeDecodeError as exc:
             return Rejected("not_utf8", f"byte {exc.start} is not UTF-8")
         if machine not in self.machines:
-            return Rejected("unknown_machine",
-                            f"machine {_show(machine)} is not in landing.machine")
+            return Rejected(
+                "unknown_machine", f"machine {_show(machine)} is not in landing.machine"
+            )
         if self.machines[machine] != area:
-            return Rejected("area_mismatch", f"machine {machine} is in area "
-                                             f"{self.machines[machine]!r}, topic says {area!r}")
+            return Rejected(
+                "area_mismatch",
+                f"machine {machine} is in area {self.machines[machine]!r}, topic says {area!r}",
+            )
         try:
             model = PAYLOAD_MODELS[channel].model_validate_json(payload)
         except ValidationError as exc:
@@ -175,11 +179,16 @@ class MessageValidator:
         if ts is None:
             return None
         if ts > now + FUTURE_TOLERANCE:
-            return Rejected("future_timestamp", f"{field}: {ts.isoformat()} is more than 5 minutes "
-                                                f"ahead of arrival {now.isoformat()}")
+            return Rejected(
+                "future_timestamp",
+                f"{field}: {ts.isoformat()} is more than 5 minutes "
+                f"ahead of arrival {now.isoformat()}",
+            )
         if ts < now - self.retention:
-            return Rejected("expired_timestamp", f"{field}: {ts.isoformat()} is older than the "
-                                                 f"{self.retention_days}-day retention")
+            return Rejected(
+                "expired_timestamp",
+                f"{field}: {ts.isoformat()} is older than the {self.retention_days}-day retention",
+            )
         return None
 
     def _semantic(self, model: BaseModel, now: datetime) -> Rejected | None:
@@ -198,16 +207,21 @@ class MessageValidator:
                 if bad:
                     return bad
                 if model.track_in_ts > model.ts:
-                    return Rejected("track_in_after_track_out",
-                                    f"track_in_ts {model.track_in_ts.isoformat()} is after "
-                                    f"ts {model.ts.isoformat()}")
+                    return Rejected(
+                        "track_in_after_track_out",
+                        f"track_in_ts {model.track_in_ts.isoformat()} is after "
+                        f"ts {model.ts.isoformat()}",
+                    )
             for i, m in enumerate(model.measurements):
                 if not m.wafer_id.startswith(model.lot_id + "-"):
-                    return Rejected("wafer_lot_mismatch", f"measurements.{i}.wafer_id "
-                                    f"{m.wafer_id!r} is not of lot {model.lot_id}")
+                    return Rejected(
+                        "wafer_lot_mismatch",
+                        f"measurements.{i}.wafer_id {m.wafer_id!r} is not of lot {model.lot_id}",
+                    )
         elif isinstance(model, InspectionPayload) and not model.wafer_id.startswith(
             model.lot_id + "-"
         ):
-            return Rejected("wafer_lot_mismatch",
-                            f"wafer_id {model.wafer_id!r} is not of lot {model.lot_id}")
+            return Rejected(
+                "wafer_lot_mismatch", f"wafer_id {model.wafer_id!r} is not of lot {model.lot_id}"
+            )
         return None

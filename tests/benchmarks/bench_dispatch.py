@@ -35,16 +35,29 @@ def main() -> None:
             t = time.perf_counter()
             ranked = rank_waiting(waiting, machines, rule)
             times.append(1000 * (time.perf_counter() - t))
-        figures[rule] = {"p50_ms": round(float(np.percentile(times, 50)), 2),
-                         "p99_ms": round(float(np.percentile(times, 99)), 2),
-                         "rows": ranked.height}
-        print(f"{rule:5s} {waiting.height} waiting lots x {machines.height} machines -> "
-              f"{ranked.height} ranked rows: p50 {figures[rule]['p50_ms']} ms, "
-              f"p99 {figures[rule]['p99_ms']} ms")
+        figures[rule] = {
+            "p50_ms": round(float(np.percentile(times, 50)), 2),
+            "p99_ms": round(float(np.percentile(times, 99)), 2),
+            "rows": ranked.height,
+        }
+        print(
+            f"{rule:5s} {waiting.height} waiting lots x {machines.height} machines -> "
+            f"{ranked.height} ranked rows: p50 {figures[rule]['p50_ms']} ms, "
+            f"p99 {figures[rule]['p99_ms']} ms"
+        )
     worst = max(f["p99_ms"] for f in figures.values())
-    print(json.dumps({"waiting_lots": waiting.height, "machines": machines.height,
-                      "repeat": args.repeat, "rules": figures, "worst_p99_ms": worst,
-                      "under_100ms": worst < 100}))
+    print(
+        json.dumps(
+            {
+                "waiting_lots": waiting.height,
+                "machines": machines.height,
+                "repeat": args.repeat,
+                "rules": figures,
+                "worst_p99_ms": worst,
+                "under_100ms": worst < 100,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -113,6 +113,7 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
             def build() -> bytes:  # stamped at send time; unique per machine even in a burst
                 ts = last_ms[i % 4] = max(int(time.time() * 1000), last_ms[i % 4] + 1)
                 return telemetry(i, ts, 100, metric="lat")
+
             return build
 
         msgs = [

@@ -42,8 +42,10 @@ async def _scenario(site: str, trips: int) -> list[float]:
     sent: dict[str, float] = {}
     latencies: list[float] = []
     topic = f"fab/v1/{site}/ETCH/ETCH-01/telemetry"
-    async with aiomqtt.Client(*BROKER, identifier=f"il-sub-{site}") as sub, \
-            aiomqtt.Client(*BROKER, identifier=f"il-pub-{site}") as pub:
+    async with (
+        aiomqtt.Client(*BROKER, identifier=f"il-sub-{site}") as sub,
+        aiomqtt.Client(*BROKER, identifier=f"il-pub-{site}") as pub,
+    ):
         sub.pending_calls_threshold = pub.pending_calls_threshold = 1 << 30
         await sub.subscribe(f"fab/v1/{site}/ETCH/ETCH-01/command", qos=1)
 
@@ -60,8 +62,11 @@ async def _scenario(site: str, trips: int) -> list[float]:
         async def background() -> None:
             i = 0
             while True:  # 50 msgs/s x 100 readings on other machines
-                await pub.publish(f"fab/v1/{site}/DEP/DEP-01/telemetry",
-                                  telemetry(i, int(time.time() * 1000), 100), qos=1)
+                await pub.publish(
+                    f"fab/v1/{site}/DEP/DEP-01/telemetry",
+                    telemetry(i, int(time.time() * 1000), 100),
+                    qos=1,
+                )
                 i += 1
                 await asyncio.sleep(0.02)
 
@@ -70,13 +75,23 @@ async def _scenario(site: str, trips: int) -> list[float]:
         seq = 0
         for k in range(trips):
             value = round(188.5 + k / 1000, 3)
-            hot = orjson.dumps({"ts": int(time.time() * 1000), "seq": seq, "readings": [
-                {"metric": "temperature", "value": value}]})
+            hot = orjson.dumps(
+                {
+                    "ts": int(time.time() * 1000),
+                    "seq": seq,
+                    "readings": [{"metric": "temperature", "value": value}],
+                }
+            )
             sent[f"{value:g}"] = time.monotonic()
             await pub.publish(topic, hot, qos=1)
             await asyncio.sleep(0.05)
-            cool = orjson.dumps({"ts": int(time.time() * 1000), "seq": seq + 1, "readings": [
-                {"metric": "temperature", "value": 180.0}]})
+            cool = orjson.dumps(
+                {
+                    "ts": int(time.time() * 1000),
+                    "seq": seq + 1,
+                    "readings": [{"metric": "temperature", "value": 180.0}],
+                }
+            )
             await pub.publish(topic, cool, qos=1)
             await asyncio.sleep(0.05)
             seq += 2
@@ -92,8 +107,17 @@ def main() -> None:
     rules.write_text(RULES)
     site = "I" + uuid.uuid4().hex[:8]
     with landing_zone() as dsn:
-        proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home,
-                              "--interlocks", str(rules), "--batch-age-ms", "20")
+        proc = start_ingestor(
+            dsn,
+            site,
+            f"bench-{site}",
+            f"g{site}",
+            home,
+            "--interlocks",
+            str(rules),
+            "--batch-age-ms",
+            "20",
+        )
         try:
             wait_connected(dsn, 1, [proc])
             lat = asyncio.run(_scenario(site, trips))
@@ -104,13 +128,23 @@ def main() -> None:
     lat_ms = sorted(x * 1000 for x in lat)
     p50 = statistics.median(lat_ms)
     p99 = lat_ms[min(len(lat_ms) - 1, int(0.99 * len(lat_ms)))]
-    print(f"{len(lat_ms)} trips: reading published -> stop received p50 {p50:.1f} ms, "
-          f"p99 {p99:.1f} ms, max {lat_ms[-1]:.1f} ms; ingestor counted "
-          f"{st['interlocks_total']} interlocks")
-    print(json.dumps({"trips": len(lat_ms), "interlock_p50_ms": round(p50, 1),
-                      "interlock_p99_ms": round(p99, 1), "interlock_max_ms": round(lat_ms[-1], 1),
-                      "background_readings_per_s": 5000,
-                      "interlocks_recorded": st["interlocks_total"]}))
+    print(
+        f"{len(lat_ms)} trips: reading published -> stop received p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {lat_ms[-1]:.1f} ms; ingestor counted "
+        f"{st['interlocks_total']} interlocks"
+    )
+    print(
+        json.dumps(
+            {
+                "trips": len(lat_ms),
+                "interlock_p50_ms": round(p50, 1),
+                "interlock_p99_ms": round(p99, 1),
+                "interlock_max_ms": round(lat_ms[-1], 1),
+                "background_readings_per_s": 5000,
+                "interlocks_recorded": st["interlocks_total"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

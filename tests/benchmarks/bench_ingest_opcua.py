@@ -24,8 +24,18 @@ from ingestion.stream.opcua import OpcuaIngestor
 from tests.benchmarks._ingest_harness import landing_zone
 from tests.integration.opcua_support import PlantTestServer, free_port
 
-VARS = ["Temperature", "Pressure", "Vibration", "RfPower", "GasFlow", "Power", "Humidity",
-        "CycleTime", "GoodCount", "ScrapCount"]
+VARS = [
+    "Temperature",
+    "Pressure",
+    "Vibration",
+    "RfPower",
+    "GasFlow",
+    "Power",
+    "Humidity",
+    "CycleTime",
+    "GoodCount",
+    "ScrapCount",
+]
 
 
 def _seed_machines(dsn: str, n: int) -> None:
@@ -34,7 +44,9 @@ def _seed_machines(dsn: str, n: int) -> None:
         conn.execute(
             "INSERT INTO landing.machine SELECT 'X-' || lpad(g::text, 5, '0'), site_id, area_id, "
             "machine_type, ideal_cycle_time_s, efficiency, temperature_max, vibration_max "
-            "FROM landing.machine, generate_series(1, %s) g WHERE machine_id = 'ETCH-01'", (n,))
+            "FROM landing.machine, generate_series(1, %s) g WHERE machine_id = 'ETCH-01'",
+            (n,),
+        )
         conn.commit()
 
 
@@ -57,13 +69,25 @@ async def _serve(port: int, n_machines: int, writes_per_s: int) -> None:
 async def _run(dsn: str, n_machines: int, seconds: float) -> dict:
     port = free_port()
     t = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bench_ingest_opcua",
-                             "--serve", str(port), str(n_machines), "2000"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmarks.bench_ingest_opcua",
+            "--serve",
+            str(port),
+            str(n_machines),
+            "2000",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"
-        print(f"server with {n_machines * len(VARS):,} variables up in "
-              f"{time.monotonic() - t:.1f}s (separate process)")
+        print(
+            f"server with {n_machines * len(VARS):,} variables up in "
+            f"{time.monotonic() - t:.1f}s (separate process)"
+        )
         return await _ingest(dsn, f"opc.tcp://127.0.0.1:{port}/fab/", seconds)
     finally:
         proc.kill()
@@ -73,8 +97,12 @@ async def _run(dsn: str, n_machines: int, seconds: float) -> dict:
 async def _ingest(dsn: str, url: str, seconds: float) -> dict:
     with psycopg.connect(dsn) as conn:
         known = load_machines(conn)
-    cfg = OpcuaServer(name="big", url=url, publishing_interval_ms=500,
-                      variables={v: VariableMap(metric=v.lower()) for v in VARS})
+    cfg = OpcuaServer(
+        name="big",
+        url=url,
+        publishing_interval_ms=500,
+        variables={v: VariableMap(metric=v.lower()) for v in VARS},
+    )
     ing = OpcuaIngestor(cfg, url, dsn, known, Path(tempfile.mkdtemp()) / "spool")
     stall = 0.0
 
@@ -93,8 +121,10 @@ async def _ingest(dsn: str, url: str, seconds: float) -> dict:
     await asyncio.wait_for(ing.subscribed.wait(), 600)
     setup_s = time.monotonic() - t0
     setup_stall = stall
-    print(f"browsed and subscribed {len(ing.bindings):,} nodes in {setup_s:.1f}s, "
-          f"longest loop stall {setup_stall * 1000:.0f} ms")
+    print(
+        f"browsed and subscribed {len(ing.bindings):,} nodes in {setup_s:.1f}s, "
+        f"longest loop stall {setup_stall * 1000:.0f} ms"
+    )
     await asyncio.sleep(2)  # initial values of every node arrive
     start_rows, t1 = ing.pipeline.stats.rows_total, time.monotonic()
     await asyncio.sleep(seconds)
@@ -103,16 +133,20 @@ async def _ingest(dsn: str, url: str, seconds: float) -> dict:
     ing.stop()
     await task
     tick.cancel()
-    return {"nodes": len(ing.bindings), "browse_subscribe_s": round(setup_s, 2),
-            "max_loop_stall_ms": round(setup_stall * 1000, 1),
-            "max_loop_stall_after_setup_ms": round(stall * 1000, 1),
-            "data_changes_landed_per_s": round(rate), "server_writes_per_s": 2000}
+    return {
+        "nodes": len(ing.bindings),
+        "browse_subscribe_s": round(setup_s, 2),
+        "max_loop_stall_ms": round(setup_stall * 1000, 1),
+        "max_loop_stall_after_setup_ms": round(stall * 1000, 1),
+        "data_changes_landed_per_s": round(rate),
+        "server_writes_per_s": 2000,
+    }
 
 
 def main() -> None:
     if "--serve" in sys.argv:
         at = sys.argv.index("--serve")
-        port, n, rate = (int(x) for x in sys.argv[at + 1:at + 4])
+        port, n, rate = (int(x) for x in sys.argv[at + 1 : at + 4])
         asyncio.run(_serve(port, n, rate))
         return
     n = int(sys.argv[sys.argv.index("--machines") + 1]) if "--machines" in sys.argv else 1000

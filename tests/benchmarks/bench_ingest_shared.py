@@ -37,8 +37,13 @@ MACHINES = [("ETCH", "ETCH-01"), ("ETCH", "ETCH-02"), ("DEP", "DEP-01"), ("CMP",
 def _round(dsn: str, home: Path, processes: int, n: int, base_ms: int) -> dict:
     site = "H" + uuid.uuid4().hex[:8]
     ids = [f"bench-{site}-{k}" for k in range(processes)]
-    msgs = [(f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry",
-             telemetry(i, base_ms + i, 100, metric=f"{site}_")) for i in range(n)]
+    msgs = [
+        (
+            f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry",
+            telemetry(i, base_ms + i, 100, metric=f"{site}_"),
+        )
+        for i in range(n)
+    ]
     procs = [start_ingestor(dsn, site, cid, f"g{site}", home) for cid in ids]
     try:
         wait_connected(dsn, processes, procs)
@@ -53,13 +58,21 @@ def _round(dsn: str, home: Path, processes: int, n: int, base_ms: int) -> dict:
         stop(procs)
     rows = [s for s in status(dsn) if s["ingestor"] in {f"mqtt:{c}" for c in ids}]
     with psycopg.connect(dsn) as conn:
-        landed = conn.execute("SELECT count(*), count(DISTINCT (machine_id, metric, ts)) FROM "
-                              "landing.sensor_reading WHERE metric LIKE %s", (f"{site}_%",)
-                              ).fetchone()
-    return {"processes": processes, "readings": n * 100, "seconds": elapsed,
-            "readings_per_s": n * 100 / elapsed, "rows": landed[0], "distinct_rows": landed[1],
-            "messages_counted": sum(r["messages_total"] for r in rows),
-            "per_process_messages": [r["messages_total"] for r in rows]}
+        landed = conn.execute(
+            "SELECT count(*), count(DISTINCT (machine_id, metric, ts)) FROM "
+            "landing.sensor_reading WHERE metric LIKE %s",
+            (f"{site}_%",),
+        ).fetchone()
+    return {
+        "processes": processes,
+        "readings": n * 100,
+        "seconds": elapsed,
+        "readings_per_s": n * 100 / elapsed,
+        "rows": landed[0],
+        "distinct_rows": landed[1],
+        "messages_counted": sum(r["messages_total"] for r in rows),
+        "per_process_messages": [r["messages_total"] for r in rows],
+    }
 
 
 def main() -> None:
@@ -70,18 +83,29 @@ def main() -> None:
         one = _round(dsn, home, 1, n, base)
         two = _round(dsn, home, 2, n, base + 1_000_000)
     for r in (one, two):
-        print(f"{r['processes']} process(es): {r['readings']:,} readings in {r['seconds']:.2f}s = "
-              f"{r['readings_per_s']:,.0f}/s; rows {r['rows']:,} (distinct "
-              f"{r['distinct_rows']:,}); messages per process {r['per_process_messages']}")
-    lossless = all(r["rows"] == r["readings"] == r["distinct_rows"] and
-                   r["messages_counted"] == n for r in (one, two))
+        print(
+            f"{r['processes']} process(es): {r['readings']:,} readings in {r['seconds']:.2f}s = "
+            f"{r['readings_per_s']:,.0f}/s; rows {r['rows']:,} (distinct "
+            f"{r['distinct_rows']:,}); messages per process {r['per_process_messages']}"
+        )
+    lossless = all(
+        r["rows"] == r["readings"] == r["distinct_rows"] and r["messages_counted"] == n
+        for r in (one, two)
+    )
     speedup = two["readings_per_s"] / one["readings_per_s"]
     print(f"speed-up with two processes: {speedup:.2f}x; no loss, no duplicates: {lossless}")
-    print(json.dumps({"one_process_readings_per_s": round(one["readings_per_s"]),
-                      "two_processes_readings_per_s": round(two["readings_per_s"]),
-                      "speedup": round(speedup, 2), "no_loss_no_duplicates": lossless,
-                      "two_process_message_split": two["per_process_messages"],
-                      "cores": 2}))
+    print(
+        json.dumps(
+            {
+                "one_process_readings_per_s": round(one["readings_per_s"]),
+                "two_processes_readings_per_s": round(two["readings_per_s"]),
+                "speedup": round(speedup, 2),
+                "no_loss_no_duplicates": lossless,
+                "two_process_message_split": two["per_process_messages"],
+                "cores": 2,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -34,29 +34,48 @@ def main() -> None:
         assert result.makespan is not None and result.makespan >= optimum, name
         assert not check_schedule(problem, result.slots), name
         row = {
-            "instance": name, "status": result.status, "makespan": result.makespan,
-            "optimum": optimum, "best_bound": result.best_bound,
+            "instance": name,
+            "status": result.status,
+            "makespan": result.makespan,
+            "optimum": optimum,
+            "best_bound": result.best_bound,
             "time_s": round(result.solve_time_s, 2),
             "gap_to_optimum_pct": round(100 * (result.makespan - optimum) / optimum, 2),
             "solver_gap_pct": round(100 * (result.gap or 0), 2),
         }
         rows.append(row)
-        print(f"{name:5s} {row['status']:8s} makespan {row['makespan']:5d} optimum {optimum:5d} "
-              f"bound {row['best_bound']:7.0f} time {row['time_s']:6.2f} s "
-              f"gap-to-opt {row['gap_to_optimum_pct']:5.2f} %", flush=True)
+        print(
+            f"{name:5s} {row['status']:8s} makespan {row['makespan']:5d} optimum {optimum:5d} "
+            f"bound {row['best_bound']:7.0f} time {row['time_s']:6.2f} s "
+            f"gap-to-opt {row['gap_to_optimum_pct']:5.2f} %",
+            flush=True,
+        )
     proven = [r for r in rows if r["status"] == "OPTIMAL"]
     at_optimum = [r for r in rows if r["makespan"] == r["optimum"]]
-    print(json.dumps({
-        "instances": len(rows), "proven_optimal": len(proven),
-        "at_published_optimum": len(at_optimum),
-        "time_limit_s": args.time_limit, "workers": args.workers, "cpu_count": os.cpu_count(),
-        "total_time_s": round(sum(r["time_s"] for r in rows), 2),
-        "max_gap_to_optimum_pct": max(r["gap_to_optimum_pct"] for r in rows),
-        "not_proven": {r["instance"]: {"makespan": r["makespan"], "bound": r["best_bound"],
-                                       "gap_to_optimum_pct": r["gap_to_optimum_pct"]}
-                       for r in rows if r["status"] != "OPTIMAL"},
-        "time_to_optimal_s": {r["instance"]: r["time_s"] for r in proven},
-    }))
+    print(
+        json.dumps(
+            {
+                "instances": len(rows),
+                "proven_optimal": len(proven),
+                "at_published_optimum": len(at_optimum),
+                "time_limit_s": args.time_limit,
+                "workers": args.workers,
+                "cpu_count": os.cpu_count(),
+                "total_time_s": round(sum(r["time_s"] for r in rows), 2),
+                "max_gap_to_optimum_pct": max(r["gap_to_optimum_pct"] for r in rows),
+                "not_proven": {
+                    r["instance"]: {
+                        "makespan": r["makespan"],
+                        "bound": r["best_bound"],
+                        "gap_to_optimum_pct": r["gap_to_optimum_pct"],
+                    }
+                    for r in rows
+                    if r["status"] != "OPTIMAL"
+                },
+                "time_to_optimal_s": {r["instance"]: r["time_s"] for r in proven},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

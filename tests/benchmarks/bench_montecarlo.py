@@ -45,25 +45,42 @@ def main() -> None:
     loop_scaled = loop_s * args.sims / args.loop_sims
     best = min(times)
     mean_vec, mean_loop = vec.mean(), loop.mean()
-    print(f"vectorised: {args.sims} sims x {args.days} days x {len(models)} machines in "
-          f"{best:.3f} s (best of {args.repeat}: {', '.join(f'{x:.3f}' for x in times)}); "
-          f"full forecast with percentiles and bottleneck {forecast_s:.3f} s")
-    print(f"python loop: {args.loop_sims} sims in {loop_s:.2f} s -> {loop_scaled:.1f} s scaled to "
-          f"{args.sims}; speed-up x{loop_scaled / best:.0f}")
-    print(f"same model: mean wafers per machine per {args.days} days vectorised {mean_vec:.0f}, "
-          f"loop {mean_loop:.0f} ({100 * (mean_loop / mean_vec - 1):+.2f} %)")
-    print(f"line output P5/P50/P95 {full.line['p5']:.0f}/{full.line['p50']:.0f}/"
-          f"{full.line['p95']:.0f} wafers, bottleneck {full.bottleneck_area}")
-    print(json.dumps({
-        "sims": args.sims, "days": args.days, "machines": len(models),
-        "vectorised_s": round(best, 3), "vectorised_runs_s": [round(x, 3) for x in times],
-        "forecast_with_percentiles_s": round(forecast_s, 3),
-        "loop_sims": args.loop_sims, "loop_s": round(loop_s, 2),
-        "loop_scaled_to_sims_s": round(loop_scaled, 1),
-        "speedup_vs_python_loop": round(loop_scaled / best, 1),
-        "under_2s": best < 2.0, "mean_wafers_vectorised": round(float(mean_vec), 1),
-        "mean_wafers_loop": round(float(mean_loop), 1),
-    }))
+    print(
+        f"vectorised: {args.sims} sims x {args.days} days x {len(models)} machines in "
+        f"{best:.3f} s (best of {args.repeat}: {', '.join(f'{x:.3f}' for x in times)}); "
+        f"full forecast with percentiles and bottleneck {forecast_s:.3f} s"
+    )
+    print(
+        f"python loop: {args.loop_sims} sims in {loop_s:.2f} s -> {loop_scaled:.1f} s scaled to "
+        f"{args.sims}; speed-up x{loop_scaled / best:.0f}"
+    )
+    print(
+        f"same model: mean wafers per machine per {args.days} days vectorised {mean_vec:.0f}, "
+        f"loop {mean_loop:.0f} ({100 * (mean_loop / mean_vec - 1):+.2f} %)"
+    )
+    print(
+        f"line output P5/P50/P95 {full.line['p5']:.0f}/{full.line['p50']:.0f}/"
+        f"{full.line['p95']:.0f} wafers, bottleneck {full.bottleneck_area}"
+    )
+    print(
+        json.dumps(
+            {
+                "sims": args.sims,
+                "days": args.days,
+                "machines": len(models),
+                "vectorised_s": round(best, 3),
+                "vectorised_runs_s": [round(x, 3) for x in times],
+                "forecast_with_percentiles_s": round(forecast_s, 3),
+                "loop_sims": args.loop_sims,
+                "loop_s": round(loop_s, 2),
+                "loop_scaled_to_sims_s": round(loop_scaled, 1),
+                "speedup_vs_python_loop": round(loop_scaled / best, 1),
+                "under_2s": best < 2.0,
+                "mean_wafers_vectorised": round(float(mean_vec), 1),
+                "mean_wafers_loop": round(float(mean_loop), 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,37 +24,65 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=400)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--max-alternatives", type=int, default=None,
-                        help="default: automatic cap; 0 = every eligible machine")
+    parser.add_argument(
+        "--max-alternatives",
+        type=int,
+        default=None,
+        help="default: automatic cap; 0 = every eligible machine",
+    )
     args = parser.parse_args()
     plant = load_plant("fab50")
     t0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 02:00 Berlin, the nightly run
-    data = fab_data_from_plant(plant, synthetic_lots(plant, args.lots, t0, seed=7), t0,
-                               calendar_days=7)
+    data = fab_data_from_plant(
+        plant, synthetic_lots(plant, args.lots, t0, seed=7), t0, calendar_days=7
+    )
     began = time.perf_counter()
-    outcome = plan_fab(data, PlanRunOptions(time_limit_s=args.time_limit, workers=args.workers,
-                                            max_alternatives=args.max_alternatives))
+    outcome = plan_fab(
+        data,
+        PlanRunOptions(
+            time_limit_s=args.time_limit,
+            workers=args.workers,
+            max_alternatives=args.max_alternatives,
+        ),
+    )
     wall = time.perf_counter() - began
     greedy = greedy_schedule(outcome.problem)
     s = outcome.summary()
-    print(f"lots {s['lots']} operations {s['operations']} status {s['status']} "
-          f"({s['source']}) gap {100 * (s['gap'] or 0):.1f} % makespan {s['makespan_min']} min "
-          f"weighted tardiness {s['weighted_tardiness']} (greedy start "
-          f"{weighted_tardiness(outcome.problem, greedy)}) on time {s['on_time_lots']}/"
-          f"{s['lots']} bottleneck {s['bottleneck']} violations {s['violations']} "
-          f"wall {wall:.1f} s")
-    print(json.dumps({
-        "plant": "fab50", "lots": s["lots"], "operations": s["operations"],
-        "machines": len(outcome.problem.machines), "time_limit_s": args.time_limit,
-        "workers": args.workers, "status": s["status"], "source": s["source"],
-        "gap_pct": round(100 * (s["gap"] or 0), 2), "objective": s["objective"],
-        "best_bound": s["best_bound"], "makespan_min": s["makespan_min"],
-        "weighted_tardiness": s["weighted_tardiness"],
-        "greedy_weighted_tardiness": weighted_tardiness(outcome.problem, greedy),
-        "on_time_lots": s["on_time_lots"], "bottleneck": s["bottleneck"],
-        "checker_violations": s["violations"], "wall_s": round(wall, 2),
-        "max_alternatives": args.max_alternatives if args.max_alternatives is not None else "auto",
-    }))
+    print(
+        f"lots {s['lots']} operations {s['operations']} status {s['status']} "
+        f"({s['source']}) gap {100 * (s['gap'] or 0):.1f} % makespan {s['makespan_min']} min "
+        f"weighted tardiness {s['weighted_tardiness']} (greedy start "
+        f"{weighted_tardiness(outcome.problem, greedy)}) on time {s['on_time_lots']}/"
+        f"{s['lots']} bottleneck {s['bottleneck']} violations {s['violations']} "
+        f"wall {wall:.1f} s"
+    )
+    print(
+        json.dumps(
+            {
+                "plant": "fab50",
+                "lots": s["lots"],
+                "operations": s["operations"],
+                "machines": len(outcome.problem.machines),
+                "time_limit_s": args.time_limit,
+                "workers": args.workers,
+                "status": s["status"],
+                "source": s["source"],
+                "gap_pct": round(100 * (s["gap"] or 0), 2),
+                "objective": s["objective"],
+                "best_bound": s["best_bound"],
+                "makespan_min": s["makespan_min"],
+                "weighted_tardiness": s["weighted_tardiness"],
+                "greedy_weighted_tardiness": weighted_tardiness(outcome.problem, greedy),
+                "on_time_lots": s["on_time_lots"],
+                "bottleneck": s["bottleneck"],
+                "checker_violations": s["violations"],
+                "wall_s": round(wall, 2),
+                "max_alternatives": args.max_alternatives
+                if args.max_alternatives is not None
+                else "auto",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

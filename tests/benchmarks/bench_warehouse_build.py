@@ -66,21 +66,28 @@ def copy_to_earlier_days(wh: ChdbWarehouse, days: int) -> None:
     for table in FACTS:
         columns = wh.query(
             "SELECT name, type FROM system.columns WHERE database = 'fab' AND table = {t:String} "
-            "ORDER BY position", {"t": table},
+            "ORDER BY position",
+            {"t": table},
         ).rows()
         shifted = []
         for name, kind in columns:
             if name == "day" or kind.startswith("Date") and name == "shift_date":
                 shifted.append(f"{name} - {{n:UInt32}}")
             elif kind.startswith("DateTime") and name in (
-                FACT_TIME_COLUMN[table], "end_ts", "track_in_ts", "track_out_ts", "ts"):
+                FACT_TIME_COLUMN[table],
+                "end_ts",
+                "track_in_ts",
+                "track_out_ts",
+                "ts",
+            ):
                 shifted.append(f"{name} - toIntervalDay({{n:UInt32}})")
             else:
                 shifted.append(name)
         for n in range(1, days):
             wh.command(
                 f"INSERT INTO fab.{table} SELECT {', '.join(shifted)} FROM fab.{table} "
-                "WHERE day = {day:Date}", {"n": n, "day": DAY},
+                "WHERE day = {day:Date}",
+                {"n": n, "day": DAY},
             )
 
 
@@ -97,8 +104,11 @@ def main() -> None:
     try:
         generated, backfill_s = backfill(dsn, args.hours, args.rate)
         readings = landing_readings(dsn)
-        print(f"backfill: {generated:,} readings generated in {backfill_s:.1f} s; "
-              f"{readings:,} readings in the plant-local day {DAY}", flush=True)
+        print(
+            f"backfill: {generated:,} readings generated in {backfill_s:.1f} s; "
+            f"{readings:,} readings in the plant-local day {DAY}",
+            flush=True,
+        )
 
         wh = ChdbWarehouse(home / "warehouse")
         began = time.perf_counter()
@@ -121,8 +131,10 @@ def main() -> None:
         fixed_s = build_s - fact_s["fact_sensor_minute"]
         sensor_rate = readings / fact_s["fact_sensor_minute"]
         full_day_s = fixed_s + FULL_DAY_READINGS / sensor_rate
-        print(f"build: {build_s:.1f} s wall ({dims_s:.1f} s dims), {rows_per_s:,.0f} readings/s; "
-              f"full day of {FULL_DAY_READINGS:,} readings extrapolated: {full_day_s:.0f} s")
+        print(
+            f"build: {build_s:.1f} s wall ({dims_s:.1f} s dims), {rows_per_s:,.0f} readings/s; "
+            f"full day of {FULL_DAY_READINGS:,} readings extrapolated: {full_day_s:.0f} s"
+        )
 
         copy_to_earlier_days(wh, 30)
         first, last = DAY - timedelta(days=29), DAY
@@ -136,23 +148,36 @@ def main() -> None:
         latencies.sort()
         p50 = latencies[len(latencies) // 2]
         p_max = latencies[-1]
-        print(f"board query, 30 days x all machines: {result_rows} rows, "
-              f"p50 {p50:.0f} ms, max {p_max:.0f} ms over {args.repeat} runs")
+        print(
+            f"board query, 30 days x all machines: {result_rows} rows, "
+            f"p50 {p50:.0f} ms, max {p_max:.0f} ms over {args.repeat} runs"
+        )
         wh.close()
-        print(json.dumps({
-            "plant": "fab50", "day": DAY.isoformat(), "hours_simulated": args.hours,
-            "sensor_rate_hz": args.rate, "readings_in_day": readings,
-            "backfill_seconds": round(backfill_s, 1),
-            "build_seconds": round(build_s, 2), "dims_seconds": round(dims_s, 2),
-            "fact_seconds": fact_s, "fact_rows": fact_rows,
-            "build_readings_per_s": round(rows_per_s),
-            "sensor_minute_readings_per_s": round(sensor_rate),
-            "full_day_readings": FULL_DAY_READINGS,
-            "full_day_build_seconds_extrapolated": round(full_day_s, 1),
-            "target_build_seconds": 120,
-            "board_query_rows": result_rows, "board_query_p50_ms": round(p50, 1),
-            "board_query_max_ms": round(p_max, 1), "target_board_query_ms": 1000,
-        }))
+        print(
+            json.dumps(
+                {
+                    "plant": "fab50",
+                    "day": DAY.isoformat(),
+                    "hours_simulated": args.hours,
+                    "sensor_rate_hz": args.rate,
+                    "readings_in_day": readings,
+                    "backfill_seconds": round(backfill_s, 1),
+                    "build_seconds": round(build_s, 2),
+                    "dims_seconds": round(dims_s, 2),
+                    "fact_seconds": fact_s,
+                    "fact_rows": fact_rows,
+                    "build_readings_per_s": round(rows_per_s),
+                    "sensor_minute_readings_per_s": round(sensor_rate),
+                    "full_day_readings": FULL_DAY_READINGS,
+                    "full_day_build_seconds_extrapolated": round(full_day_s, 1),
+                    "target_build_seconds": 120,
+                    "board_query_rows": result_rows,
+                    "board_query_p50_ms": round(p50, 1),
+                    "board_query_max_ms": round(p_max, 1),
+                    "target_board_query_ms": 1000,
+                }
+            )
+        )
     finally:
         shutil.rmtree(home, ignore_errors=True)
         if not args.keep:

@@ -34,9 +34,15 @@ def _events_and_counts(ex: dict) -> tuple[list[tuple], list[tuple]]:
     start = datetime(DAY.year, DAY.month, DAY.day, 6, tzinfo=ZoneInfo("Europe/Berlin"))
     down = inputs["down_time_min"]
     plan = [  # (offset min, state, reason)
-        (0, "RUNNING", "RUN"), (120, "OFFLINE", "BREAK"), (135, "RUNNING", "RUN"),
-        (180, "DOWN", "WEAR_OUT"), (180 + down, "RUNNING", "RUN"), (240, "OFFLINE", "BREAK"),
-        (270, "RUNNING", "RUN"), (360, "OFFLINE", "BREAK"), (375, "RUNNING", "RUN"),
+        (0, "RUNNING", "RUN"),
+        (120, "OFFLINE", "BREAK"),
+        (135, "RUNNING", "RUN"),
+        (180, "DOWN", "WEAR_OUT"),
+        (180 + down, "RUNNING", "RUN"),
+        (240, "OFFLINE", "BREAK"),
+        (270, "RUNNING", "RUN"),
+        (360, "OFFLINE", "BREAK"),
+        (375, "RUNNING", "RUN"),
         (480, "OFFLINE", "NO_SHIFT"),
     ]
     events = [(start + timedelta(minutes=m), MACHINE, s, r, i) for i, (m, s, r) in enumerate(plan)]

@@ -23,8 +23,9 @@ def _sig7(x: float) -> float:
 
 def _limits(chart_type: str, convention: str) -> dict:
     df = pl.read_csv(DATA, infer_schema=False)
-    res = analyze(df, chart_type, "diameter", subgroup="sample", phase1="trial",
-                  convention=convention)
+    res = analyze(
+        df, chart_type, "diameter", subgroup="sample", phase1="trial", convention=convention
+    )
     assert res.phase1_points == 25
     return res.limits
 

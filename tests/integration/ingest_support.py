@@ -45,8 +45,12 @@ def scalar(dsn: str, query: str, params: tuple = ()) -> object:
         return conn.execute(query, params).fetchone()[0]
 
 
-async def until(predicate: Callable[[], object], timeout: float = 15.0, what: str = "condition",
-                interval: float = 0.05) -> object:
+async def until(
+    predicate: Callable[[], object],
+    timeout: float = 15.0,
+    what: str = "condition",
+    interval: float = 0.05,
+) -> object:
     """Async ``wait_for``: poll a (blocking) predicate in a thread until truthy or fail."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -57,17 +61,30 @@ async def until(predicate: Callable[[], object], timeout: float = 15.0, what: st
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
-def make_ingestor(dsn: str, spool_dir: Path, site: str, *, port: int = BROKER[1],
-                  client_id: str | None = None, interlocks: InterlockConfig | None = None,
-                  limits: BatchLimits | None = None, session_expiry_s: int = 120,
-                  commit_dsn: str | None = None) -> MqttIngestor:
+def make_ingestor(
+    dsn: str,
+    spool_dir: Path,
+    site: str,
+    *,
+    port: int = BROKER[1],
+    client_id: str | None = None,
+    interlocks: InterlockConfig | None = None,
+    limits: BatchLimits | None = None,
+    session_expiry_s: int = 120,
+    commit_dsn: str | None = None,
+) -> MqttIngestor:
     with psycopg.connect(dsn) as conn:
         machines = load_machines(conn)
     options = MqttOptions(
-        host=BROKER[0], port=port, client_id=client_id or f"t-{site}",
-        share_group=f"g{site}", topic_filter=f"fab/v1/{site}/#",
-        session_expiry_s=session_expiry_s, limits=limits or BatchLimits(max_age_s=0.02),
-        backoff_initial_s=0.05, backoff_max_s=0.5,
+        host=BROKER[0],
+        port=port,
+        client_id=client_id or f"t-{site}",
+        share_group=f"g{site}",
+        topic_filter=f"fab/v1/{site}/#",
+        session_expiry_s=session_expiry_s,
+        limits=limits or BatchLimits(max_age_s=0.02),
+        backoff_initial_s=0.05,
+        backoff_max_s=0.5,
     )
     return MqttIngestor(options, commit_dsn or dsn, machines, spool_dir, interlocks=interlocks)
 
@@ -109,10 +126,15 @@ def good_messages(site: str, base_ms: int) -> list[tuple[str, bytes]]:
     """(topic, payload) for every landing channel; each lands distinct rows."""
     w1, w2 = make_wafer_id(LOT, 1), make_wafer_id(LOT, 2)
     ts = datetime.fromtimestamp(base_ms / 1000, UTC)
-    telemetry = TelemetryPayload(ts=ts, seq=1, readings=[
-        Reading(metric="temperature", value=175.2), Reading(metric="pressure", value=30.1),
-        Reading(metric="rf_power", value=1500.0, ts=base_ms - 500, quality=0x40000000),
-    ])
+    telemetry = TelemetryPayload(
+        ts=ts,
+        seq=1,
+        readings=[
+            Reading(metric="temperature", value=175.2),
+            Reading(metric="pressure", value=30.1),
+            Reading(metric="rf_power", value=1500.0, ts=base_ms - 500, quality=0x40000000),
+        ],
+    )
     state = StatePayload(ts=ts, seq=2, state="RUNNING", reason_code="RUN")
     cd = "critical_dimension_nm"
     count = CountPayload(ts=ts, seq=3, lot_id=LOT, step_no=2, recipe_id="ETCH-STD", good=24,
@@ -137,8 +159,15 @@ def good_messages(site: str, base_ms: int) -> list[tuple[str, bytes]]:
     ]
 
 
-def telemetry_message(site: str, machine: str, seq: int, ts_ms: int, readings: int = 1,
-                      metric: str = "pressure", value: float = 30.0) -> tuple[str, bytes]:
+def telemetry_message(
+    site: str,
+    machine: str,
+    seq: int,
+    ts_ms: int,
+    readings: int = 1,
+    metric: str = "pressure",
+    value: float = 30.0,
+) -> tuple[str, bytes]:
     body = TelemetryPayload(ts=ts_ms, seq=seq, readings=[
         Reading(metric=f"{metric}{i}" if readings > 1 else metric, value=value)
         for i in range(readings)
@@ -215,8 +244,15 @@ def bad_corpus(site: str, base_ms: int) -> list[tuple[str, str, bytes]]:
     good_w = make_wafer_id(LOT, 3)
     bad_check = good_w[:-1] + ("0" if good_w[-1] != "0" else "1")
     tel = {"ts": base_ms, "seq": 1, "readings": [{"metric": "pressure", "value": 1.0}]}
-    count = {"ts": base_ms, "seq": 1, "lot_id": LOT, "step_no": 1, "recipe_id": "R", "good": 1,
-             "scrap": 0}
+    count = {
+        "ts": base_ms,
+        "seq": 1,
+        "lot_id": LOT,
+        "step_no": 1,
+        "recipe_id": "R",
+        "good": 1,
+        "scrap": 0,
+    }
     insp = {"ts": base_ms, "seq": 1, "inspection_id": "X", "lot_id": LOT, "wafer_id": good_w}
     j = lambda obj: json.dumps(obj, separators=(",", ":")).encode()  # noqa: E731
     with_ = lambda base, **kw: j({**base, **kw})  # noqa: E731

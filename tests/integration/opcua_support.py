@@ -20,8 +20,13 @@ def free_port() -> int:
 
 
 class PlantTestServer:
-    def __init__(self, port: int, machines: dict[str, list[str]], certs: Path | None = None,
-                 mode: str = "None") -> None:
+    def __init__(
+        self,
+        port: int,
+        machines: dict[str, list[str]],
+        certs: Path | None = None,
+        mode: str = "None",
+    ) -> None:
         self.url = f"opc.tcp://127.0.0.1:{port}/fab/"
         self.machines = machines
         self.certs = certs
@@ -38,30 +43,42 @@ class PlantTestServer:
         else:
             await server.load_certificate(str(self.certs / "server_cert.der"))
             await server.load_private_key(str(self.certs / "server_key.pem"))
-            server.set_security_policy([{
-                "Sign": ua.SecurityPolicyType.Basic256Sha256_Sign,
-                "SignAndEncrypt": ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
-            }[self.mode]])
+            server.set_security_policy(
+                [
+                    {
+                        "Sign": ua.SecurityPolicyType.Basic256Sha256_Sign,
+                        "SignAndEncrypt": ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
+                    }[self.mode]
+                ]
+            )
         idx = await server.register_namespace(NAMESPACE)
-        folder = await server.nodes.objects.add_folder(ua.NodeId("Machines", idx),
-                                                       ua.QualifiedName("Machines", idx))
+        folder = await server.nodes.objects.add_folder(
+            ua.NodeId("Machines", idx), ua.QualifiedName("Machines", idx)
+        )
         for machine, variables in self.machines.items():
-            obj = await folder.add_object(ua.NodeId(f"Machines/{machine}", idx),
-                                          ua.QualifiedName(machine, idx))
+            obj = await folder.add_object(
+                ua.NodeId(f"Machines/{machine}", idx), ua.QualifiedName(machine, idx)
+            )
             for var in variables:
                 vtype, initial = TYPES.get(var, (ua.VariantType.Double, 0.0))
                 self.nodes[(machine, var)] = await obj.add_variable(
-                    ua.NodeId(f"Machines/{machine}/{var}", idx), ua.QualifiedName(var, idx),
-                    ua.Variant(initial, vtype))
+                    ua.NodeId(f"Machines/{machine}/{var}", idx),
+                    ua.QualifiedName(var, idx),
+                    ua.Variant(initial, vtype),
+                )
         await server.start()
         self.server = server
         return self
 
-    async def write(self, machine: str, var: str, value: object, *, ts: datetime | None = None,
-                    status: int = 0) -> None:
+    async def write(
+        self, machine: str, var: str, value: object, *, ts: datetime | None = None, status: int = 0
+    ) -> None:
         vtype, _ = TYPES.get(var, (ua.VariantType.Double, 0.0))
-        dv = ua.DataValue(ua.Variant(value, vtype), StatusCode=ua.StatusCode(status),
-                          SourceTimestamp=ts or datetime.now(UTC))
+        dv = ua.DataValue(
+            ua.Variant(value, vtype),
+            StatusCode=ua.StatusCode(status),
+            SourceTimestamp=ts or datetime.now(UTC),
+        )
         await self.nodes[(machine, var)].write_value(dv)
 
     async def stop(self) -> None:

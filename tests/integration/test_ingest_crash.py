@@ -27,13 +27,33 @@ COUNT = "SELECT count(*) FROM landing.sensor_reading"
 
 
 def _start(site: str, dsn: str, home) -> subprocess.Popen:
-    env = {**os.environ, "FAB_PG_DSN": dsn, "FAB_MQTT_URL": "mqtt://127.0.0.1:1883",
-           "FAB_HOME": str(home), "FAB_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "FAB_PG_DSN": dsn,
+        "FAB_MQTT_URL": "mqtt://127.0.0.1:1883",
+        "FAB_HOME": str(home),
+        "FAB_LOG_LEVEL": "WARNING",
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "fabstack.cli.main", "ingest", "mqtt", "--client-id", f"k{site}",
-         "--share-group", f"g{site}", "--topic-filter", f"fab/v1/{site}/#",
-         "--batch-age-ms", "20"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "fabstack.cli.main",
+            "ingest",
+            "mqtt",
+            "--client-id",
+            f"k{site}",
+            "--share-group",
+            f"g{site}",
+            "--topic-filter",
+            f"fab/v1/{site}/#",
+            "--batch-age-ms",
+            "20",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -54,11 +74,13 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(landing_dsn, tmp_path):
     msgs = [telemetry_message(site, "DEP-01", i, base + i, readings=10) for i in range(3000)]
     proc = _start(site, landing_dsn, tmp_path)
     try:
+
         async def scenario() -> None:
             nonlocal proc
             # The ingestor has subscribed once it has written its first status row.
-            first_start = await until(lambda: _up(proc, landing_dsn), timeout=30,
-                                      what="ingestor up")
+            first_start = await until(
+                lambda: _up(proc, landing_dsn), timeout=30, what="ingestor up"
+            )
             async with publisher() as pub:
                 for i, m in enumerate(msgs):
                     await pub.publish(*m, qos=1)
@@ -70,15 +92,23 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(landing_dsn, tmp_path):
                         # Same client id, so the same broker session: it holds what came while
                         # we were down (Mosquitto keeps up to max_queued_messages = 1000 here).
                         proc = _start(site, landing_dsn, tmp_path)
-                        await until(partial(_up, proc, landing_dsn, first_start), timeout=30,
-                                    what="restarted ingestor connected")
-            await until(lambda: scalar(landing_dsn, COUNT) == 30_000, timeout=60,
-                        what="all 30,000 readings after the restart")
+                        await until(
+                            partial(_up, proc, landing_dsn, first_start),
+                            timeout=30,
+                            what="restarted ingestor connected",
+                        )
+            await until(
+                lambda: scalar(landing_dsn, COUNT) == 30_000,
+                timeout=60,
+                what="all 30,000 readings after the restart",
+            )
 
         asyncio.run(scenario())
     finally:
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(20)
     assert rc == 0, proc.stderr.read().decode()[-2000:]
-    assert scalar(landing_dsn, "SELECT count(DISTINCT (metric, ts)) FROM landing.sensor_reading") \
+    assert (
+        scalar(landing_dsn, "SELECT count(DISTINCT (metric, ts)) FROM landing.sensor_reading")
         == 30_000
+    )

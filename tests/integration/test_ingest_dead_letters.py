@@ -37,8 +37,10 @@ def test_bad_corpus_dead_lettered_good_neighbours_land(landing_dsn, tmp_path):
                     await pub.publish(*before, qos=1)
                     await pub.publish(topic, payload, qos=1)
                     await pub.publish(*after, qos=1)
-            await until(lambda: ing.pipeline.stats.messages_total == 3 * len(corpus),
-                        what="all messages handled")
+            await until(
+                lambda: ing.pipeline.stats.messages_total == 3 * len(corpus),
+                what="all messages handled",
+            )
 
     asyncio.run(scenario())
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 2 * len(corpus)

@@ -27,20 +27,32 @@ pytestmark = pytest.mark.integration
 
 def test_shipped_rule_is_etch_above_188():
     rule = load_interlocks().rules[0]
-    assert (rule.machine_type, rule.metric, rule.op, rule.threshold) == ("ETCH", "temperature",
-                                                                         ">", 188.0)
+    assert (rule.machine_type, rule.metric, rule.op, rule.threshold) == (
+        "ETCH",
+        "temperature",
+        ">",
+        188.0,
+    )
 
 
 def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
     site = unique_site()
     base = now_ms()
-    rule = InterlockRule(id="ETCH_OVERTEMP", machine_type="ETCH", metric="temperature", op=">",
-                         threshold=188.0, rearm_margin=1.0, cooldown_s=0)
+    rule = InterlockRule(
+        id="ETCH_OVERTEMP",
+        machine_type="ETCH",
+        metric="temperature",
+        op=">",
+        threshold=188.0,
+        rearm_margin=1.0,
+        cooldown_s=0,
+    )
     temps = [185.0, 188.5, 189.2, 190.0, 187.5, 186.9, 188.7, 186.0]  # two excursions
 
     async def scenario() -> list[CommandPayload]:
-        ing = make_ingestor(landing_dsn, tmp_path / "spool", site,
-                            interlocks=InterlockConfig(rules=[rule]))
+        ing = make_ingestor(
+            landing_dsn, tmp_path / "spool", site, interlocks=InterlockConfig(rules=[rule])
+        )
         commands: list[CommandPayload] = []
         async with running(ing), publisher() as pub:
             async with publisher() as listener:
@@ -48,23 +60,41 @@ def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
                 count_topic, count_body = good_messages(site, base - 5000)[2]  # lot LOT on ETCH-01
                 await pub.publish(count_topic, count_body, qos=1)
                 for i, temp in enumerate(temps):
-                    await pub.publish(*telemetry_message(site, "ETCH-01", 10 + i, base + i * 1000,
-                                                         metric="temperature", value=temp), qos=1)
+                    await pub.publish(
+                        *telemetry_message(
+                            site,
+                            "ETCH-01",
+                            10 + i,
+                            base + i * 1000,
+                            metric="temperature",
+                            value=temp,
+                        ),
+                        qos=1,
+                    )
                 async with asyncio.timeout(10):
                     async for message in listener.messages:
-                        commands.append(CommandPayload.model_validate(orjson.loads(message.payload)))
+                        commands.append(
+                            CommandPayload.model_validate(orjson.loads(message.payload))
+                        )
                         if len(commands) == 2:
                             break
-            await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.quarantine_log")
-                        == 2, what="quarantine rows")
+            await until(
+                lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.quarantine_log") == 2,
+                what="quarantine rows",
+            )
         return commands
 
     commands = asyncio.run(scenario())
     assert [c.command for c in commands] == ["stop", "stop"]
     assert commands[0].rule_id == "ETCH_OVERTEMP" and "188.5" in commands[0].reason
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.interlock_event") == 2
-    assert scalar(landing_dsn, "SELECT string_agg(value::text, ',' ORDER BY ts) "
-                               "FROM landing.interlock_event") == "188.5,188.7"
+    assert (
+        scalar(
+            landing_dsn,
+            "SELECT string_agg(value::text, ',' ORDER BY ts) FROM landing.interlock_event",
+        )
+        == "188.5,188.7"
+    )
     lots = "SELECT string_agg(DISTINCT lot_id, ',') FROM landing.quarantine_log"
     assert scalar(landing_dsn, lots) == LOT
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == len(temps)

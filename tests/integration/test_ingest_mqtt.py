@@ -30,8 +30,10 @@ def test_every_channel_lands_in_its_tables(landing_dsn, tmp_path):
             async with publisher() as pub:
                 for topic, body in good_messages(site, now_ms()):
                     await pub.publish(topic, body, qos=1)
-            await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.defect") == 2,
-                        what="inspection defects")
+            await until(
+                lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.defect") == 2,
+                what="inspection defects",
+            )
             await until(lambda: ing.pipeline.stats.messages_total == 5, what="5 messages")
 
     asyncio.run(scenario())
@@ -39,10 +41,13 @@ def test_every_channel_lands_in_its_tables(landing_dsn, tmp_path):
     assert q("SELECT count(*) FROM landing.sensor_reading WHERE machine_id = 'ETCH-01'") == 3
     assert q("SELECT quality FROM landing.sensor_reading WHERE metric = 'rf_power'") == 0x40000000
     assert q("SELECT state || '/' || reason_code FROM landing.machine_state") == "RUNNING/RUN"
-    assert q("SELECT good || '/' || scrap || '/' || lot_id FROM landing.production_count") \
+    assert (
+        q("SELECT good || '/' || scrap || '/' || lot_id FROM landing.production_count")
         == f"24/1/{LOT}"
-    assert q("SELECT string_agg(event, ',' ORDER BY ts) FROM landing.lot_move") \
-        == "track_in,track_out"
+    )
+    assert (
+        q("SELECT string_agg(event, ',' ORDER BY ts) FROM landing.lot_move") == "track_in,track_out"
+    )
     assert q("SELECT count(*) FROM landing.process_measurement") == 2
     assert q("SELECT severity FROM landing.alarm WHERE alarm_code = 'A100'") == 3
     assert q("SELECT defect_count FROM landing.inspection") == 2
@@ -76,8 +81,12 @@ def test_graceful_stop_flushes_the_open_batch(landing_dsn, tmp_path):
 
     async def scenario() -> None:
         # A batch that would wait 60 s: only the shutdown flush can land it in time.
-        ing = make_ingestor(landing_dsn, tmp_path / "spool", site,
-                            limits=BatchLimits(max_age_s=60, status_every_s=60))
+        ing = make_ingestor(
+            landing_dsn,
+            tmp_path / "spool",
+            site,
+            limits=BatchLimits(max_age_s=60, status_every_s=60),
+        )
         async with running(ing), publisher() as pub:
             for i in range(50):
                 await pub.publish(*telemetry_message(site, "CMP-01", i, base + i), qos=1)

@@ -71,20 +71,34 @@ def test_values_states_and_quality_land_and_restart_resubscribes(landing_dsn, tm
                 await server.write("ETCH-01", "State", "DOWN", ts=t0 + timedelta(seconds=1))
                 await server.write("ETCH-01", "Temperature", 181.5, ts=t0 + timedelta(seconds=2))
                 await server.write("ETCH-01", "PartCount", 42, ts=t0 + timedelta(seconds=2))
-                await server.write("LITHO-01", "Temperature", 22.1, ts=t0 + timedelta(seconds=3),
-                                   status=0x40000000)  # Uncertain
+                await server.write(
+                    "LITHO-01", "Temperature", 22.1, ts=t0 + timedelta(seconds=3), status=0x40000000
+                )  # Uncertain
                 await until(lambda: scalar(landing_dsn, count) >= 4, what="temperatures")
-                await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM "
-                            "landing.machine_state WHERE state = 'DOWN'"), what="DOWN state")
+                await until(
+                    lambda: scalar(
+                        landing_dsn,
+                        "SELECT count(*) FROM landing.machine_state WHERE state = 'DOWN'",
+                    ),
+                    what="DOWN state",
+                )
                 # The server restarts: the ingestor reconnects, browses and subscribes again.
                 await server.stop()
                 await until(lambda: not ing.subscribed.is_set(), what="loss noticed")
                 server = await PlantTestServer(port, MACHINES).start()
-                await until(lambda: ing.subscribed.is_set() and ing.connections == 2, timeout=20,
-                            what="resubscribed")
+                await until(
+                    lambda: ing.subscribed.is_set() and ing.connections == 2,
+                    timeout=20,
+                    what="resubscribed",
+                )
                 await server.write("ETCH-01", "Temperature", 183.25, ts=t0 + timedelta(seconds=9))
-                await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM landing."
-                            "sensor_reading WHERE value = 183.25"), what="value after restart")
+                await until(
+                    lambda: scalar(
+                        landing_dsn,
+                        "SELECT count(*) FROM landing.sensor_reading WHERE value = 183.25",
+                    ),
+                    what="value after restart",
+                )
         finally:
             await server.stop()
         return ing
@@ -92,10 +106,17 @@ def test_values_states_and_quality_land_and_restart_resubscribes(landing_dsn, tm
     asyncio.run(scenario())
     q = lambda sql: scalar(landing_dsn, sql)  # noqa: E731
     assert q("SELECT reason_code FROM landing.machine_state WHERE state = 'DOWN'") == "BREAKDOWN"
-    assert q("SELECT count(*) FROM landing.sensor_reading WHERE metric = 'part_count' "
-             "AND value = 42") == 1
-    assert q("SELECT quality FROM landing.sensor_reading WHERE machine_id = 'LITHO-01' "
-             "AND value = 22.1") == 0x40000000
+    assert (
+        q("SELECT count(*) FROM landing.sensor_reading WHERE metric = 'part_count' AND value = 42")
+        == 1
+    )
+    assert (
+        q(
+            "SELECT quality FROM landing.sensor_reading WHERE machine_id = 'LITHO-01' "
+            "AND value = 22.1"
+        )
+        == 0x40000000
+    )
     assert q("SELECT count(*) FROM landing.sensor_reading WHERE value = 181.5") == 1
     assert q("SELECT count(*) FROM landing.ingest_status WHERE ingestor = 'opcua:test'") == 1
 
@@ -112,12 +133,21 @@ def certs(tmp_path_factory):
         usages = [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
         names = {"countryName": "DE", "organizationName": "fabstack"}
         await setup_self_signed_certificate(
-            tmp_path / "server_key.pem", tmp_path / "server_cert.der", "urn:fabstack:test:server",
-            "127.0.0.1", usages, {**names, "commonName": "test server"})
+            tmp_path / "server_key.pem",
+            tmp_path / "server_cert.der",
+            "urn:fabstack:test:server",
+            "127.0.0.1",
+            usages,
+            {**names, "commonName": "test server"},
+        )
         await setup_self_signed_certificate(
-            tmp_path / "client_key.pem", tmp_path / "client_cert.der",
-            "urn:example.org:FreeOpcUa:opcua-asyncio", "127.0.0.1", usages,
-            {**names, "commonName": "fab ingest"})
+            tmp_path / "client_key.pem",
+            tmp_path / "client_cert.der",
+            "urn:example.org:FreeOpcUa:opcua-asyncio",
+            "127.0.0.1",
+            usages,
+            {**names, "commonName": "fab ingest"},
+        )
 
     asyncio.run(certificates())
     return tmp_path
@@ -130,22 +160,36 @@ def test_basic256sha256_with_certificates(landing_dsn, tmp_path, certs, mode):
     port = free_port()
 
     async def scenario() -> None:
-        server = await PlantTestServer(port, {"ETCH-01": ["Temperature"]}, certs=certs,
-                                       mode=mode).start()
+        server = await PlantTestServer(
+            port, {"ETCH-01": ["Temperature"]}, certs=certs, mode=mode
+        ).start()
         with psycopg.connect(landing_dsn) as conn:
             machines = load_machines(conn)
-        security = Security(mode=mode, policy="Basic256Sha256",
-                            certificate=certs / "client_cert.der",
-                            private_key=certs / "client_key.pem",
-                            server_certificate=certs / "server_cert.der")
-        cfg = OpcuaServer(name="secure", url=server.url, publishing_interval_ms=100,
-                          security=security, variables={"Temperature": VariableMap()})
+        security = Security(
+            mode=mode,
+            policy="Basic256Sha256",
+            certificate=certs / "client_cert.der",
+            private_key=certs / "client_key.pem",
+            server_certificate=certs / "server_cert.der",
+        )
+        cfg = OpcuaServer(
+            name="secure",
+            url=server.url,
+            publishing_interval_ms=100,
+            security=security,
+            variables={"Temperature": VariableMap()},
+        )
         ing = OpcuaIngestor(cfg, server.url, landing_dsn, machines, tmp_path / "spool")
         try:
             async with _running(ing):
                 await server.write("ETCH-01", "Temperature", 177.75)
-                await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM "
-                            "landing.sensor_reading WHERE value = 177.75"), what="secure value")
+                await until(
+                    lambda: scalar(
+                        landing_dsn,
+                        "SELECT count(*) FROM landing.sensor_reading WHERE value = 177.75",
+                    ),
+                    what="secure value",
+                )
         finally:
             await server.stop()
 

@@ -31,8 +31,9 @@ def test_database_cut_spools_then_replays_exactly_once(landing_dsn, tmp_path):
 
     async def scenario() -> None:
         proxy = await TcpProxy(5432).start()
-        ing = make_ingestor(landing_dsn, tmp_path / "spool", site,
-                            commit_dsn=via_port(landing_dsn, proxy.port))
+        ing = make_ingestor(
+            landing_dsn, tmp_path / "spool", site, commit_dsn=via_port(landing_dsn, proxy.port)
+        )
         try:
             async with running(ing), publisher() as pub:
                 for m in msgs[:300]:
@@ -41,14 +42,21 @@ def test_database_cut_spools_then_replays_exactly_once(landing_dsn, tmp_path):
                 await proxy.cut()
                 for m in msgs[300:600]:
                     await pub.publish(*m, qos=1)
-                await until(lambda: ing.committer.spool.depth > 0 and
-                            ing.pipeline.stats.messages_total == 600, what="spooling")
+                await until(
+                    lambda: (
+                        ing.committer.spool.depth > 0 and ing.pipeline.stats.messages_total == 600
+                    ),
+                    what="spooling",
+                )
                 assert scalar(landing_dsn, COUNT_READINGS) == 1500  # really cut
                 await proxy.restore()
                 for m in msgs[600:]:
                     await pub.publish(*m, qos=1)
-                await until(lambda: scalar(landing_dsn, COUNT_READINGS) == 4500, timeout=30,
-                            what="all 4500 readings after replay")
+                await until(
+                    lambda: scalar(landing_dsn, COUNT_READINGS) == 4500,
+                    timeout=30,
+                    what="all 4500 readings after replay",
+                )
                 await until(lambda: ing.committer.spool.depth == 0, what="spool drained")
                 assert ing.pipeline.stats.spooled_batches > 0
         finally:
@@ -80,8 +88,11 @@ def test_broker_cut_reconnects_and_loses_nothing(landing_dsn, tmp_path):
                 await until(lambda: ing.subscribed.is_set() and ing._epoch >= 2, what="reconnect")
                 for m in msgs[800:]:
                     await pub.publish(*m, qos=1)
-                await until(lambda: scalar(landing_dsn, COUNT_READINGS) == 2400, timeout=30,
-                            what="all 2400 readings")
+                await until(
+                    lambda: scalar(landing_dsn, COUNT_READINGS) == 2400,
+                    timeout=30,
+                    what="all 2400 readings",
+                )
         finally:
             await proxy.close()
 

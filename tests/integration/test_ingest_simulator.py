@@ -19,8 +19,15 @@ from tests.integration.opcua_support import free_port
 simulator = pytest.importorskip("ingestion.simulator.live")
 opcua_server = pytest.importorskip("ingestion.simulator.opcua_server")
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-TABLES = ("sensor_reading", "machine_state", "production_count", "lot_move",
-          "process_measurement", "inspection", "defect")
+TABLES = (
+    "sensor_reading",
+    "machine_state",
+    "production_count",
+    "lot_move",
+    "process_measurement",
+    "inspection",
+    "defect",
+)
 
 
 def test_simulator_streams_land_over_mqtt_and_opcua(landing_dsn, tmp_path):
@@ -33,9 +40,16 @@ def test_simulator_streams_land_over_mqtt_and_opcua(landing_dsn, tmp_path):
 
     async def scenario() -> tuple[dict, int]:
         sim = simulator.LiveSimulator(
-            plant, 42, mqtt_url="mqtt://127.0.0.1:1883", speed=7200, rate_hz=0.01, tick_s=0.2,
-            start=datetime.now(UTC) - timedelta(days=3), opcua_url=url,
-            node_map=opcua_server.load_node_map(), home=tmp_path,
+            plant,
+            42,
+            mqtt_url="mqtt://127.0.0.1:1883",
+            speed=7200,
+            rate_hz=0.01,
+            tick_s=0.2,
+            start=datetime.now(UTC) - timedelta(days=3),
+            opcua_url=url,
+            node_map=opcua_server.load_node_map(),
+            home=tmp_path,
         )
         stop, ready = asyncio.Event(), asyncio.Event()
         with psycopg.connect(landing_dsn) as conn:
@@ -48,9 +62,11 @@ def test_simulator_streams_land_over_mqtt_and_opcua(landing_dsn, tmp_path):
             try:
                 await asyncio.wait_for(opc.subscribed.wait(), 30)
                 for table in TABLES:
-                    await until(lambda t=table: scalar(
-                        landing_dsn, f"SELECT count(*) FROM landing.{t}"), timeout=60,
-                        what=f"rows in landing.{table}")
+                    await until(
+                        lambda t=table: scalar(landing_dsn, f"SELECT count(*) FROM landing.{t}"),
+                        timeout=60,
+                        what=f"rows in landing.{table}",
+                    )
                 await until(lambda: opc.pipeline.stats.rows_total > 0, what="OPC UA rows")
             finally:
                 stop.set()
@@ -75,11 +91,16 @@ def test_interlock_stops_the_simulated_etch_tool(landing_dsn, tmp_path):
     base = load_plant("demo")
     site = "S" + uuid.uuid4().hex[:8]
     plant = base.model_copy(update={"site": base.site.model_copy(update={"id": site})})
-    etch_counts = ("SELECT count(*) FROM landing.production_count WHERE machine_id = 'ETCH-01'")
+    etch_counts = "SELECT count(*) FROM landing.production_count WHERE machine_id = 'ETCH-01'"
 
     async def scenario():
         sim = simulator.LiveSimulator(
-            plant, 7, mqtt_url="mqtt://127.0.0.1:1883", speed=3600, rate_hz=0.01, tick_s=0.2,
+            plant,
+            7,
+            mqtt_url="mqtt://127.0.0.1:1883",
+            speed=3600,
+            rate_hz=0.01,
+            tick_s=0.2,
             start=datetime.now(UTC) - timedelta(days=3),
         )
         stop, ready = asyncio.Event(), asyncio.Event()
@@ -88,24 +109,46 @@ def test_interlock_stops_the_simulated_etch_tool(landing_dsn, tmp_path):
             sim_task = asyncio.create_task(sim.run(stop=stop, ready=ready))
             try:
                 await asyncio.wait_for(ready.wait(), 60)
-                await until(lambda: scalar(landing_dsn, etch_counts), timeout=60,
-                            what="a lot tracked out of ETCH-01")
+                await until(
+                    lambda: scalar(landing_dsn, etch_counts),
+                    timeout=60,
+                    what="a lot tracked out of ETCH-01",
+                )
                 # The chamber overheats: one reading above 188.0 °C at the tool's own clock.
                 ts_ms = int(sim.sim_now() * 1000)
-                body = (b'{"ts": %d, "seq": 999999, "readings": '
-                        b'[{"metric": "temperature", "value": 191.5}]}' % ts_ms)
+                body = (
+                    b'{"ts": %d, "seq": 999999, "readings": '
+                    b'[{"metric": "temperature", "value": 191.5}]}' % ts_ms
+                )
                 async with publisher() as pub:
                     await pub.publish(topic_for(site, "ETCH", "ETCH-01", "telemetry"), body, qos=1)
                 await until(lambda: sim.stats.commands >= 1, what="the simulator got the stop")
-                await until(lambda: scalar(landing_dsn, "SELECT count(*) FROM landing."
-                            "machine_state WHERE machine_id = 'ETCH-01' AND reason_code = "
-                            "'INTERLOCK'"), timeout=30, what="ETCH-01 down for INTERLOCK")
+                await until(
+                    lambda: scalar(
+                        landing_dsn,
+                        "SELECT count(*) FROM landing."
+                        "machine_state WHERE machine_id = 'ETCH-01' AND reason_code = "
+                        "'INTERLOCK'",
+                    ),
+                    timeout=30,
+                    what="ETCH-01 down for INTERLOCK",
+                )
             finally:
                 stop.set()
                 await asyncio.wait_for(sim_task, 60)
 
     asyncio.run(scenario())
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.interlock_event "
-                               "WHERE machine_id = 'ETCH-01' AND value = 191.5") == 1
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.quarantine_log "
-                               "WHERE machine_id = 'ETCH-01'") == 1
+    assert (
+        scalar(
+            landing_dsn,
+            "SELECT count(*) FROM landing.interlock_event "
+            "WHERE machine_id = 'ETCH-01' AND value = 191.5",
+        )
+        == 1
+    )
+    assert (
+        scalar(
+            landing_dsn, "SELECT count(*) FROM landing.quarantine_log WHERE machine_id = 'ETCH-01'"
+        )
+        == 1
+    )

@@ -195,12 +195,15 @@ def test_alert_sensor_writes_rows_and_tags_a_run(plant, monkeypatch) -> None:
 
     dsn, home = plant
     # The data are from the past: widen the sensor's look-back to reach them.
-    monkeypatch.setattr(spc_assets, "ALERT_LOOKBACK_DAYS", (datetime.now(UTC).date()
-                                                            - DAYS[0]).days)
+    monkeypatch.setattr(
+        spc_assets, "ALERT_LOOKBACK_DAYS", (datetime.now(UTC).date() - DAYS[0]).days
+    )
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DELETE FROM landing.alert")
-    resources = {"landing": LandingResource(dsn=dsn),
-                 "warehouse": WarehouseResource(home=str(home))}
+    resources = {
+        "landing": LandingResource(dsn=dsn),
+        "warehouse": WarehouseResource(home=str(home)),
+    }
     context = dg.build_sensor_context(resources=resources)
     request = spc_assets.spc_oee_alerts(context)
     assert isinstance(request, dg.RunRequest)

@@ -28,8 +28,16 @@ def _one(conn, query: str, *args):
 def test_backfill_writes_every_table(day_run):
     dsn, summary = day_run
     with psycopg.connect(dsn) as conn:
-        for table in ("machine_state", "production_count", "lot_move", "process_measurement",
-                      "inspection", "defect", "sensor_reading", "alarm"):
+        for table in (
+            "machine_state",
+            "production_count",
+            "lot_move",
+            "process_measurement",
+            "inspection",
+            "defect",
+            "sensor_reading",
+            "alarm",
+        ):
             n = _one(conn, f"SELECT count(*) FROM landing.{table}")[0]
             assert n == summary.rows[table] > 0, table
         lots = _one(conn, "SELECT count(*), count(*) FILTER (WHERE hot_lot) FROM landing.lot")
@@ -40,8 +48,9 @@ def test_backfill_writes_every_table(day_run):
         assert summary.readings > expected * 0.9
         first, last = _one(conn, "SELECT min(ts), max(ts) FROM landing.sensor_reading")
         assert first >= END - timedelta(days=1) and last < END
-        run = _one(conn, "SELECT seed, mode, end_ts FROM truth.run WHERE run_id = %s",
-                   summary.run_id)
+        run = _one(
+            conn, "SELECT seed, mode, end_ts FROM truth.run WHERE run_id = %s", summary.run_id
+        )
         assert run == (42, "backfill", END)
 
 
@@ -51,9 +60,13 @@ def test_truth_state_intervals_match_landing_events(day_run):
         events = conn.execute(
             "SELECT machine_id, ts, state, reason_code FROM landing.machine_state ORDER BY 1, 2"
         ).fetchall()
-        truth = set(conn.execute(
-            "SELECT machine_id, start_ts, end_ts, state, reason_code FROM truth.state_interval "
-            "WHERE run_id = %s", (summary.run_id,)).fetchall())
+        truth = set(
+            conn.execute(
+                "SELECT machine_id, start_ts, end_ts, state, reason_code FROM truth.state_interval "
+                "WHERE run_id = %s",
+                (summary.run_id,),
+            ).fetchall()
+        )
     by_machine = defaultdict(list)
     for m, ts, state, reason in events:
         by_machine[m].append((ts, state, reason))
@@ -71,41 +84,68 @@ def test_truth_counts_signatures_and_events_match_landing(day_run):
     dsn, summary = day_run
     run = summary.run_id
     with psycopg.connect(dsn) as conn:
-        landing_counts = dict(((m, (g, s)) for m, g, s in conn.execute(
-            "SELECT machine_id, sum(good), sum(scrap) FROM landing.production_count GROUP BY 1")))
-        truth_counts = dict(((m, (g, s)) for m, g, s in conn.execute(
-            "SELECT machine_id, sum(good), sum(scrap) FROM truth.shift_count WHERE run_id = %s "
-            "GROUP BY 1 HAVING sum(good + scrap) > 0", (run,))))
+        landing_counts = dict(
+            (
+                (m, (g, s))
+                for m, g, s in conn.execute(
+                    "SELECT machine_id, sum(good), sum(scrap) "
+                    "FROM landing.production_count GROUP BY 1"
+                )
+            )
+        )
+        truth_counts = dict(
+            (
+                (m, (g, s))
+                for m, g, s in conn.execute(
+                    "SELECT machine_id, sum(good), sum(scrap) FROM truth.shift_count "
+                    "WHERE run_id = %s "
+                    "GROUP BY 1 HAVING sum(good + scrap) > 0",
+                    (run,),
+                )
+            )
+        )
         assert landing_counts == truth_counts
         maps = conn.execute(
             "SELECT t.signature, t.defect_count, i.defect_count, "
             "(SELECT count(*) FROM landing.defect d WHERE d.inspection_id = i.inspection_id) "
             "FROM truth.wafer_map t JOIN landing.inspection i USING (inspection_id) "
-            "WHERE t.run_id = %s", (run,)).fetchall()
+            "WHERE t.run_id = %s",
+            (run,),
+        ).fetchall()
         n_inspections = _one(conn, "SELECT count(*) FROM landing.inspection")[0]
         assert len(maps) == n_inspections > 0
         assert all(a == b == c for _, a, b, c in maps)
         assert len({m[0] for m in maps}) >= 4  # a day shows a mix of signatures
         failures = conn.execute(
             "SELECT machine_id, failure_ts, reason_code FROM truth.failure WHERE run_id = %s",
-            (run,)).fetchall()
+            (run,),
+        ).fetchall()
         for machine, ts, reason in failures:
-            row = _one(conn, "SELECT state, reason_code FROM landing.machine_state "
-                             "WHERE machine_id = %s AND ts = %s", machine, ts)
+            row = _one(
+                conn,
+                "SELECT state, reason_code FROM landing.machine_state "
+                "WHERE machine_id = %s AND ts = %s",
+                machine,
+                ts,
+            )
             assert row == ("DOWN", reason)
-        triggers = _one(conn, "SELECT count(*) FROM truth.interlock_trigger WHERE run_id = %s",
-                        run)[0]
+        triggers = _one(
+            conn, "SELECT count(*) FROM truth.interlock_trigger WHERE run_id = %s", run
+        )[0]
         events = _one(conn, "SELECT count(*) FROM landing.interlock_event")[0]
         assert triggers == events
         oee = conn.execute(
             "SELECT availability, quality FROM truth.machine_shift_oee "
-            "WHERE run_id = %s AND complete AND good + scrap > 0", (run,)).fetchall()
+            "WHERE run_id = %s AND complete AND good + scrap > 0",
+            (run,),
+        ).fetchall()
         assert oee and all(0 < a <= 1 and 0.8 < q <= 1 for a, q in oee)
         # performance over the whole day (per shift it is lumpy: a lot counts at track-out)
         perf = conn.execute(
             "SELECT machine_id, sum(performance * run_s) / sum(run_s) FROM truth.machine_shift_oee "
             "WHERE run_id = %s AND run_s > 0 AND performance IS NOT NULL GROUP BY 1",
-            (run,)).fetchall()
+            (run,),
+        ).fetchall()
         assert perf and all(0.5 < p < 1.1 for _, p in perf), perf
 
 
@@ -113,8 +153,10 @@ def test_rerun_is_idempotent_and_a_later_window_extends_the_run(day_run):
     dsn, summary = day_run
 
     def counts(conn):
-        return {t: _one(conn, f"SELECT count(*) FROM landing.{t}")[0]
-                for t in ("machine_state", "production_count", "sensor_reading", "defect")}
+        return {
+            t: _one(conn, f"SELECT count(*) FROM landing.{t}")[0]
+            for t in ("machine_state", "production_count", "sensor_reading", "defect")
+        }
 
     with psycopg.connect(dsn) as conn:
         before = counts(conn)
@@ -129,8 +171,11 @@ def test_rerun_is_idempotent_and_a_later_window_extends_the_run(day_run):
         after = counts(conn)
         assert after["sensor_reading"] > before["sensor_reading"]
         # extending a run never rewrites what exists: no duplicate instants per machine
-        dup = _one(conn, "SELECT count(*) FROM (SELECT machine_id, ts FROM landing.machine_state "
-                         "GROUP BY 1, 2 HAVING count(*) > 1) d")[0]
+        dup = _one(
+            conn,
+            "SELECT count(*) FROM (SELECT machine_id, ts FROM landing.machine_state "
+            "GROUP BY 1, 2 HAVING count(*) > 1) d",
+        )[0]
         assert dup == 0
         end_ts = _one(conn, "SELECT end_ts FROM truth.run WHERE run_id = %s", summary.run_id)[0]
         assert end_ts == END + timedelta(hours=3)

@@ -62,12 +62,14 @@ class Inbox:
             async for message in client.messages:
                 _, _, machine, channel = parse_topic(str(message.topic))
                 PAYLOAD_MODELS[channel].model_validate_json(message.payload)  # the contract
-                self.items.append((time.monotonic(), machine, channel,
-                                   json.loads(message.payload)))
+                self.items.append((time.monotonic(), machine, channel, json.loads(message.payload)))
 
     def states(self, machine: str) -> list[tuple[str, str]]:
-        return [(p["state"], p["reason_code"]) for _, m, c, p in self.items
-                if m == machine and c == "state"]
+        return [
+            (p["state"], p["reason_code"])
+            for _, m, c, p in self.items
+            if m == machine and c == "state"
+        ]
 
 
 def test_live_stream_obeys_commands_and_shows_chaos(landing_dsn):
@@ -78,39 +80,61 @@ def test_live_stream_obeys_commands_and_shows_chaos(landing_dsn):
     async def scenario() -> LiveSimulator:
         import aiomqtt
 
-        sim = LiveSimulator(plant, 21, mqtt_url=MQTT, speed=60, rate_hz=1.0, tick_s=0.2,
-                            dsn=landing_dsn)
+        sim = LiveSimulator(
+            plant, 21, mqtt_url=MQTT, speed=60, rate_hz=1.0, tick_s=0.2, dsn=landing_dsn
+        )
         subscribed, ready = asyncio.Event(), asyncio.Event()
         collector = asyncio.create_task(inbox.collect(site, subscribed))
         await subscribed.wait()
         stop = asyncio.Event()
         runner = asyncio.create_task(sim.run(stop=stop, ready=ready))
         await ready.wait()
-        await _until(lambda: {c for _, _, c, _ in inbox.items} >= {"telemetry", "state"}, 10,
-                     "telemetry and state messages")
+        await _until(
+            lambda: {c for _, _, c, _ in inbox.items} >= {"telemetry", "state"},
+            10,
+            "telemetry and state messages",
+        )
         # stop / resume on the command topic
         async with aiomqtt.Client("127.0.0.1", 1883) as client:
             command = topic_for(site, "ETCH", "ETCH-01", "command")
             now = datetime.now(UTC).isoformat()
-            await client.publish(command, json.dumps({"ts": now, "command": "stop",
-                                                      "reason": "test"}), qos=1)
-            await _until(lambda: ("DOWN", "OPERATOR_STOP") in inbox.states("ETCH-01"), 10,
-                         "ETCH-01 DOWN/OPERATOR_STOP")
+            await client.publish(
+                command, json.dumps({"ts": now, "command": "stop", "reason": "test"}), qos=1
+            )
+            await _until(
+                lambda: ("DOWN", "OPERATOR_STOP") in inbox.states("ETCH-01"),
+                10,
+                "ETCH-01 DOWN/OPERATOR_STOP",
+            )
             n = len(inbox.states("ETCH-01"))
             await client.publish(command, json.dumps({"ts": now, "command": "resume"}), qos=1)
-            await _until(lambda: len(inbox.states("ETCH-01")) > n
-                         and inbox.states("ETCH-01")[-1] != ("DOWN", "OPERATOR_STOP"), 10,
-                         f"ETCH-01 resumed {inbox.states('ETCH-01')}")
+            await _until(
+                lambda: (
+                    len(inbox.states("ETCH-01")) > n
+                    and inbox.states("ETCH-01")[-1] != ("DOWN", "OPERATOR_STOP")
+                ),
+                10,
+                f"ETCH-01 resumed {inbox.states('ETCH-01')}",
+            )
         # chaos: machine down
         await send_chaos(MQTT, site, "ETCH-02", "machine_down", 600)
-        await _until(lambda: ("DOWN", "ELECTRICAL") in inbox.states("ETCH-02"), 10,
-                     "ETCH-02 DOWN after machine_down")
+        await _until(
+            lambda: ("DOWN", "ELECTRICAL") in inbox.states("ETCH-02"),
+            10,
+            "ETCH-02 DOWN after machine_down",
+        )
         # chaos: sensor spike on CMP-01 vibration (setpoint 2.0, noise 0.1)
         await send_chaos(MQTT, site, "CMP-01", "sensor_spike", 120)
-        await _until(lambda: any(r["metric"] == "vibration" and r["value"] > 5.0
-                                 for _, m, c, p in inbox.items if m == "CMP-01"
-                                 and c == "telemetry" for r in p["readings"]), 10,
-                     "a vibration spike on CMP-01")
+        await _until(
+            lambda: any(
+                r["metric"] == "vibration" and r["value"] > 5.0
+                for _, m, c, p in inbox.items
+                if m == "CMP-01" and c == "telemetry"
+                for r in p["readings"]
+            ),
+            10,
+            "a vibration spike on CMP-01",
+        )
         await send_chaos(MQTT, site, "CLEAN-01", "efficiency_drop", 600)
         # chaos: network partition on DEP-01 for 180 simulated s (3 s here): a gap, then late
         ack = await send_chaos(MQTT, site, "DEP-01", "network_partition", 180)
@@ -119,9 +143,14 @@ def test_live_stream_obeys_commands_and_shows_chaos(landing_dsn):
         end_ms = datetime.fromisoformat(ack["end"]).timestamp() * 1000
 
         def late() -> list:
-            return [(t, p) for t, m, c, p in inbox.items
-                    if m == "DEP-01" and c == "telemetry" and t > cut + 2.0
-                    and start_ms <= p["readings"][0]["ts"] < end_ms]
+            return [
+                (t, p)
+                for t, m, c, p in inbox.items
+                if m == "DEP-01"
+                and c == "telemetry"
+                and t > cut + 2.0
+                and start_ms <= p["readings"][0]["ts"] < end_ms
+            ]
 
         await _until(lambda: late(), 15, "DEP-01 telemetry released after the partition")
         gap = [t for t, m, _, _ in inbox.items if m == "DEP-01" and cut + 0.5 < t < cut + 2.0]
@@ -136,11 +165,17 @@ def test_live_stream_obeys_commands_and_shows_chaos(landing_dsn):
     with psycopg.connect(landing_dsn) as conn:
         faults = conn.execute(
             "SELECT machine_id, fault FROM truth.chaos_fault WHERE run_id = %s ORDER BY 2",
-            (sim.run_id,)).fetchall()
-        mode = conn.execute("SELECT mode FROM truth.run WHERE run_id = %s",
-                            (sim.run_id,)).fetchone()
-    assert faults == [("CLEAN-01", "efficiency_drop"), ("ETCH-02", "machine_down"),
-                      ("DEP-01", "network_partition"), ("CMP-01", "sensor_spike")]
+            (sim.run_id,),
+        ).fetchall()
+        mode = conn.execute(
+            "SELECT mode FROM truth.run WHERE run_id = %s", (sim.run_id,)
+        ).fetchone()
+    assert faults == [
+        ("CLEAN-01", "efficiency_drop"),
+        ("ETCH-02", "machine_down"),
+        ("DEP-01", "network_partition"),
+        ("CMP-01", "sensor_spike"),
+    ]
     assert mode == ("live",)
 
 
@@ -152,8 +187,16 @@ def test_opcua_server_is_browsable_and_values_move():
     node_map = load_node_map()
 
     async def scenario() -> list[str]:
-        sim = LiveSimulator(plant, 5, mqtt_url=MQTT, speed=60, rate_hz=1.0, tick_s=0.2,
-                            opcua_url=url, node_map=node_map)
+        sim = LiveSimulator(
+            plant,
+            5,
+            mqtt_url=MQTT,
+            speed=60,
+            rate_hz=1.0,
+            tick_s=0.2,
+            opcua_url=url,
+            node_map=node_map,
+        )
         stop, ready = asyncio.Event(), asyncio.Event()
         runner = asyncio.create_task(sim.run(stop=stop, ready=ready))
         await ready.wait()
@@ -173,20 +216,33 @@ def test_opcua_server_is_browsable_and_values_move():
                     seen.add(await temp.read_value())
                     await asyncio.sleep(0.1)
                 assert len(seen) >= 3 and all(150 < v < 200 for v in seen if v)
-                assert await state.read_value() in {"RUNNING", "IDLE", "SETUP", "DOWN",
-                                                    "MAINTENANCE", "OFFLINE"}
+                assert await state.read_value() in {
+                    "RUNNING",
+                    "IDLE",
+                    "SETUP",
+                    "DOWN",
+                    "MAINTENANCE",
+                    "OFFLINE",
+                }
             # asyncua's own console tools, as an independent client
             uals = REPO / ".venv" / "bin" / "uals"
             uaread = REPO / ".venv" / "bin" / "uaread"
             if uals.exists() and uaread.exists():
                 listing = await asyncio.to_thread(
-                    subprocess.run, [str(uals), "-u", url, "-n", f"ns={idx};s=Machines/ETCH-01"],
-                    capture_output=True, text=True, timeout=30)
+                    subprocess.run,
+                    [str(uals), "-u", url, "-n", f"ns={idx};s=Machines/ETCH-01"],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
                 tools.append(listing.stdout)
                 value = await asyncio.to_thread(
                     subprocess.run,
                     [str(uaread), "-u", url, "-n", f"ns={idx};s=Machines/ETCH-01/Temperature"],
-                    capture_output=True, text=True, timeout=30)
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
                 tools.append(value.stdout)
         finally:
             stop.set()
@@ -196,8 +252,16 @@ def test_opcua_server_is_browsable_and_values_move():
     tools = asyncio.run(scenario())
     if shutil.which("uals") or (REPO / ".venv" / "bin" / "uals").exists():
         listing, value = tools
-        for name in ("State", "PartCount", "GoodCount", "ScrapCount", "CycleTime", "Temperature",
-                     "Pressure", "Vibration"):
+        for name in (
+            "State",
+            "PartCount",
+            "GoodCount",
+            "ScrapCount",
+            "CycleTime",
+            "Temperature",
+            "Pressure",
+            "Vibration",
+        ):
             assert f"Machines/ETCH-01/{name}" in listing
         assert 150 < float(value.strip().splitlines()[-1]) < 200
 
@@ -212,26 +276,42 @@ def test_opcua_sign_and_encrypt_with_self_signed_certificates(tmp_path):
     url = f"opc.tcp://127.0.0.1:{_free_port()}/fab/"
 
     async def scenario() -> tuple[set, float]:
-        sim = LiveSimulator(_plant(), 5, mqtt_url=MQTT, speed=60, tick_s=0.2, opcua_url=url,
-                            node_map=load_node_map(), home=tmp_path, security="SignAndEncrypt")
+        sim = LiveSimulator(
+            _plant(),
+            5,
+            mqtt_url=MQTT,
+            speed=60,
+            tick_s=0.2,
+            opcua_url=url,
+            node_map=load_node_map(),
+            home=tmp_path,
+            security="SignAndEncrypt",
+        )
         stop, ready = asyncio.Event(), asyncio.Event()
         runner = asyncio.create_task(sim.run(stop=stop, ready=ready))
         await ready.wait()
         try:
             endpoints = await Client(url).connect_and_get_server_endpoints()
-            policies = {(e.SecurityPolicyUri.rsplit("#", 1)[-1], e.SecurityMode.name)
-                        for e in endpoints}
+            policies = {
+                (e.SecurityPolicyUri.rsplit("#", 1)[-1], e.SecurityMode.name) for e in endpoints
+            }
             key, cert = tmp_path / "client_key.pem", tmp_path / "client_cert.der"
             await setup_self_signed_certificate(
-                key, cert, "urn:fabstack:test:client", "127.0.0.1",
-                [ExtendedKeyUsageOID.CLIENT_AUTH], {"commonName": "fabstack test client"})
+                key,
+                cert,
+                "urn:fabstack:test:client",
+                "127.0.0.1",
+                [ExtendedKeyUsageOID.CLIENT_AUTH],
+                {"commonName": "fabstack test client"},
+            )
             client = Client(url)
             client.application_uri = "urn:fabstack:test:client"
             await client.set_security_string(f"Basic256Sha256,SignAndEncrypt,{cert},{key}")
             async with client:
                 idx = await client.get_namespace_index("urn:fabstack:plant")
                 node = await client.nodes.objects.get_child(
-                    [f"{idx}:Machines", f"{idx}:ETCH-01", f"{idx}:Temperature"])
+                    [f"{idx}:Machines", f"{idx}:ETCH-01", f"{idx}:Temperature"]
+                )
                 deadline = time.monotonic() + 10
                 value = await node.read_value()
                 while not value and time.monotonic() < deadline:

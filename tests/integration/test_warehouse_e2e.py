@@ -248,12 +248,14 @@ def test_the_whole_code_location_materializes_a_simulated_day(
         from orchestration.run import materialize_days
 
         defs = build_definitions(DOMAINS)
-        results = materialize_days([DAY], defs=defs,
-                                   resources={"landing": LandingResource(dsn=backfilled)})
+        results = materialize_days(
+            [DAY], defs=defs, resources={"landing": LandingResource(dsn=backfilled)}
+        )
         assert results[0].success
-        (seconds,), = _warehouse_rows(
+        ((seconds,),) = _warehouse_rows(
             "SELECT sum(duration_s) FROM fab.fact_machine_state WHERE day = {day:Date}",
-            {"day": DAY})
+            {"day": DAY},
+        )
         assert seconds == pytest.approx(10 * 86400, abs=1e-6)  # demo plant, a 24-hour day
     finally:
         get_settings.cache_clear()

@@ -60,45 +60,93 @@ def write_dataset(dsn: str) -> None:
                 (wafer, LOT, slot),
             )
         sink = LandingSink(conn)
-        sink.write("machine_state", [
-            (utc(2025, 3, 27, 12), "DEP-01", "OFFLINE", "NO_SHIFT", 1),
-            (utc(2025, 3, 29, 20), "ETCH-01", "RUNNING", "RUN", 1),
-            (utc(2025, 3, 30, 2), "ETCH-01", "DOWN", "ELECTRICAL", 2),
-            (utc(2025, 3, 30, 3, 30), "ETCH-01", "RUNNING", "RUN", 3),
-            (utc(2025, 3, 30, 21), "ETCH-01", "IDLE", "STARVED", 4),
-            (utc(2025, 3, 30, 23), "ETCH-01", "RUNNING", "RUN", 5),  # next day
-        ])
+        sink.write(
+            "machine_state",
+            [
+                (utc(2025, 3, 27, 12), "DEP-01", "OFFLINE", "NO_SHIFT", 1),
+                (utc(2025, 3, 29, 20), "ETCH-01", "RUNNING", "RUN", 1),
+                (utc(2025, 3, 30, 2), "ETCH-01", "DOWN", "ELECTRICAL", 2),
+                (utc(2025, 3, 30, 3, 30), "ETCH-01", "RUNNING", "RUN", 3),
+                (utc(2025, 3, 30, 21), "ETCH-01", "IDLE", "STARVED", 4),
+                (utc(2025, 3, 30, 23), "ETCH-01", "RUNNING", "RUN", 5),  # next day
+            ],
+        )
         ten = utc(2025, 3, 30, 10)
-        readings = [(ten + timedelta(seconds=i), "ETCH-01", "temperature", float(i), 0)
-                    for i in range(120)]
+        readings = [
+            (ten + timedelta(seconds=i), "ETCH-01", "temperature", float(i), 0) for i in range(120)
+        ]
         readings.append((ten + timedelta(seconds=30.5), "ETCH-01", "temperature", 999.0, 1))
         readings.append((utc(2025, 3, 30, 22, 30), "ETCH-01", "temperature", 1.0, 0))  # next day
-        readings += [(utc(2025, 3, 30, 6, m), "LITHO-01", "temperature", v, 0)
-                     for m, v in ((10, 22.0), (20, 22.2), (30, 22.4))]
+        readings += [
+            (utc(2025, 3, 30, 6, m), "LITHO-01", "temperature", v, 0)
+            for m, v in ((10, 22.0), (20, 22.2), (30, 22.4))
+        ]
         sink.write("sensor_reading", readings)
-        sink.write("production_count", [
-            (utc(2025, 3, 29, 22, 59, 59), "ETCH-01", LOT, 1, 9, 9, 1),  # previous day
-            (utc(2025, 3, 30, 5, 10), "ETCH-01", LOT, 1, 24, 1, 2),
-            (utc(2025, 3, 30, 5, 50), "ETCH-01", LOT, 1, 20, 0, 3),
-            (utc(2025, 3, 30, 13), "ETCH-01", LOT, 1, 25, 0, 4),
-        ])
-        sink.write("lot_move", [
-            (utc(2025, 3, 30, 6), LOT, 1, "LITHO-01", "LITHO-M1", "track_in", 2),
-            (utc(2025, 3, 30, 7), LOT, 1, "LITHO-01", "LITHO-M1", "track_out", 2),
-            (utc(2025, 3, 30, 8), LOT, 2, "INSP-01", "INSP-BF", "track_in", 2),
-            (utc(2025, 3, 30, 8, 30), LOT, 2, "INSP-01", "INSP-BF", "track_out", 2),
-        ])
-        sink.write("process_measurement", [
-            (utc(2025, 3, 30, 7), "LITHO-01", LOT, WAFERS[0], "LITHO-M1",
-             "critical_dimension_nm", 45.25),
-        ])
-        sink.write("inspection", [
-            (utc(2025, 3, 30, 8, 20), "INS-1", "INSP-01", LOT, WAFERS[0], 2, 2),
-            (utc(2025, 3, 30, 8, 25), "INS-2", "INSP-01", LOT, WAFERS[1], 2, 0),
-        ])
-        sink.write("defect", [
-            (utc(2025, 3, 30, 8, 20), "INS-1", 1, WAFERS[0], 10.0, 0.0, 2.5, "particle",
-             None, None),
-            (utc(2025, 3, 30, 8, 20), "INS-1", 2, WAFERS[0], -30.0, 40.0, 12.0, "scratch",
-             None, None),
-        ])
+        sink.write(
+            "production_count",
+            [
+                (utc(2025, 3, 29, 22, 59, 59), "ETCH-01", LOT, 1, 9, 9, 1),  # previous day
+                (utc(2025, 3, 30, 5, 10), "ETCH-01", LOT, 1, 24, 1, 2),
+                (utc(2025, 3, 30, 5, 50), "ETCH-01", LOT, 1, 20, 0, 3),
+                (utc(2025, 3, 30, 13), "ETCH-01", LOT, 1, 25, 0, 4),
+            ],
+        )
+        sink.write(
+            "lot_move",
+            [
+                (utc(2025, 3, 30, 6), LOT, 1, "LITHO-01", "LITHO-M1", "track_in", 2),
+                (utc(2025, 3, 30, 7), LOT, 1, "LITHO-01", "LITHO-M1", "track_out", 2),
+                (utc(2025, 3, 30, 8), LOT, 2, "INSP-01", "INSP-BF", "track_in", 2),
+                (utc(2025, 3, 30, 8, 30), LOT, 2, "INSP-01", "INSP-BF", "track_out", 2),
+            ],
+        )
+        sink.write(
+            "process_measurement",
+            [
+                (
+                    utc(2025, 3, 30, 7),
+                    "LITHO-01",
+                    LOT,
+                    WAFERS[0],
+                    "LITHO-M1",
+                    "critical_dimension_nm",
+                    45.25,
+                ),
+            ],
+        )
+        sink.write(
+            "inspection",
+            [
+                (utc(2025, 3, 30, 8, 20), "INS-1", "INSP-01", LOT, WAFERS[0], 2, 2),
+                (utc(2025, 3, 30, 8, 25), "INS-2", "INSP-01", LOT, WAFERS[1], 2, 0),
+            ],
+        )
+        sink.write(
+            "defect",
+            [
+                (
+                    utc(2025, 3, 30, 8, 20),
+                    "INS-1",
+                    1,
+                    WAFERS[0],
+                    10.0,
+                    0.0,
+                    2.5,
+                    "particle",
+                    None,
+                    None,
+                ),
+                (
+                    utc(2025, 3, 30, 8, 20),
+                    "INS-1",
+                    2,
+                    WAFERS[0],
+                    -30.0,
+                    40.0,
+                    12.0,
+                    "scratch",
+                    None,
+                    None,
+                ),
+            ],
+        )

@@ -45,8 +45,11 @@ def test_accuracy_on_simulator_maps(model) -> None:
 
 def test_classify_defects_covers_clean_wafers(model) -> None:
     maps, labels = synthetic_set(per_class=1, seed=3)
-    rows = [{"inspection_id": f"i{k}", "x_mm": float(x), "y_mm": float(y)}
-            for k, (xs, ys) in enumerate(maps) for x, y in zip(xs, ys, strict=True)]
+    rows = [
+        {"inspection_id": f"i{k}", "x_mm": float(x), "y_mm": float(y)}
+        for k, (xs, ys) in enumerate(maps)
+        for x, y in zip(xs, ys, strict=True)
+    ]
     inspections = pl.DataFrame({"inspection_id": [f"i{k}" for k in range(len(maps))] + ["clean"]})
     out = classify_defects(model, pl.DataFrame(rows), inspections)
     assert out.height == len(SIGNATURE_CLASSES) + 1

@@ -22,8 +22,7 @@ def _defects() -> pl.DataFrame:
             rows.append((T0 + timedelta(days=day, minutes=i), "particle", "INSP-01", 3))
         for i in range(2):
             rows.append((T0 + timedelta(days=day, minutes=30 + i), "scratch", "INSP-02", 5))
-    return pl.DataFrame(rows, schema=["ts", "defect_type", "machine_id", "step_no"],
-                        orient="row")
+    return pl.DataFrame(rows, schema=["ts", "defect_type", "machine_id", "step_no"], orient="row")
 
 
 def test_pareto_by_type_tool_and_step() -> None:

@@ -23,8 +23,10 @@ MACHINES = {"ETCH-01": MachineInfo("ETCH-01", "FAB1", "ETCH", "ETCH"),
 
 
 def _batch(i: int) -> SpoolBatch:
-    return SpoolBatch({"sensor_reading": [(T0 + timedelta(seconds=i), "ETCH-01", "t", 1.5, 0)]},
-                      [("mqtt", "fab/v1/x", "{", "malformed_json: x", f"k{i}")])
+    return SpoolBatch(
+        {"sensor_reading": [(T0 + timedelta(seconds=i), "ETCH-01", "t", 1.5, 0)]},
+        [("mqtt", "fab/v1/x", "{", "malformed_json: x", f"k{i}")],
+    )
 
 
 def test_spool_keeps_order_and_survives_reopen(tmp_path):
@@ -37,7 +39,10 @@ def test_spool_keeps_order_and_survives_reopen(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
     batches = [b for _p, b in reopened.pending()]
     assert [b.rows["sensor_reading"][0][0] for b in batches] == [
-        T0, T0 + timedelta(seconds=1), T0 + timedelta(seconds=2)]
+        T0,
+        T0 + timedelta(seconds=1),
+        T0 + timedelta(seconds=2),
+    ]
     assert batches[0].dead_letters[0][4] == "k0"
     path, _ = next(reopened.pending())
     reopened.remove(path)
@@ -72,13 +77,22 @@ def test_spool_sets_aside_a_corrupt_segment(tmp_path):
 
 
 def test_interlock_fires_once_per_excursion_and_rearms():
-    rule = InterlockRule(id="R", machine_type="ETCH", metric="temperature", op=">",
-                         threshold=188.0, rearm_margin=1.0, cooldown_s=0)
+    rule = InterlockRule(
+        id="R",
+        machine_type="ETCH",
+        metric="temperature",
+        op=">",
+        threshold=188.0,
+        rearm_margin=1.0,
+        cooldown_s=0,
+    )
     lots = LotTracker({"ETCH-01": "LOTA"})
     engine = InterlockEngine(InterlockConfig(rules=[rule]), MACHINES, lots)
     values = [187.0, 188.5, 190.0, 187.5, 189.0, 186.9, 188.1]
-    fired = [bool(engine.check("ETCH-01", "temperature", v, T0 + timedelta(seconds=i)))
-             for i, v in enumerate(values)]
+    fired = [
+        bool(engine.check("ETCH-01", "temperature", v, T0 + timedelta(seconds=i)))
+        for i, v in enumerate(values)
+    ]
     assert fired == [False, True, False, False, False, False, True]
     assert engine.check("DEP-01", "temperature", 500.0, T0) == []  # not an ETCH tool
     lots.observe("ETCH-01", "LOTB", T0 + timedelta(hours=1))
@@ -89,11 +103,18 @@ def test_interlock_fires_once_per_excursion_and_rearms():
 
 
 def test_interlock_cooldown_debounces_flapping():
-    rule = InterlockRule(id="R", machines=["ETCH-01"], metric="temperature", op=">",
-                         threshold=188.0, cooldown_s=60)
+    rule = InterlockRule(
+        id="R", machines=["ETCH-01"], metric="temperature", op=">", threshold=188.0, cooldown_s=60
+    )
     engine = InterlockEngine(InterlockConfig(rules=[rule]), MACHINES)
-    hits = sum(bool(engine.check("ETCH-01", "temperature", 189.0 if i % 2 else 100.0,
-                                 T0 + timedelta(seconds=i))) for i in range(50))
+    hits = sum(
+        bool(
+            engine.check(
+                "ETCH-01", "temperature", 189.0 if i % 2 else 100.0, T0 + timedelta(seconds=i)
+            )
+        )
+        for i in range(50)
+    )
     assert hits == 1
 
 
@@ -112,7 +133,10 @@ def test_count_message_routes_to_four_tables():
     verdict = validator.check(topic, payload, datetime.now(UTC))
     rows = rows_for(verdict.machine_id, verdict.payload)
     assert {t: len(r) for t, r in rows.items()} == {
-        "production_count": 1, "lot_move": 2, "process_measurement": 2}
+        "production_count": 1,
+        "lot_move": 2,
+        "process_measurement": 2,
+    }
 
 
 def test_shipped_configs_load_and_bad_ones_name_the_field(tmp_path):
@@ -125,26 +149,39 @@ def test_shipped_configs_load_and_bad_ones_name_the_field(tmp_path):
     with pytest.raises(FabError, match="not valid YAML"):
         load_interlocks(bad)
     sec = tmp_path / "opc.yaml"
-    sec.write_text("servers:\n  - name: a\n    variables: {T: {}}\n"
-                   "    security: {mode: Sign, policy: Basic256Sha256}\n")
+    sec.write_text(
+        "servers:\n  - name: a\n    variables: {T: {}}\n"
+        "    security: {mode: Sign, policy: Basic256Sha256}\n"
+    )
     with pytest.raises(FabError, match="needs certificate"):
         load_opcua(sec)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["mqtt", "--interlocks", "/nonexistent/rules.yaml"], "/nonexistent/rules.yaml: no such file"),
-    (["opcua", "--config", "/nonexistent/opc.yaml"], "/nonexistent/opc.yaml: no such file"),
-    (["opcua", "--server", "nope"], "--server: 'nope' is not in the config"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["mqtt", "--interlocks", "/nonexistent/rules.yaml"],
+            "/nonexistent/rules.yaml: no such file",
+        ),
+        (["opcua", "--config", "/nonexistent/opc.yaml"], "/nonexistent/opc.yaml: no such file"),
+        (["opcua", "--server", "nope"], "--server: 'nope' is not in the config"),
+    ],
+)
 def test_cli_bad_input_is_one_line_exit_2(args, message):
     import subprocess
     import sys
 
     from tests.conftest import REPO
 
-    proc = subprocess.run([sys.executable, "-m", "fabstack.cli.main", "ingest", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fabstack.cli.main", "ingest", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip().splitlines() == [f"fab: error: {message} (have: sim)"
-                                                if "--server" in message
-                                                else f"fab: error: {message}"]
+    assert proc.stderr.strip().splitlines() == [
+        f"fab: error: {message} (have: sim)" if "--server" in message else f"fab: error: {message}"
+    ]

@@ -44,15 +44,19 @@ def test_good_messages_are_accepted(validator, index):
 
 
 def test_commands_are_ignored_not_dead_lettered(validator):
-    verdict = validator.check("fab/v1/FAB1/ETCH/ETCH-01/command",
-                              b'{"ts": 1, "command": "stop"}', NOW)
+    verdict = validator.check(
+        "fab/v1/FAB1/ETCH/ETCH-01/command", b'{"ts": 1, "command": "stop"}', NOW
+    )
     assert isinstance(verdict, Ignored)
 
 
 def test_reason_names_field_and_value(validator):
-    verdict = validator.check("fab/v1/FAB1/ETCH/ETCH-01/count",
-                              b'{"ts": %d, "seq": 1, "lot_id": "LOT1", "step_no": 1, '
-                              b'"recipe_id": "R", "good": -3, "scrap": 0}' % BASE, NOW)
+    verdict = validator.check(
+        "fab/v1/FAB1/ETCH/ETCH-01/count",
+        b'{"ts": %d, "seq": 1, "lot_id": "LOT1", "step_no": 1, '
+        b'"recipe_id": "R", "good": -3, "scrap": 0}' % BASE,
+        NOW,
+    )
     assert verdict.error == (
         "negative_count: good: Input should be greater than or equal to 0 (got -3)"
     )

@@ -25,8 +25,10 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 def _states(rows: list[tuple[float, str, str]], machine: str = "M1") -> pl.DataFrame:
     return pl.DataFrame(
-        [{"machine_id": machine, "ts": T0 + timedelta(hours=h), "state": s, "reason_code": r}
-         for h, s, r in rows]
+        [
+            {"machine_id": machine, "ts": T0 + timedelta(hours=h), "state": s, "reason_code": r}
+            for h, s, r in rows
+        ]
     )
 
 
@@ -41,13 +43,23 @@ def test_horizon_bounds_are_accepted():
 
 
 def test_only_unplanned_failure_reasons_are_failures():
-    states = _states([
-        (0, "RUNNING", "RUN"), (5, "MAINTENANCE", "PM"), (7, "RUNNING", "RUN"),
-        (10, "OFFLINE", "BREAK"), (11, "RUNNING", "RUN"), (20, "DOWN", "OPERATOR_STOP"),
-        (21, "DOWN", "INTERLOCK"), (22, "RUNNING", "RUN"), (30, "DOWN", "WEAR_OUT"),
-        (31, "DOWN", "WEAR_OUT"),  # the same failure re-sent: still one
-        (33, "RUNNING", "RUN"), (40, "DOWN", "VACUUM_LEAK"), (41, "RUNNING", "RUN"),
-    ])
+    states = _states(
+        [
+            (0, "RUNNING", "RUN"),
+            (5, "MAINTENANCE", "PM"),
+            (7, "RUNNING", "RUN"),
+            (10, "OFFLINE", "BREAK"),
+            (11, "RUNNING", "RUN"),
+            (20, "DOWN", "OPERATOR_STOP"),
+            (21, "DOWN", "INTERLOCK"),
+            (22, "RUNNING", "RUN"),
+            (30, "DOWN", "WEAR_OUT"),
+            (31, "DOWN", "WEAR_OUT"),  # the same failure re-sent: still one
+            (33, "RUNNING", "RUN"),
+            (40, "DOWN", "VACUUM_LEAK"),
+            (41, "RUNNING", "RUN"),
+        ]
+    )
     failures = failure_events(states)
     assert failures["reason_code"].to_list() == ["WEAR_OUT", "VACUUM_LEAK"]
     assert failures["onset"].to_list() == [T0 + timedelta(hours=30), T0 + timedelta(hours=40)]
@@ -65,10 +77,15 @@ def test_state_hours_split_at_midnight():
 
 def test_label_is_a_failure_within_the_horizon_after_the_day_ends():
     failure_at = T0 + timedelta(days=5, hours=12)  # 2026-03-06 12:00
-    failures = pl.DataFrame({"machine_id": ["M1"], "onset": [failure_at],
-                             "reason_code": ["WEAR_OUT"], "repaired": [failure_at]})
-    rows = pl.DataFrame({"machine_id": ["M1"] * 7,
-                         "day": [date(2026, 3, d) for d in range(1, 8)]})
+    failures = pl.DataFrame(
+        {
+            "machine_id": ["M1"],
+            "onset": [failure_at],
+            "reason_code": ["WEAR_OUT"],
+            "repaired": [failure_at],
+        }
+    )
+    rows = pl.DataFrame({"machine_id": ["M1"] * 7, "day": [date(2026, 3, d) for d in range(1, 8)]})
     labelled = label_rows(rows, failures, horizon_days=2)
     # scored at the end of each day: 03-04 ends 03-05 00:00, 36 h before -> within 2 days
     assert labelled["label"].to_list() == [0, 0, 0, 1, 1, 0, 0]
@@ -84,13 +101,25 @@ def _ramp_inputs(days: int = 10) -> MaintenanceInputs:
     readings = pl.DataFrame({"machine_id": "M1", "ts": ts, "metric": "temperature", "value": temp})
     return MaintenanceInputs(
         machines=pl.DataFrame({"machine_id": ["M1"], "machine_type": ["T"]}),
-        limits=pl.DataFrame({"machine_id": ["M1"], "metric": ["temperature"], "setpoint": [100.0],
-                             "min_value": [90.0], "max_value": [110.0]}),
+        limits=pl.DataFrame(
+            {
+                "machine_id": ["M1"],
+                "metric": ["temperature"],
+                "setpoint": [100.0],
+                "min_value": [90.0],
+                "max_value": [110.0],
+            }
+        ),
         sensor_hourly=hourly_aggregates(readings),
         states=_states([(0, "RUNNING", "RUN"), (50, "MAINTENANCE", "PM"), (52, "RUNNING", "RUN")]),
         counts=pl.DataFrame({"machine_id": ["M1"], "day": [date(2026, 3, 1)], "cycles": [100]}),
-        alarms=pl.DataFrame({"machine_id": ["M1"] * 2, "day": [date(2026, 3, 1), date(2026, 3, 3)],
-                             "alarm_count": [2, 3]}),
+        alarms=pl.DataFrame(
+            {
+                "machine_id": ["M1"] * 2,
+                "day": [date(2026, 3, 1), date(2026, 3, 3)],
+                "alarm_count": [2, 3],
+            }
+        ),
     )
 
 
@@ -124,12 +153,17 @@ def test_splits_are_time_ordered_and_purged():
     rows = pl.DataFrame({"machine_id": ["M1"] * 60, "day": days, "label": [0, 1] * 30})
     rows = rows.with_columns(
         scored_at=pl.col("day").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        + timedelta(days=1))
+        + timedelta(days=1)
+    )
     config = TrainConfig(horizon_days=5)
     split = time_splits(rows, datetime(2026, 3, 2, tzinfo=UTC), config)
-    ranges = {s: (split.filter(pl.col("split") == s)["day"].min(),
-                  split.filter(pl.col("split") == s)["day"].max())
-              for s in ("train", "validation", "test")}
+    ranges = {
+        s: (
+            split.filter(pl.col("split") == s)["day"].min(),
+            split.filter(pl.col("split") == s)["day"].max(),
+        )
+        for s in ("train", "validation", "test")
+    }
     # every train day's label window ends before validation starts, and so on
     assert ranges["train"][1] + timedelta(days=5) < ranges["validation"][0]
     assert ranges["validation"][1] + timedelta(days=5) < ranges["test"][0]
@@ -148,25 +182,39 @@ def test_unknown_family_or_parameter_is_a_clear_error():
 
 def test_bands_and_health():
     assert [risk_band(p) for p in (0.71, 0.7, 0.41, 0.4, 0.0)] == [
-        "HIGH", "MEDIUM", "MEDIUM", "LOW", "LOW"]
-    frame = pl.DataFrame({"probability": [0.0, 1.0, 0.5, None],
-                          "anomaly_rate_7d": [0.0, 0.5, 0.0, None]})
+        "HIGH",
+        "MEDIUM",
+        "MEDIUM",
+        "LOW",
+        "LOW",
+    ]
+    frame = pl.DataFrame(
+        {"probability": [0.0, 1.0, 0.5, None], "anomaly_rate_7d": [0.0, 0.5, 0.0, None]}
+    )
     assert frame.select(health=health_expr())["health"].to_list() == [100.0, 0.0, 65.0, 100.0]
 
 
 def test_evaluation_counts_failures_flagged_a_day_ahead_and_false_highs():
     onset_a = T0 + timedelta(days=3, hours=6)
     onset_b = T0 + timedelta(days=8, hours=6)
-    rows = pl.DataFrame({
-        "machine_id": ["M1"] * 10,
-        "day": [date(2026, 3, 1) + timedelta(days=i) for i in range(10)],
-        "probability": [0.1, 0.8, 0.9, 0.2, 0.9, 0.1, 0.5, 0.95, 0.1, 0.1],
-    }).with_columns(
+    rows = pl.DataFrame(
+        {
+            "machine_id": ["M1"] * 10,
+            "day": [date(2026, 3, 1) + timedelta(days=i) for i in range(10)],
+            "probability": [0.1, 0.8, 0.9, 0.2, 0.9, 0.1, 0.5, 0.95, 0.1, 0.1],
+        }
+    ).with_columns(
         scored_at=pl.col("day").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        + timedelta(days=1))
-    failures = pl.DataFrame({"machine_id": ["M1", "M1"], "onset": [onset_a, onset_b],
-                             "reason_code": ["WEAR_OUT", "ELECTRICAL"],
-                             "repaired": [onset_a, onset_b]})
+        + timedelta(days=1)
+    )
+    failures = pl.DataFrame(
+        {
+            "machine_id": ["M1", "M1"],
+            "onset": [onset_a, onset_b],
+            "reason_code": ["WEAR_OUT", "ELECTRICAL"],
+            "repaired": [onset_a, onset_b],
+        }
+    )
     scored = label_rows(rows, failures, horizon_days=3)
     m = evaluate_scores(scored, failures)
     # failure A: HIGH at 30 h and 6 h before -> flagged, lead 30 h

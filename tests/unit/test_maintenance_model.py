@@ -36,15 +36,17 @@ def test_model_finds_wear_out_precursors_and_beats_the_baseline(trained):
     assert m["share_wear_out_flagged_24h"] >= 0.75
     assert m["false_high_per_machine_month"] <= 1.0
     assert m["mean_lead_time_h"] > 24
-    assert any(i["feature"].startswith(("temperature", "vibration"))
-               for i in trained.importances[:5])
+    assert any(
+        i["feature"].startswith(("temperature", "vibration")) for i in trained.importances[:5]
+    )
 
 
 def test_splits_follow_each_other_in_time(trained):
     first = {s: w.split("..") for s, w in trained.windows.items()}
     assert first["train"][1] < first["validation"][0] <= first["validation"][1] < first["test"][0]
     assert set(trained.test_frame["day"].cast(pl.String)) <= {
-        d for d in trained.features["day"].cast(pl.String)}
+        d for d in trained.features["day"].cast(pl.String)
+    }
 
 
 def test_same_seed_same_model(plant, trained):
@@ -55,7 +57,8 @@ def test_same_seed_same_model(plant, trained):
 
 def test_random_forest_family_trains_too(plant, trained):
     rf = train_failure_model(
-        plant.inputs, replace(CONFIG, family="random_forest", params={"n_estimators": 60}),
+        plant.inputs,
+        replace(CONFIG, family="random_forest", params={"n_estimators": 60}),
         features=trained.features,
     )
     assert rf.fitted.family == "random_forest" and rf.metrics["pr_auc"] > 0.5
@@ -90,8 +93,9 @@ def test_anomaly_scores_rise_before_wear_out_failures(plant):
     assert anomalies["is_anomaly"].mean() == pytest.approx(0.05, abs=0.02)
     truth = plant.truth
     in_precursor = anomalies.join(truth, on="machine_id").filter(
-        pl.col("window_start").is_between(pl.col("failure_ts") - pl.duration(hours=24),
-                                          pl.col("failure_ts"))
+        pl.col("window_start").is_between(
+            pl.col("failure_ts") - pl.duration(hours=24), pl.col("failure_ts")
+        )
     )
     assert in_precursor["is_anomaly"].mean() > 0.5
     features, _ = features_with_anomalies(plant.inputs, seed=1)

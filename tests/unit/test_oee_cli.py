@@ -18,13 +18,24 @@ def _example_csv(path: Path) -> Path:
     ex = json.loads((REFERENCE / "oee_worked_example.json").read_text())["inputs"]
     start = datetime(2026, 11, 20, 6, tzinfo=ZoneInfo("Europe/Berlin"))  # demo shift A
     down = ex["down_time_min"]
-    plan = [(0, "RUN"), (120, "BREAK"), (135, "RUN"), (180, "WEAR_OUT"), (180 + down, "RUN"),
-            (240, "BREAK"), (270, "RUN"), (360, "BREAK"), (375, "RUN"), (480, "NO_SHIFT")]
+    plan = [
+        (0, "RUN"),
+        (120, "BREAK"),
+        (135, "RUN"),
+        (180, "WEAR_OUT"),
+        (180 + down, "RUN"),
+        (240, "BREAK"),
+        (270, "RUN"),
+        (360, "BREAK"),
+        (375, "RUN"),
+        (480, "NO_SHIFT"),
+    ]
     lines = ["ts,machine_id,kind,reason_code,good,scrap"]
     lines += [f"{(start + timedelta(minutes=m)).isoformat()},M1,state,{r},," for m, r in plan]
     good, rejects = ex["total_count"] - ex["reject_count"], ex["reject_count"]
-    lines.append(f"{(start + timedelta(minutes=100)).isoformat()},M1,count,,{good - 100},"
-                 f"{rejects - 3}")
+    lines.append(
+        f"{(start + timedelta(minutes=100)).isoformat()},M1,count,,{good - 100},{rejects - 3}"
+    )
     lines.append(f"{(start + timedelta(minutes=470)).isoformat()},M1,count,,100,3")
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -43,12 +54,18 @@ def test_worked_example_from_a_csv(tmp_path: Path) -> None:
     [
         ("ts,machine_id\n", 1.0, "'kind'"),
         ("ts,machine_id,kind,reason_code\nyesterday,M1,state,RUN\n", 1.0, "'yesterday'"),
-        ("ts,machine_id,kind,reason_code\n2026-11-20T06:00:00+01:00,M1,state,NAP\n", 1.0,
-         "'NAP'"),
-        ("ts,machine_id,kind,reason_code\n2026-11-20T06:00:00+01:00,M1,state,RUN\n", None,
-         "--ideal-cycle-s"),
-        ("ts,machine_id,kind,reason_code,good,scrap\n2026-11-20T06:00:00+01:00,M1,state,RUN,,\n"
-         "2026-11-20T07:00:00+01:00,M1,count,,-4,0\n", 1.0, "'-4'"),
+        ("ts,machine_id,kind,reason_code\n2026-11-20T06:00:00+01:00,M1,state,NAP\n", 1.0, "'NAP'"),
+        (
+            "ts,machine_id,kind,reason_code\n2026-11-20T06:00:00+01:00,M1,state,RUN\n",
+            None,
+            "--ideal-cycle-s",
+        ),
+        (
+            "ts,machine_id,kind,reason_code,good,scrap\n2026-11-20T06:00:00+01:00,M1,state,RUN,,\n"
+            "2026-11-20T07:00:00+01:00,M1,count,,-4,0\n",
+            1.0,
+            "'-4'",
+        ),
     ],
 )
 def test_bad_events_are_one_line_errors(tmp_path: Path, text: str, ideal, needle: str) -> None:

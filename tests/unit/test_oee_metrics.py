@@ -29,8 +29,12 @@ def _events(machine: str, plan: list[tuple[int, str]]) -> list[dict]:
              "reason_code": r} for m, r in plan]  # fmt: skip
 
 
-def _oee(plans: dict[str, list[tuple[int, str]]], counts: list[tuple[int, str, int, int]],
-         windows: pl.DataFrame | None = None, until_min: int = 480) -> pl.DataFrame:
+def _oee(
+    plans: dict[str, list[tuple[int, str]]],
+    counts: list[tuple[int, str, int, int]],
+    windows: pl.DataFrame | None = None,
+    until_min: int = 480,
+) -> pl.DataFrame:
     events = pl.DataFrame([e for m, p in plans.items() for e in _events(m, p)])
     intervals = with_loss_category(
         intervals_from_events(events, T0 + timedelta(minutes=until_min)), REASONS
@@ -45,8 +49,18 @@ def _oee(plans: dict[str, list[tuple[int, str]]], counts: list[tuple[int, str, i
     return oee_by_window(intervals, c, MACHINES, windows), intervals
 
 
-PLAN_M1 = [(0, "SETUP"), (20, "RUN"), (100, "SMALL_STOP"), (104, "RUN"), (120, "BREAK"),
-           (135, "RUN"), (200, "WEAR_OUT"), (260, "RUN"), (300, "STARVED"), (330, "RUN")]
+PLAN_M1 = [
+    (0, "SETUP"),
+    (20, "RUN"),
+    (100, "SMALL_STOP"),
+    (104, "RUN"),
+    (120, "BREAK"),
+    (135, "RUN"),
+    (200, "WEAR_OUT"),
+    (260, "RUN"),
+    (300, "STARVED"),
+    (330, "RUN"),
+]
 COUNTS = [(25, "M1", 3, 2), (90, "M1", 60, 1), (250, "M1", 0, 0), (400, "M1", 100, 1)]
 
 
@@ -111,11 +125,20 @@ def test_unknown_reason_code_is_an_error() -> None:
 
 
 def test_downtime_pareto_and_mtbf_mttr() -> None:
-    plan = [(0, "RUN"), (10, "WEAR_OUT"), (40, "WEAR_OUT"), (50, "RUN"), (200, "WEAR_OUT"),
-            (230, "RUN"), (300, "SETUP"), (305, "RUN")]
+    plan = [
+        (0, "RUN"),
+        (10, "WEAR_OUT"),
+        (40, "WEAR_OUT"),
+        (50, "RUN"),
+        (200, "WEAR_OUT"),
+        (230, "RUN"),
+        (300, "SETUP"),
+        (305, "RUN"),
+    ]
     oee, intervals = _oee({"M1": plan}, [])
-    windows = shift_windows([Shift("A", time(6), 480)], "Europe/Berlin",
-                            date(2026, 6, 1), date(2026, 6, 1))
+    windows = shift_windows(
+        [Shift("A", time(6), 480)], "Europe/Berlin", date(2026, 6, 1), date(2026, 6, 1)
+    )
     par = downtime_pareto(intervals, windows)
     assert par["reason_code"].to_list() == ["WEAR_OUT", "SETUP"]
     assert par["minutes"].to_list() == [70, 5]
@@ -134,7 +157,11 @@ def test_pareto_ranks_and_cumulates() -> None:
 
 
 def test_targets_are_data() -> None:
-    assert target("world_class") == {"oee": 85.0, "availability": 90.0, "performance": 95.0,
-                                      "quality": 99.0}
+    assert target("world_class") == {
+        "oee": 85.0,
+        "availability": 90.0,
+        "performance": 95.0,
+        "quality": 99.0,
+    }
     assert target("plant")["oee"] == 75.0
     assert targets_frame().height == 2

@@ -28,16 +28,19 @@ def test_parses_ft06_with_comments_and_blank_lines(tmp_path: Path) -> None:
     assert inst.jobs[0][:2] == ((2, 1), (0, 3))
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("6\n0 1\n", ":1: bad header"),
-    ("2 two\n0 1\n0 1\n", ":1: not an integer: 'two'"),
-    ("0 3\n", ":1: bad header"),
-    ("2 2\n0 5 1 4\n", ":2: header announces 2 jobs"),
-    ("1 2\n0 5 2 4\n", ":2: job 0 operation 1: machine index 2 out of range 0..1"),
-    ("1 2\n0 5 1 -4\n", ":2: job 0 operation 1: negative duration -4"),
-    ("1 2\n0 5 1\n", ":2: job 0: expected 'machine duration' pairs"),
-    ("1 2\n0 5 1 4\n1 1\n", ":3: extra line"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("6\n0 1\n", ":1: bad header"),
+        ("2 two\n0 1\n0 1\n", ":1: not an integer: 'two'"),
+        ("0 3\n", ":1: bad header"),
+        ("2 2\n0 5 1 4\n", ":2: header announces 2 jobs"),
+        ("1 2\n0 5 2 4\n", ":2: job 0 operation 1: machine index 2 out of range 0..1"),
+        ("1 2\n0 5 1 -4\n", ":2: job 0 operation 1: negative duration -4"),
+        ("1 2\n0 5 1\n", ":2: job 0: expected 'machine duration' pairs"),
+        ("1 2\n0 5 1 4\n1 1\n", ":3: extra line"),
+    ],
+)
 def test_bad_instance_names_file_and_line(tmp_path: Path, text: str, needle: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(FabError) as err:
@@ -46,8 +49,9 @@ def test_bad_instance_names_file_and_line(tmp_path: Path, text: str, needle: str
     assert needle in str(err.value)
 
 
-def fab(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
-        *args: str) -> tuple[int, str, str]:
+def fab(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
     """Run the `fab` entry point in-process: (exit code, stdout, stderr)."""
     from fabstack.cli.main import run
 
@@ -63,12 +67,21 @@ def test_cli_bad_file_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch
     code, _, err = fab(capsys, monkeypatch, "plan", "jsp", str(path))
     assert code == 2
     assert err.strip().splitlines() == [
-        f"fab: error: {path}:2: job 0 operation 1: machine index 7 out of range 0..1"]
+        f"fab: error: {path}:2: job 0 operation 1: machine index 7 out of range 0..1"
+    ]
 
 
 def test_cli_solves_ft06_as_json(capsys, monkeypatch) -> None:
-    code, out, err = fab(capsys, monkeypatch, "plan", "jsp", str(REFERENCE / "jsplib" / "ft06.txt"),
-                         "--time-limit", "20", "--json")
+    code, out, err = fab(
+        capsys,
+        monkeypatch,
+        "plan",
+        "jsp",
+        str(REFERENCE / "jsplib" / "ft06.txt"),
+        "--time-limit",
+        "20",
+        "--json",
+    )
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     assert result["status"] == "OPTIMAL"

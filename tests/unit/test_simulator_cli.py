@@ -22,10 +22,11 @@ BAD = [
     (["--live", "--security", "Maybe"], "--security"),
     (["chaos", "--machine", "ETCH-99", "--fault", "machine_down"], "ETCH-99"),
     (["chaos", "--machine", "ETCH-01", "--fault", "meltdown"], "meltdown"),
-    (["chaos", "--machine", "ETCH-01", "--fault", "machine_down", "--duration", "0"],
-     "--duration"),
-    (["chaos", "--machine", "ETCH-01", "--fault", "sensor_spike", "--duration", "-3"],
-     "--duration"),
+    (["chaos", "--machine", "ETCH-01", "--fault", "machine_down", "--duration", "0"], "--duration"),
+    (
+        ["chaos", "--machine", "ETCH-01", "--fault", "sensor_spike", "--duration", "-3"],
+        "--duration",
+    ),
 ]
 
 
@@ -44,16 +45,24 @@ def test_plant_whose_route_names_a_missing_machine_type(tmp_path, fab_home):
 
     text = (REPO / "ingestion" / "plants" / "demo.yaml").read_text()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("- {machine_type: CMP, recipe: CMP-STD}",
-                                "- {machine_type: PLATING, recipe: CMP-STD}", 1))
+    bad.write_text(
+        text.replace(
+            "- {machine_type: CMP, recipe: CMP-STD}",
+            "- {machine_type: PLATING, recipe: CMP-STD}",
+            1,
+        )
+    )
     result = CliRunner().invoke(app, ["--plant", str(bad), "--days", "1"])
     assert isinstance(result.exception, FabError)
     assert "PLATING" in str(result.exception) and "bad.yaml" in str(result.exception)
 
 
-@pytest.mark.parametrize("args", [
-    ["simulate", "chaos", "--machine", "NOPE-1", "--fault", "machine_down"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "chaos", "--machine", "NOPE-1", "--fault", "machine_down"],
+    ],
+)
 def test_fab_cli_exits_2_with_one_line(args, fab_home):
     fab = REPO / ".venv" / "bin" / "fab"
     cmd = [str(fab)] if fab.exists() else [sys.executable, "-m", "fabstack.cli.main"]

@@ -72,8 +72,19 @@ def test_shift_calendar_in_berlin_time(demo):
 def test_machine_states_cover_the_model(month, demo):
     model, rows = month
     reasons = Counter(r[3] for r in rows["machine_state"])
-    for code in ("RUN", "SMALL_STOP", "STARVED", "BLOCKED", "SETUP", "BREAK", "PM", "WEAR_OUT",
-                 "INTERLOCK", "ELECTRICAL", "VACUUM_LEAK"):
+    for code in (
+        "RUN",
+        "SMALL_STOP",
+        "STARVED",
+        "BLOCKED",
+        "SETUP",
+        "BREAK",
+        "PM",
+        "WEAR_OUT",
+        "INTERLOCK",
+        "ELECTRICAL",
+        "VACUUM_LEAK",
+    ):
         assert reasons[code] > 0, code
     known = {r.code: r.state for r in demo.state_reasons}
     assert all(known[r[3]] == r[2] for r in rows["machine_state"])
@@ -98,7 +109,8 @@ def test_vibration_rises_before_a_wear_out_failure(demo):
     model = FabModel(demo, 42, ORIGIN, horizon=ORIGIN + 31 * DAY)
     model.advance(ORIGIN + 30 * DAY)
     machine, _, onset, failed, _, _ = next(
-        f for f in model.truth["failure"]
+        f
+        for f in model.truth["failure"]
         if f[1] == "WEAR_OUT" and f[3] - f[2] > DAY and f[2] - 2 * DAY > ORIGIN
     )
     m = model.machines[machine]
@@ -136,8 +148,9 @@ def test_lots_flow_with_valid_wafer_ids_and_measurements(month):
     model, rows = month
     moves = rows["lot_move"]
     assert {r[5] for r in moves} == {"track_in", "track_out"}
-    lot = next(lot for lot in model.lots.values() if lot.status == "completed"
-               and lot.release > ORIGIN)
+    lot = next(
+        lot for lot in model.lots.values() if lot.status == "completed" and lot.release > ORIGIN
+    )
     steps = sorted((r[2], r[5]) for r in moves if r[1] == lot.lot_id)
     assert [s for s, e in steps if e == "track_out"] == list(range(1, len(lot.route) + 1))
     assert {1 <= lot.priority <= 5 for lot in model.lots.values()} == {True}
@@ -198,8 +211,9 @@ def test_chaos_faults_change_the_data(demo):
 def test_live_payloads_follow_the_contract(demo):
     from ingestion.simulator.live import LiveSimulator
 
-    sim = LiveSimulator(demo, 11, mqtt_url="mqtt://127.0.0.1:1883",
-                        start=datetime.fromtimestamp(ORIGIN, UTC))
+    sim = LiveSimulator(
+        demo, 11, mqtt_url="mqtt://127.0.0.1:1883", start=datetime.fromtimestamp(ORIGIN, UTC)
+    )
     sim.model.advance(ORIGIN + 12 * 3600)
     messages = sim._event_messages(sim.model.drain(ORIGIN + 12 * 3600))
     m = sim.model.machines["ETCH-01"]

@@ -20,7 +20,9 @@ DSN = "postgresql://fab:s%40cret@db.example:6543/landing"
 def test_split_statements_keeps_comments_inside_and_drops_empty_parts() -> None:
     text = "-- header\nCREATE TABLE a (x Int8);\n\n-- only a comment;\nSELECT 1;\nSELECT ';'\n"
     assert split_statements(text) == [
-        "-- header\nCREATE TABLE a (x Int8)", "SELECT 1", "SELECT ';'"
+        "-- header\nCREATE TABLE a (x Int8)",
+        "SELECT 1",
+        "SELECT ';'",
     ]
 
 
@@ -33,7 +35,10 @@ def test_every_sql_file_splits_into_statements() -> None:
 
 def test_landing_params_from_dsn() -> None:
     assert build.landing_params(DSN) == {
-        "pg_host": "db.example:6543", "pg_db": "landing", "pg_user": "fab", "pg_password": "s@cret",
+        "pg_host": "db.example:6543",
+        "pg_db": "landing",
+        "pg_user": "fab",
+        "pg_password": "s@cret",
     }
     with pytest.raises(FabError, match="landing DSN"):
         build.landing_params("mysql://x@y/z")
@@ -118,10 +123,15 @@ def test_server_backend_sends_the_same_sql_and_parameters_as_chdb(
     try:
         build.ensure_schema(chdb)
         for name in build.DIMS:
-            chdb.run_file(f"dims/{name}.sql", {"first": build.CALENDAR_FIRST,
-                                               "last": build.CALENDAR_LAST,
-                                               "tz": "Europe/Berlin",
-                                               **build.landing_params(DSN)})
+            chdb.run_file(
+                f"dims/{name}.sql",
+                {
+                    "first": build.CALENDAR_FIRST,
+                    "last": build.CALENDAR_LAST,
+                    "tz": "Europe/Berlin",
+                    **build.landing_params(DSN),
+                },
+            )
         for name in build.FACTS:
             build.build_fact(chdb, name, day, DSN, "Europe/Berlin", now=now)
     finally:
@@ -131,10 +141,15 @@ def test_server_backend_sends_the_same_sql_and_parameters_as_chdb(
     server = ServerWarehouse("http://user:pw@ch.example:8123/fab", client=fake)
     build.ensure_schema(server)
     for name in build.DIMS:
-        server.run_file(f"dims/{name}.sql", {"first": build.CALENDAR_FIRST,
-                                             "last": build.CALENDAR_LAST,
-                                             "tz": "Europe/Berlin",
-                                             **build.landing_params(DSN)})
+        server.run_file(
+            f"dims/{name}.sql",
+            {
+                "first": build.CALENDAR_FIRST,
+                "last": build.CALENDAR_LAST,
+                "tz": "Europe/Berlin",
+                **build.landing_params(DSN),
+            },
+        )
     for name in build.FACTS:
         build.build_fact(server, name, day, DSN, "Europe/Berlin", now=now)
 

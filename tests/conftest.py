@@ -83,6 +83,24 @@ def fab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
 
 
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 below the kernel's ephemeral range (32768+), so outgoing
+    connections (which take ephemeral ports) cannot grab it between this call and the bind."""
+    import random
+    import socket
+
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20_000, 32_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found in 20000-32000")
+
+
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
     """Poll until ``predicate()`` is truthy; fail the test with ``what`` after ``timeout``."""
     import time

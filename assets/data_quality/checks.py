@@ -102,6 +102,17 @@ def check_results(report: DayReport) -> list[dg.AssetCheckResult]:
     return results
 
 
+STAGING_MODELS = (
+    "stg_sensor_reading",
+    "stg_machine_state_interval",
+    "stg_production_count",
+    "stg_inspection",
+    "stg_defect",
+    "stg_lot_step",
+    "stg_lot_genealogy",
+)
+
+
 @dg.asset(
     key=LANDING_PARTITION,
     description=(
@@ -112,7 +123,10 @@ def check_results(report: DayReport) -> list[dg.AssetCheckResult]:
     ),
     partitions_def=daily_partitions(),
     check_specs=CHECK_SPECS,
-    deps=[dg.AssetKey(["landing", table]) for table in CHECKED_TABLES],
+    # the dbt staging models (and their tests) come first, so lineage reads
+    # landing -> staging -> this gate -> warehouse facts
+    deps=[dg.AssetKey(["landing", table]) for table in CHECKED_TABLES]
+    + [dg.AssetKey(model) for model in STAGING_MODELS],
     group_name=GROUP,
     kinds={"postgres", "great_expectations"},
     owners=["team:data-engineering"],

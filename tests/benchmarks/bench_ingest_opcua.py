@@ -22,7 +22,8 @@ from ingestion.stream.config import OpcuaServer, VariableMap
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor
 from tests.benchmarks._ingest_harness import landing_zone
-from tests.integration.opcua_support import PlantTestServer, free_port
+from tests.conftest import free_port
+from tests.integration.opcua_support import PlantTestServer
 
 VARS = [
     "Temperature",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,12 +10,6 @@ from asyncua import Server, ua
 NAMESPACE = "urn:fabstack:plant"
 TYPES = {"State": (ua.VariantType.String, "IDLE"), "Reason": (ua.VariantType.String, "IDLE"),
          "PartCount": (ua.VariantType.Int64, 0)}  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PlantTestServer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import aiomqtt
 import psycopg
@@ -12,6 +11,7 @@ import pytest
 from fabstack.broker import embedded_broker
 from fabstack.services import _embedded_pg_port, start_embedded_postgres, stop_embedded_postgres
 from fabstack.settings import load_settings
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -31,14 +31,8 @@ def test_embedded_postgres_starts_answers_and_stops(fab_home) -> None:
         psycopg.connect(endpoint.url, connect_timeout=2)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_in_process_broker_relays_a_message() -> None:
-    port = _free_port()
+    port = free_port()
 
     async def roundtrip() -> bytes:
         async with (

@@ -12,8 +12,9 @@ import pytest
 from ingestion.stream.config import OpcuaServer, VariableMap, load_opcua
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor, signed_status
+from tests.conftest import free_port
 from tests.integration.ingest_support import scalar, until
-from tests.integration.opcua_support import PlantTestServer, free_port
+from tests.integration.opcua_support import PlantTestServer
 
 pytestmark = pytest.mark.integration
 VARIABLES = {"State": VariableMap(table="machine_state"),

@@ -13,8 +13,8 @@ from ingestion.plant import load_plant
 from ingestion.stream.config import load_opcua
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor
+from tests.conftest import free_port
 from tests.integration.ingest_support import make_ingestor, running, scalar, until
-from tests.integration.opcua_support import free_port
 
 simulator = pytest.importorskip("ingestion.simulator.live")
 opcua_server = pytest.importorskip("ingestion.simulator.opcua_server")

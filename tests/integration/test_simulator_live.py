@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -19,7 +18,7 @@ from ingestion.payloads import PAYLOAD_MODELS, parse_topic, topic_for
 from ingestion.plant import SiteSpec, load_plant
 from ingestion.simulator.live import LiveSimulator, send_chaos
 from ingestion.simulator.opcua_server import load_node_map
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 MQTT = "mqtt://127.0.0.1:1883"
 pytestmark = pytest.mark.skipif(not port_open("127.0.0.1", 1883), reason="needs Mosquitto")
@@ -30,12 +29,6 @@ def _plant():
     demo = load_plant("demo")
     site = SiteSpec(id=f"T{uuid.uuid4().hex[:8].upper()}", name="test", timezone="Europe/Berlin")
     return demo.model_copy(update={"site": site})
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _until(predicate, timeout: float, what: str) -> None:
@@ -183,7 +176,7 @@ def test_opcua_server_is_browsable_and_values_move():
     from asyncua import Client
 
     plant = _plant()
-    url = f"opc.tcp://127.0.0.1:{_free_port()}/fab/"
+    url = f"opc.tcp://127.0.0.1:{free_port()}/fab/"
     node_map = load_node_map()
 
     async def scenario() -> list[str]:
@@ -273,7 +266,7 @@ def test_opcua_sign_and_encrypt_with_self_signed_certificates(tmp_path):
     from asyncua.crypto.cert_gen import setup_self_signed_certificate
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    url = f"opc.tcp://127.0.0.1:{_free_port()}/fab/"
+    url = f"opc.tcp://127.0.0.1:{free_port()}/fab/"
 
     async def scenario() -> tuple[set, float]:
         sim = LiveSimulator(

@@ -246,7 +246,8 @@ def broker_endpoint(settings: Settings, *, start: bool = True) -> Endpoint:
         return Endpoint("broker", "configured", settings.mqtt_url, "FAB_MQTT_URL")
     pid = _embedded_broker_pid(settings)
     if pid is not None:
-        return Endpoint("broker", "embedded", DEFAULT_MQTT_URL, f"amqtt, pid {pid}")
+        port = _broker_pidfile(settings).read_text().split()[1]
+        return Endpoint("broker", "embedded", f"mqtt://127.0.0.1:{port}", f"amqtt, pid {pid}")
     if port_open("127.0.0.1", 1883):
         return Endpoint("broker", "real", DEFAULT_MQTT_URL, "local Mosquitto")
     if not start:

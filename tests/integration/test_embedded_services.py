@@ -11,7 +11,7 @@ import pytest
 from fabstack.broker import embedded_broker
 from fabstack.services import _embedded_pg_port, start_embedded_postgres, stop_embedded_postgres
 from fabstack.settings import load_settings
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -47,3 +47,26 @@ def test_in_process_broker_relays_a_message() -> None:
                     return message.payload
 
     assert asyncio.run(roundtrip()) == b"hello"
+
+
+def test_background_broker_outlives_its_starter_and_stops(fab_home) -> None:
+    from fabstack.services import (
+        _embedded_broker_pid,
+        broker_endpoint,
+        port_open,
+        start_embedded_broker,
+        stop_embedded_broker,
+    )
+
+    settings = load_settings()
+    port = free_port()
+    endpoint = start_embedded_broker(settings, port=port)
+    try:
+        assert endpoint.kind == "embedded" and endpoint.url.endswith(f":{port}")
+        assert port_open("127.0.0.1", port)
+        assert _embedded_broker_pid(settings) is not None
+        assert broker_endpoint(settings, start=False).url == endpoint.url  # found again
+    finally:
+        assert stop_embedded_broker(settings)
+    wait_for(lambda: not port_open("127.0.0.1", port), timeout=15, what="broker to stop")
+    assert _embedded_broker_pid(settings) is None

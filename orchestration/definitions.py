@@ -16,6 +16,7 @@ from orchestration.location import build_definitions
 # Domains merged into the code location, each `assets/<name>/definitions.py` exposing `defs`.
 DOMAINS: list[str] = [
     "warehouse",
+    "landing",
     "dbt",
     "data_quality",
     "maintenance",

@@ -1,0 +1,1 @@
+"""Landing-zone upkeep assets: the hourly sensor rollup kept by the pipeline."""

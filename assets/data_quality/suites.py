@@ -59,6 +59,8 @@ def _gx():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
+    # GX pins this logger at INFO and announces every ephemeral context's temporary docs folder
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx
 
 
@@ -191,8 +193,6 @@ class SuiteRunner:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
-        # GX logs every ephemeral context's temporary docs folder at INFO: not news to anyone
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         self._context = gx.get_context(mode="ephemeral")
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._source = self._context.data_sources.add_pandas("landing_day")

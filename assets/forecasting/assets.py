@@ -7,10 +7,8 @@ import dagster as dg
 import numpy as np
 
 from assets.forecasting.ets import ets_forecast
-from assets.forecasting.history import load_forecast_inputs
+from assets.forecasting.history import forecast_latest_plan, load_forecast_inputs
 from assets.forecasting.montecarlo import Scenario, forecast_capacity, run_scenarios
-from assets.forecasting.on_time import PlannedOp, forecast_on_time
-from assets.forecasting.sql import q
 from assets.forecasting.store_warehouse import write_capacity, write_ets, write_on_time
 from assets.partitions import plant_timezone
 from orchestration.resources import LandingResource, WarehouseResource
@@ -113,30 +111,15 @@ def forecast_on_time_asset(
 ) -> dg.MaterializeResult:
     now, day = _today()
     with landing.connect() as conn:
-        row = conn.execute(q("latest_plan")).fetchone()
-        if row is None:
-            context.log.warning("no feasible plan yet: nothing to forecast")
-            return dg.MaterializeResult(metadata={"lots": 0})
-        plan_id, start = row
-        slots = conn.execute(q("plan_slots"), {"plan_id": plan_id}).fetchall()
-        inputs = load_forecast_inputs(conn, now)
-
-    def minutes(t: datetime) -> float:
-        return (t - start).total_seconds() / 60
-
-    ops = [PlannedOp(r[0], r[1], r[2], minutes(r[3]), minutes(r[4]), float(r[5])) for r in slots]
-    due = {r[0]: minutes(r[6]) for r in slots if r[6] is not None}
-    forecast = forecast_on_time(
-        ops,
-        due,
-        mtbf_min={m.machine_id: m.mtbf_h * 60 for m in inputs.machines},
-        mttr_min={m.machine_id: m.mttr_h * 60 for m in inputs.machines},
-        duration_cv=config.duration_cv,
-        sims=config.sims,
-        seed=config.seed,
-    )
+        result = forecast_latest_plan(
+            conn, now, duration_cv=config.duration_cv, sims=config.sims, seed=config.seed
+        )
+    if result is None:
+        context.log.warning("no feasible plan yet: nothing to forecast")
+        return dg.MaterializeResult(metadata={"lots": 0})
+    plan_id, forecast = result.plan_id, result.forecast
     with warehouse.open() as wh:
-        n = write_on_time(wh, day, plan_id, start, forecast)
+        n = write_on_time(wh, day, plan_id, result.plan_start, forecast)
     probs = [r["p_on_time"] for r in forecast.lots if r["p_on_time"] is not None]
     return dg.MaterializeResult(
         metadata={

@@ -11,6 +11,7 @@ import psycopg
 
 from assets.forecasting.inputs import fit_on_history
 from assets.forecasting.montecarlo import MachineModel
+from assets.forecasting.on_time import OnTimeForecast, PlannedOp, forecast_on_time
 from assets.forecasting.sql import q
 from fabstack.errors import FabError
 
@@ -67,3 +68,44 @@ def load_forecast_inputs(
     return ForecastInputs(
         models, visits, daily, sum(map(len, eff.values())), sum(map(len, repairs.values())), tz
     )
+
+
+@dataclass(frozen=True)
+class PlanOnTime:
+    plan_id: str
+    plan_start: datetime
+    forecast: OnTimeForecast
+
+
+def forecast_latest_plan(
+    conn: psycopg.Connection,
+    now: datetime,
+    *,
+    duration_cv: float = 0.08,
+    sims: int = 1_000,
+    seed: int = 0,
+) -> PlanOnTime | None:
+    """The latest feasible plan executed ``sims`` times under random durations and the fitted
+    breakdowns: each lot's chance of meeting its due date. None when there is no plan yet."""
+    row = conn.execute(q("latest_plan")).fetchone()
+    if row is None:
+        return None
+    plan_id, start = row
+    slots = conn.execute(q("plan_slots"), {"plan_id": plan_id}).fetchall()
+    inputs = load_forecast_inputs(conn, now)
+
+    def minutes(t: datetime) -> float:
+        return (t - start).total_seconds() / 60
+
+    ops = [PlannedOp(r[0], r[1], r[2], minutes(r[3]), minutes(r[4]), float(r[5])) for r in slots]
+    due = {r[0]: minutes(r[6]) for r in slots if r[6] is not None}
+    forecast = forecast_on_time(
+        ops,
+        due,
+        mtbf_min={m.machine_id: m.mtbf_h * 60 for m in inputs.machines},
+        mttr_min={m.machine_id: m.mttr_h * 60 for m in inputs.machines},
+        duration_cv=duration_cv,
+        sims=sims,
+        seed=seed,
+    )
+    return PlanOnTime(plan_id, start, forecast)

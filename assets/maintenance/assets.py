@@ -17,6 +17,7 @@ import polars as pl
 
 from assets.maintenance import service
 from assets.maintenance.common import DEFAULT_HORIZON_DAYS, MODEL_NAME
+from assets.maintenance.evaluate import HEADLINE_METRICS
 from assets.maintenance.train import TrainConfig
 from fabstack.errors import FabError
 from orchestration.resources import LandingResource, WarehouseResource
@@ -248,19 +249,7 @@ def failure_model(
         record.version,
         promotion.reason if promotion else "not promoted (auto_promote off)",
     )
-    compare = [
-        {"metric": k, "model": m.get(k), "baseline": b.get(k)}
-        for k in (
-            "pr_auc",
-            "roc_auc",
-            "precision_high",
-            "recall_high",
-            "share_flagged_24h",
-            "share_wear_out_flagged_24h",
-            "mean_lead_time_h",
-            "false_high_per_machine_month",
-        )
-    ]
+    compare = [{"metric": k, "model": m.get(k), "baseline": b.get(k)} for k in HEADLINE_METRICS]
     cm = m["confusion_matrix"]
     return dg.MaterializeResult(
         metadata={

@@ -15,6 +15,17 @@ from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_s
 from assets.maintenance.common import HIGH_THRESHOLD
 
 DAYS_PER_MONTH = 30.0
+# The figures a model is judged and compared by (asset metadata, `fab model show`, benchmark).
+HEADLINE_METRICS = (
+    "pr_auc",
+    "roc_auc",
+    "precision_high",
+    "recall_high",
+    "share_flagged_24h",
+    "share_wear_out_flagged_24h",
+    "mean_lead_time_h",
+    "false_high_per_machine_month",
+)
 
 
 def _safe(fn, y: np.ndarray, p: np.ndarray) -> float | None:

@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 
 import typer
 
@@ -48,6 +49,8 @@ for _name, _module, _func in COMMANDS:
 
 def run() -> None:
     """Console-script entry: bad input is one line on stderr and exit 2, never a traceback."""
+    # Dagster's own @sensor decorator trips its beta notice about `owners`: not ours to act on
+    warnings.filterwarnings("ignore", message="Parameter `owners` of initializer `SensorDef")
     logging.basicConfig(
         level=os.environ.get("FAB_LOG_LEVEL", "WARNING").upper(), format="%(message)s"
     )

@@ -83,6 +83,7 @@ def show_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """One version: metrics beside the baseline's, windows, features, importances."""
+    from assets.maintenance.evaluate import HEADLINE_METRICS
     from assets.maintenance.registry import get_model
 
     with landing() as conn:
@@ -105,14 +106,7 @@ def show_command(
         table.add_column(col)
     base = record.baseline_metrics or {}
     for key in (
-        "pr_auc",
-        "roc_auc",
-        "precision_high",
-        "recall_high",
-        "share_flagged_24h",
-        "share_wear_out_flagged_24h",
-        "mean_lead_time_h",
-        "false_high_per_machine_month",
+        *HEADLINE_METRICS,
         "base_rate",
         "failures",
         "rows",

@@ -76,6 +76,17 @@ def status(dsn: str) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def wait_status(dsn: str, ready, timeout: float = 30) -> dict:
+    """Poll landing.ingest_status until ``ready(row)`` holds for one row; return that row."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for row in status(dsn):
+            if ready(row):
+                return row
+        time.sleep(0.05)
+    raise SystemExit(f"ingest_status did not reach the expected state within {timeout:.0f}s")
+
+
 def wait_connected(dsn: str, n: int, procs: list[subprocess.Popen], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
+from assets.maintenance.evaluate import HEADLINE_METRICS
 from assets.maintenance.pipeline import train_failure_model
 from assets.maintenance.sources import (
     inputs_from_landing,
@@ -30,14 +31,7 @@ from assets.maintenance.sources import (
 from assets.maintenance.train import TrainConfig
 
 KEYS = (
-    "pr_auc",
-    "roc_auc",
-    "precision_high",
-    "recall_high",
-    "share_flagged_24h",
-    "share_wear_out_flagged_24h",
-    "mean_lead_time_h",
-    "false_high_per_machine_month",
+    *HEADLINE_METRICS,
     "base_rate",
     "failures_eligible_24h",
     "rows",

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiomqtt
@@ -31,6 +32,7 @@ from tests.benchmarks._ingest_harness import (
     stop,
     telemetry,
     wait_connected,
+    wait_status,
 )
 
 MACHINES = [("ETCH", "ETCH-01"), ("ETCH", "ETCH-02"), ("DEP", "DEP-01"), ("CMP", "CMP-01")]
@@ -125,9 +127,12 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
         deadline = time.monotonic() + 120
         while counter.rows < n * 100 and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(0.5)  # one more status update so the lag window holds the last messages
+        landed_at = datetime.now(UTC)
         counter.close()
-        row = [s for s in status(dsn) if s["ingestor"] == f"mqtt:bench-{site}"][0]
+        # the next status update after the last row landed has the last messages in its lag window
+        row = wait_status(
+            dsn, lambda s: s["ingestor"] == f"mqtt:bench-{site}" and s["updated_at"] > landed_at
+        )
         return {"p50_ms": row["lag_ms"], "p99_ms": row["lag_p99_ms"], "messages": n}
     finally:
         stop([proc])

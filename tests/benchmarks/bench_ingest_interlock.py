@@ -26,10 +26,10 @@ from tests.benchmarks._ingest_harness import (
     BROKER,
     landing_zone,
     start_ingestor,
-    status,
     stop,
     telemetry,
     wait_connected,
+    wait_status,
 )
 
 RULES = """rules:
@@ -121,8 +121,7 @@ def main() -> None:
         try:
             wait_connected(dsn, 1, [proc])
             lat = asyncio.run(_scenario(site, trips))
-            time.sleep(0.5)
-            st = status(dsn)[0]
+            st = wait_status(dsn, lambda s: s["interlocks_total"] >= trips)
         finally:
             stop([proc])
     lat_ms = sorted(x * 1000 for x in lat)

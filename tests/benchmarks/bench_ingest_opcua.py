@@ -126,7 +126,9 @@ async def _ingest(dsn: str, url: str, seconds: float) -> dict:
         f"browsed and subscribed {len(ing.bindings):,} nodes in {setup_s:.1f}s, "
         f"longest loop stall {setup_stall * 1000:.0f} ms"
     )
-    await asyncio.sleep(2)  # initial values of every node arrive
+    deadline = time.monotonic() + 60  # the initial value of every node lands first
+    while ing.pipeline.stats.rows_total < len(ing.bindings) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     start_rows, t1 = ing.pipeline.stats.rows_total, time.monotonic()
     await asyncio.sleep(seconds)
     rate = (ing.pipeline.stats.rows_total - start_rows) / (time.monotonic() - t1)

@@ -98,33 +98,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
 
 def _forecasts(wh, conn: psycopg.Connection, now: datetime) -> None:
     """The forecasting assets' steps: Monte Carlo capacity and the plan's on-time forecast."""
-    from assets.forecasting.history import load_forecast_inputs
+    from assets.forecasting.history import forecast_latest_plan, load_forecast_inputs
     from assets.forecasting.montecarlo import forecast_capacity
-    from assets.forecasting.on_time import PlannedOp, forecast_on_time
-    from assets.forecasting.sql import q
     from assets.forecasting.store_warehouse import write_capacity, write_on_time
 
     day = END.date()
     inputs = load_forecast_inputs(conn, now, 30)
     base = forecast_capacity(inputs.machines, inputs.visits_per_wafer, days=30, sims=500, seed=1)
     write_capacity(wh, day, base, [])
-    plan_id, start = conn.execute(q("latest_plan")).fetchone()
-    slots = conn.execute(q("plan_slots"), {"plan_id": plan_id}).fetchall()
-
-    def minutes(t: datetime) -> float:
-        return (t - start).total_seconds() / 60
-
-    ops = [PlannedOp(r[0], r[1], r[2], minutes(r[3]), minutes(r[4]), float(r[5])) for r in slots]
-    due = {r[0]: minutes(r[6]) for r in slots if r[6] is not None}
-    forecast = forecast_on_time(
-        ops,
-        due,
-        mtbf_min={m.machine_id: m.mtbf_h * 60 for m in inputs.machines},
-        mttr_min={m.machine_id: m.mttr_h * 60 for m in inputs.machines},
-        sims=500,
-        seed=1,
-    )
-    write_on_time(wh, day, plan_id, start, forecast)
+    result = forecast_latest_plan(conn, now, sims=500, seed=1)
+    write_on_time(wh, day, result.plan_id, result.plan_start, result.forecast)
 
 
 def _check(dsn: str, home: Path, **kwargs):

@@ -10,14 +10,14 @@ import psycopg
 import pytest
 
 from ingestion.plant import load_plant
+from ingestion.simulator import live as simulator
+from ingestion.simulator import opcua_server
 from ingestion.stream.config import load_opcua
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor
 from tests.conftest import free_port
 from tests.integration.ingest_support import make_ingestor, running, scalar, until
 
-simulator = pytest.importorskip("ingestion.simulator.live")
-opcua_server = pytest.importorskip("ingestion.simulator.opcua_server")
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 TABLES = (
     "sensor_reading",

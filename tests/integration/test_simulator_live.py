@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from fabstack.services import port_open
 from ingestion.payloads import PAYLOAD_MODELS, parse_topic, topic_for
 from ingestion.plant import SiteSpec, load_plant
 from ingestion.simulator.live import LiveSimulator, send_chaos
@@ -21,7 +20,7 @@ from ingestion.simulator.opcua_server import load_node_map
 from tests.conftest import REPO, free_port
 
 MQTT = "mqtt://127.0.0.1:1883"
-pytestmark = pytest.mark.skipif(not port_open("127.0.0.1", 1883), reason="needs Mosquitto")
+pytestmark = pytest.mark.integration  # real Mosquitto: `make test` starts it if it is down
 
 
 def _plant():

@@ -28,8 +28,8 @@ def test_accuracy_on_held_out_synthetic_maps(model) -> None:
 
 
 def test_accuracy_on_simulator_maps(model) -> None:
-    simulator = pytest.importorskip("ingestion.simulator.wafermaps")
     from ingestion.plant import load_plant
+    from ingestion.simulator import wafermaps as simulator
 
     gen = simulator.WaferMapGenerator(load_plant("demo"), np.random.default_rng(5))
     labels, maps = [], []

@@ -521,6 +521,7 @@ __all__ = [
     "WAREHOUSE",
     "Board",
     "bar_panel",
+    "fan_panel",
     "gauge_bars",
     "link_override",
     "note",
@@ -560,4 +561,38 @@ def style_override(panel: Any, column: str, **props: Any) -> Any:
     if "unit" in props:
         values.append(DynamicConfigValue(id_val="unit", value=props["unit"]))
     panel.override_by_name(column, values)
+    return panel
+
+
+def fan_panel(
+    title: str,
+    target: SqlQuery,
+    *,
+    description: str,
+    unit: str = "none",
+    color: str = "blue",
+    bands: Sequence[tuple[str, str, int]] = (("P10", "P90", 15), ("P25", "P75", 30)),
+    median: str = "P50",
+    w: int = 12,
+    h: int = 8,
+) -> timeseries.Panel:
+    """A fan chart: each band (lower, upper, fill opacity %) filled between its two series,
+    the median a bold line, all in one colour; band edges are not drawn (the fill shows them)."""
+    panel = timeseries_panel(title, [target], description=description, unit=unit, w=w, h=h)
+    panel.line_width(1).fill_opacity(0).show_points(common.VisibilityMode.NEVER)
+    fixed = DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": color})
+    for lower, upper, opacity in bands:
+        panel.override_by_name(
+            lower, [fixed, DynamicConfigValue(id_val="custom.lineWidth", value=0)]
+        )
+        panel.override_by_name(
+            upper,
+            [
+                fixed,
+                DynamicConfigValue(id_val="custom.lineWidth", value=0),
+                DynamicConfigValue(id_val="custom.fillBelowTo", value=lower),
+                DynamicConfigValue(id_val="custom.fillOpacity", value=opacity),
+            ],
+        )
+    panel.override_by_name(median, [fixed, DynamicConfigValue(id_val="custom.lineWidth", value=2)])
     return panel

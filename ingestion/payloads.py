@@ -23,6 +23,8 @@ CHANNELS = ("telemetry", "state", "count", "alarm", "inspection", "command")
 Channel = Literal["telemetry", "state", "count", "alarm", "inspection", "command"]
 MAX_PAYLOAD_BYTES = 256 * 1024
 FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_READINGS = 10_000  # per telemetry message
+MAX_METRIC_CHARS = 64
 
 _TOPIC = re.compile(
     r"^fab/v1/(?P<site>[^/]+)/(?P<area>[^/]+)/(?P<machine>[^/]+)/(?P<channel>[^/]+)$"
@@ -44,7 +46,7 @@ def parse_topic(topic: str) -> tuple[str, str, str, str]:
 # --- timestamps -------------------------------------------------------------------------------
 
 
-def _to_datetime(value: object) -> object:
+def to_datetime(value: object) -> object:
     """Epoch milliseconds (int/float) or RFC 3339 with an offset; naive times are refused."""
     if isinstance(value, bool):
         raise ValueError(f"expected RFC 3339 or epoch ms, got {value!r}")
@@ -63,7 +65,7 @@ def _to_datetime(value: object) -> object:
     raise ValueError(f"expected RFC 3339 or epoch ms, got {value!r}")
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_to_datetime)]
+Timestamp = Annotated[datetime, BeforeValidator(to_datetime)]
 
 
 def check_time_window(ts: datetime, now: datetime, retention_days: int) -> None:
@@ -121,10 +123,11 @@ class _Payload(BaseModel):
 
 
 class Reading(_Payload):
-    metric: str = Field(min_length=1, max_length=64)
+    metric: str = Field(min_length=1, max_length=MAX_METRIC_CHARS)
     value: float = Field(allow_inf_nan=False)
     ts: Timestamp | None = None  # defaults to the message's ts
-    quality: int = 0  # OPC UA status code; 0 = Good
+    # OPC UA status code as a signed 32-bit int (the column is int4); 0 = Good
+    quality: int = Field(0, ge=-(1 << 31), le=(1 << 31) - 1)
 
 
 class TelemetryPayload(_Payload):
@@ -132,7 +135,7 @@ class TelemetryPayload(_Payload):
 
     ts: Timestamp
     seq: int = Field(ge=0)
-    readings: list[Reading] = Field(min_length=1, max_length=10_000)
+    readings: list[Reading] = Field(min_length=1, max_length=MAX_READINGS)
 
 
 class StatePayload(_Payload):

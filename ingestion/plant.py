@@ -56,14 +56,46 @@ class SensorSpec(_Model):
 class MachineTypeSpec(_Model):
     description: str
     ideal_cycle_time_s: float = Field(gt=0, description="ideal seconds per wafer")
-    mtbf_h: float = Field(gt=0)
+    mtbf_h: float = Field(
+        gt=0, description="mean hours between unplanned failures of any kind (random + wear-out)"
+    )
     mttr_h: float = Field(gt=0)
+    wear_life_days: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "mean days between wear-out failures (component life; each announced by sensor "
+            "precursors); the rest of the 1/mtbf_h failure rate is random failures without "
+            "warning. Default 2 x mtbf_h: half of all failures wear out"
+        ),
+    )
     small_stop_rate_per_h: float = Field(0.5, ge=0)
     speed_loss: float = Field(0.03, ge=0, lt=1)
     scrap_rate: float = Field(0.01, ge=0, lt=1)
     pm_every_days: float | None = Field(7, gt=0)
     pm_duration_min: float = Field(120, ge=0)
     sensors: dict[str, SensorSpec]
+
+    @model_validator(mode="after")
+    def _wear_life_within_mtbf(self) -> MachineTypeSpec:
+        if self.wear_life_h < self.mtbf_h:
+            raise PlantRefError(
+                f"{self.wear_life_days} days is shorter than mtbf_h {self.mtbf_h} h: wear-out "
+                "alone would fail more often than all failures together",
+                ("wear_life_days",),
+            )
+        return self
+
+    @property
+    def wear_life_h(self) -> float:
+        """Mean hours between wear-out failures."""
+        return 24 * self.wear_life_days if self.wear_life_days else 2 * self.mtbf_h
+
+    @property
+    def random_mtbf_h(self) -> float:
+        """Mean hours between random failures: what 1/mtbf_h leaves after wear-out (inf if 0)."""
+        rate = 1 / self.mtbf_h - 1 / self.wear_life_h
+        return 1 / rate if rate > 1e-12 else float("inf")
 
 
 class MachineSpec(_Model):
@@ -96,12 +128,58 @@ class SiteSpec(_Model):
         return v
 
 
+class SpecLimitSpec(_Model):
+    """Specification limits of one measured parameter (the customer's tolerance, not the
+    control limits): at least one of lsl/usl; the target defaults to the recipe setpoint."""
+
+    lsl: float | None = None
+    usl: float | None = None
+    target: float | None = None
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpecLimitSpec:
+        if self.lsl is None and self.usl is None:
+            raise ValueError("a spec needs lsl, usl or both")
+        if self.lsl is not None and self.usl is not None and self.lsl >= self.usl:
+            raise ValueError(f"lsl {self.lsl:g} must be below usl {self.usl:g}")
+        t = self.target
+        if t is not None and (
+            (self.lsl is not None and t < self.lsl) or (self.usl is not None and t > self.usl)
+        ):
+            raise ValueError(f"target {t:g} lies outside [{self.lsl}, {self.usl}]")
+        return self
+
+
 class RecipeSpec(_Model):
     id: str
     machine_type: str
     family: str
     process_time_s: float = Field(gt=0, description="seconds per wafer at efficiency 1")
     setpoints: dict[str, float] = {}
+    spec_limits: dict[str, SpecLimitSpec] = Field(
+        {}, description="per measured parameter (a setpoint of the recipe): LSL, USL, target"
+    )
+
+    @model_validator(mode="after")
+    def _specs_of_setpoints(self) -> RecipeSpec:
+        for name, spec in self.spec_limits.items():
+            if name not in self.setpoints:
+                raise ValueError(f"spec limits for {name!r}, which is not a setpoint of the recipe")
+            nominal = self.setpoints[name]
+            if spec.target is None and not (
+                (spec.lsl is None or spec.lsl <= nominal)
+                and (spec.usl is None or nominal <= spec.usl)
+            ):
+                raise ValueError(
+                    f"{name}: setpoint {nominal:g} lies outside [{spec.lsl}, {spec.usl}]"
+                )
+        return self
+
+    def spec_target(self, name: str) -> float | None:
+        """The target of a spec: its own, else the setpoint."""
+        spec = self.spec_limits[name]
+        return spec.target if spec.target is not None else self.setpoints.get(name)
 
 
 class RouteStepSpec(_Model):

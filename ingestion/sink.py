@@ -35,6 +35,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "quarantine_log": ("ts", "lot_id", "machine_id", "reason"),
 }  # fmt: skip
 
+# Binary COPY for the streams' bulk table: several times less CPU than text COPY on both ends
+# (no float/timestamp formatting and parsing). Binary needs exact types: tz-aware datetimes,
+# floats, and a quality that fits int4 (a larger one would be truncated, not refused).
+BINARY_COPY_TYPES: dict[str, tuple[str, ...]] = {
+    "sensor_reading": ("timestamptz", "text", "text", "float8", "int4"),
+}
+_INT4 = (-(1 << 31), (1 << 31) - 1)
+
 
 class LandingSink:
     """Batch writer over one connection; not thread-safe (one per task or process)."""
@@ -101,17 +109,26 @@ class LandingSink:
             return 0
         self._ensure_days(rows)
         cols = sql.SQL(", ").join(map(sql.Identifier, TABLE_COLUMNS[table]))
+        types = BINARY_COPY_TYPES.get(table)
+        if types and not _quality_fits(rows):
+            types = None  # text COPY: the database refuses the out-of-range value by name
+        stmt = sql.SQL("COPY landing.{} ({}) FROM STDIN{}").format(
+            sql.Identifier(table), cols, sql.SQL(" (FORMAT BINARY)" if types else "")
+        )
         try:
-            with self.conn.transaction(), self.conn.cursor() as cur:
-                stmt = sql.SQL("COPY landing.{} ({}) FROM STDIN").format(
-                    sql.Identifier(table), cols
-                )
-                with cur.copy(stmt) as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            with self.conn.transaction(), self.conn.cursor() as cur, cur.copy(stmt) as copy:
+                if types:
+                    copy.set_types(types)
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
             return len(rows)
         except psycopg.errors.UniqueViolation:
             return self.write(table, rows)
+        except TypeError:
+            if not types:
+                raise
+            return self.write(table, rows)  # a value binary COPY cannot carry (naive datetime)
 
     def write_many(
         self,
@@ -138,3 +155,11 @@ class LandingSink:
                     )
                 landed["dead_letter"] = len(dead_letters)
         return landed
+
+
+def _quality_fits(rows: Sequence[tuple]) -> bool:
+    """Every sensor_reading row's quality (last column) is an int within int4."""
+    quality = [r[-1] for r in rows]
+    if {type(q) for q in quality} != {int}:
+        return False
+    return _INT4[0] <= min(quality) and max(quality) <= _INT4[1]

@@ -16,7 +16,12 @@ from zoneinfo import ZoneInfo
 from fabstack.errors import FabError
 from warehouse.client import SQL_DIR, Warehouse
 
-SCHEMA_FILES = ("schema/001_dims.sql", "schema/002_facts.sql", "schema/003_stages.sql")
+SCHEMA_FILES = (
+    "schema/001_dims.sql",
+    "schema/002_facts.sql",
+    "schema/003_stages.sql",
+    "schema/004_recipe_spec_limits.sql",
+)
 
 # Dimensions in load order; all are rebuilt whole.
 DIMS: tuple[str, ...] = (

@@ -44,7 +44,8 @@ def _today() -> tuple[datetime, object]:
     deps=[dg.AssetKey(["landing", "machine_state"]), dg.AssetKey(["landing", "lot_move"])],
     description="Monte Carlo 30-day output per machine, area and line (10,000 seeded "
     "simulations; efficiency from a truncated normal and MTBF/MTTR fitted on the last 30 days): "
-    "P5-P99, 95 % interval, the bottleneck by simulated share, and scenarios with improvement %.",
+    "P5-P99, 95 % interval, the bottleneck by simulated share, scenarios with improvement %, "
+    "and the fan chart: cumulative output per day of the horizon (P10-P90 around P50).",
 )  # fmt: skip
 def forecast_capacity_asset(
     context: dg.AssetExecutionContext,
@@ -61,6 +62,7 @@ def forecast_capacity_asset(
         days=config.days,
         sims=config.sims,
         seed=config.seed,
+        fan=True,
     )
     scenarios = [
         Scenario(
@@ -92,6 +94,7 @@ def forecast_capacity_asset(
             "efficiency_samples": inputs.efficiency_samples,
             "failures_seen": inputs.failures_seen,
             "scenarios": dg.MetadataValue.json(rows),
+            "fan_rows": written.get("fact_forecast_fan", 0),
             "dagster/row_count": written["fact_forecast_capacity"],
         }
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from fabstack.errors import FabError
 
 PERCENTILES = (5, 10, 50, 90, 95, 99)
+FAN_PERCENTILES = (10, 25, 50, 75, 90)  # the fan chart's bands: P10-P90, P25-P75, median
 
 
 @dataclass(frozen=True)
@@ -119,22 +121,14 @@ def _poisson_small(
     return k
 
 
-def simulate_machine_output(
-    machines: list[MachineModel],
-    days: int = 30,
-    sims: int = 10_000,
-    seed: int = 0,
-    chunk: int = 1_000,
-) -> np.ndarray:
-    """(sims, machines) total wafers over ``days``; chunked over simulations to stay in cache.
-
-    Output = rate x (hours x sum of daily efficiency - sum over failure days of efficiency x
-    repair), so the repair work touches only the quarter of days that have a failure."""
+def _simulate_chunks(
+    machines: list[MachineModel], days: int, sims: int, seed: int, chunk: int
+) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per chunk of simulations: (first simulation, efficiency (k, days, machines), flat
+    indexes of the (simulation, day, machine) cells with a failure, repair hours there)."""
     p = _params(machines)
     rng = np.random.default_rng(seed)
     n = len(machines)
-    out = np.empty((sims, n))
-    rate = 3600.0 / p["cycle"]
     lam = p["hours"] / p["mtbf"]
     f32 = {k: v.astype(np.float32) for k, v in p.items()}
     for s0 in range(0, sims, chunk):
@@ -149,11 +143,55 @@ def simulate_machine_output(
         several = count > 1  # sum of several exponential repairs: a gamma
         repair[several] = rng.gamma(count[several], 1.0)
         repair = np.minimum(repair * p["mttr"][machine], p["hours"][machine])
+        yield s0, eff, hit, repair
+
+
+def simulate_machine_output(
+    machines: list[MachineModel],
+    days: int = 30,
+    sims: int = 10_000,
+    seed: int = 0,
+    chunk: int = 1_000,
+) -> np.ndarray:
+    """(sims, machines) total wafers over ``days``; chunked over simulations to stay in cache.
+
+    Output = rate x (hours x sum of daily efficiency - sum over failure days of efficiency x
+    repair), so the repair work touches only the quarter of days that have a failure."""
+    return simulate_output(machines, days, sims, seed, chunk)[0]
+
+
+def simulate_output(
+    machines: list[MachineModel],
+    days: int = 30,
+    sims: int = 10_000,
+    seed: int = 0,
+    chunk: int = 1_000,
+    groups: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(sims, machines) totals as `simulate_machine_output`, and with ``groups`` (a group
+    index per machine, e.g. its area) the cumulative output of each group by the end of each
+    day, (sims, days, groups): the same draws, so the last day equals the groups' totals."""
+    p = _params(machines)
+    n = len(machines)
+    rate = 3600.0 / p["cycle"]
+    out = np.empty((sims, n))
+    cumulative = None
+    if groups is not None:
+        one_hot = np.zeros((n, int(groups.max()) + 1))
+        one_hot[np.arange(n), groups] = rate  # wafers per productive hour, summed per group
+        cumulative = np.empty((sims, days, one_hot.shape[1]))
+    for s0, eff, hit, repair in _simulate_chunks(machines, days, sims, seed, chunk):
+        k = eff.shape[0]
+        lost_work = eff.ravel()[hit] * repair
         lost = np.bincount(
-            (hit // (days * n)) * n + machine, weights=eff.ravel()[hit] * repair, minlength=k * n
+            (hit // (days * n)) * n + hit % n, weights=lost_work, minlength=k * n
         ).reshape(k, n)
         out[s0 : s0 + k] = (p["hours"] * eff.sum(axis=1, dtype=np.float64) - lost) * rate
-    return out
+        if cumulative is not None:
+            lost_daily = np.bincount(hit, weights=lost_work, minlength=k * days * n)
+            daily = p["hours"] * eff - lost_daily.reshape(k, days, n)  # productive hours
+            np.cumsum(daily @ one_hot, axis=1, out=cumulative[s0 : s0 + k])
+    return out, cumulative
 
 
 def simulate_machine_output_loop(
@@ -192,6 +230,34 @@ def percentiles(x: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
 
 
 @dataclass
+class CapacityFan:
+    """Cumulative output by the end of each day of the horizon (day 1 = the first simulated
+    day): per area (wafer passes through the area) and for the line (wafers finishing the
+    route), each as {"p10": ..., "p90": ..., "mean": ...} arrays of one value per day."""
+
+    areas: dict[str, dict[str, np.ndarray]]
+    line: dict[str, np.ndarray]
+    days: int
+
+
+def fan_percentiles(cumulative: np.ndarray) -> dict[str, np.ndarray]:
+    """P10/P25/P50/P75/P90 and mean over the simulations (axis 0) of cumulative output."""
+    q = np.percentile(cumulative, FAN_PERCENTILES, axis=0)
+    out = {f"p{p}": q[i] for i, p in enumerate(FAN_PERCENTILES)}
+    out["mean"] = cumulative.mean(axis=0)
+    return out
+
+
+def _demand_paths(seed: int, sims: int, days: int, per_day: float) -> np.ndarray:
+    """(sims, days) cumulative wafers released: the Poisson total of ``forecast_capacity``
+    (same seed) spread over the days as a Poisson process (uniform arrivals, a multinomial)."""
+    rng = np.random.default_rng(seed + 1)
+    total = rng.poisson(per_day * days, sims)
+    daily = rng.multinomial(total, np.full(days, 1.0 / days))
+    return np.cumsum(daily, axis=1).astype(float)
+
+
+@dataclass
 class CapacityForecast:
     machines: list[dict]  # machine_id, area_id, p5..p99, ci95, mean (wafers over the period)
     areas: list[dict]
@@ -203,6 +269,7 @@ class CapacityForecast:
     sims: int
     seed: int
     line_samples: np.ndarray
+    fan: CapacityFan | None = None
 
 
 def forecast_capacity(
@@ -213,15 +280,19 @@ def forecast_capacity(
     sims: int = 10_000,
     seed: int = 0,
     demand_wafers_per_day: float | None = None,
+    fan: bool = False,
 ) -> CapacityForecast:
     """Capacity per machine, area and line with percentiles and the simulated bottleneck.
 
-    ``visits_per_wafer``: route steps a wafer makes in each area (mix-weighted)."""
+    ``visits_per_wafer``: route steps a wafer makes in each area (mix-weighted). With ``fan``,
+    also the cumulative output per day of the horizon (`CapacityFan`) from the same draws."""
     if days <= 0 or sims <= 0:
         raise FabError(f"capacity forecast: days and sims must be > 0, got {days}, {sims}")
-    per_machine = simulate_machine_output(machines, days, sims, seed)
     areas = sorted({m.area_id for m in machines})
     area_index = np.array([areas.index(m.area_id) for m in machines])
+    per_machine, cumulative = simulate_output(
+        machines, days, sims, seed, groups=area_index if fan else None
+    )
     per_area = np.zeros((sims, len(areas)))
     np.add.at(per_area.T, area_index, per_machine.T)
     visits = np.array([visits_per_wafer.get(a, 0.0) for a in areas])
@@ -252,6 +323,22 @@ def forecast_capacity(
     mp = percentiles(per_machine)
     ap = percentiles(per_area)
     lp = percentiles(line)
+    daily = None
+    if cumulative is not None:
+        # the line by the end of each day: the tightest area so far, capped by the releases
+        line_daily = np.where(routed, cumulative / np.where(routed, visits, 1.0), np.inf).min(
+            axis=2
+        )
+        if demand_wafers_per_day is not None:
+            line_daily = np.minimum(
+                line_daily, _demand_paths(seed, sims, days, demand_wafers_per_day)
+            )
+        by_area = fan_percentiles(cumulative)
+        daily = CapacityFan(
+            areas={a: {k: v[:, i] for k, v in by_area.items()} for i, a in enumerate(areas)},
+            line=fan_percentiles(line_daily),
+            days=days,
+        )
     return CapacityForecast(
         machines=[
             {
@@ -279,6 +366,7 @@ def forecast_capacity(
         sims=sims,
         seed=seed,
         line_samples=line,
+        fan=daily,
     )
 
 

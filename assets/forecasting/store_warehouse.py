@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.forecasting.montecarlo import CapacityForecast
+from assets.forecasting.montecarlo import FAN_PERCENTILES, CapacityFan, CapacityForecast
 from assets.forecasting.on_time import OnTimeForecast
 from assets.oee.warehouse_io import replace_partition
 from warehouse.client import Warehouse
@@ -60,11 +60,34 @@ def capacity_frame(f: CapacityForecast) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def fan_frame(fan: CapacityFan, day: date, sims: int, seed: int) -> pl.DataFrame:
+    """One row per level (area / line), area and horizon day: the fan's bands and mean."""
+    stats = ("mean", *(f"p{p}" for p in FAN_PERCENTILES))
+    series = [("area", a, s) for a, s in fan.areas.items()] + [("line", "", fan.line)]
+    return pl.DataFrame(
+        [
+            {
+                "level": level,
+                "area_id": area,
+                "horizon_day": h + 1,
+                "horizon_date": day + timedelta(days=h),
+                "horizon_days": fan.days,
+                "sims": sims,
+                "seed": seed,
+                **{k: float(values[k][h]) for k in stats},
+            }
+            for level, area, values in series
+            for h in range(fan.days)
+        ]
+    )
+
+
 def write_capacity(
     wh: Warehouse, day: date, forecast: CapacityForecast, scenarios: list[dict]
 ) -> dict[str, int]:
+    """The forecast day's partitions of capacity, scenarios and (when computed) the fan."""
     ensure_forecast_schema(wh)
-    return {
+    written = {
         "fact_forecast_capacity": replace_partition(
             wh, "fact_forecast_capacity", day, capacity_frame(forecast)
         ),
@@ -72,6 +95,14 @@ def write_capacity(
             wh, "fact_forecast_scenario", day, pl.DataFrame(scenarios)
         ),
     }
+    if forecast.fan is not None:
+        written["fact_forecast_fan"] = replace_partition(
+            wh,
+            "fact_forecast_fan",
+            day,
+            fan_frame(forecast.fan, day, forecast.sims, forecast.seed),
+        )
+    return written
 
 
 def write_on_time(

@@ -4,6 +4,11 @@
 probability``. A failure counts as *flagged 24 h ahead* when some prediction made 24 h or more
 before its onset, inside the horizon, was HIGH; its *lead time* is the time from the first HIGH
 prediction in the horizon to the onset.
+
+A *false HIGH* is a HIGH machine-day with no failure onset within the horizon (label 0). An
+operator receives alerts, not machine-days: a run of consecutive HIGH days on one machine is one
+*alert episode*, and it is false when none of its days precedes a failure within the horizon.
+Both rates are reported per machine-month of scored days.
 """
 
 from __future__ import annotations
@@ -25,11 +30,31 @@ HEADLINE_METRICS = (
     "share_wear_out_flagged_24h",
     "mean_lead_time_h",
     "false_high_per_machine_month",
+    "false_high_alerts_per_machine_month",
 )
 
 
 def _safe(fn, y: np.ndarray, p: np.ndarray) -> float | None:
     return float(fn(y, p)) if 0 < y.sum() < y.size else None
+
+
+def alert_episodes(scored: pl.DataFrame) -> pl.DataFrame:
+    """One row per run of consecutive HIGH days on a machine: ``machine_id, first_day, last_day,
+    days, true`` (``true`` when some day of the run precedes a failure within the horizon)."""
+    high = scored.filter(pl.col("high")).sort("machine_id", "day")
+    gap = pl.col("day").diff().over("machine_id") != pl.duration(days=1)
+    return (
+        high.with_columns(episode=gap.fill_null(True).cum_sum().over("machine_id"))
+        .group_by("machine_id", "episode")
+        .agg(
+            first_day=pl.col("day").min(),
+            last_day=pl.col("day").max(),
+            days=pl.len(),
+            true=(pl.col("label") == 1).any(),
+        )
+        .drop("episode")
+        .sort("machine_id", "first_day")
+    )
 
 
 def evaluate_scores(
@@ -67,6 +92,8 @@ def evaluate_scores(
     eligible = runups.filter(pl.col("eligible"))
     wear = eligible.filter(pl.col("reason_code") == "WEAR_OUT")
     leads = runups["lead_h"].drop_nulls()
+    episodes = alert_episodes(scored)
+    false_alerts = int((~episodes["true"]).sum())
     return {
         "rows": scored.height,
         "machines": scored["machine_id"].n_unique(),
@@ -84,4 +111,9 @@ def evaluate_scores(
         "share_wear_out_flagged_24h": float(wear["flagged_24h"].mean()) if wear.height else None,
         "mean_lead_time_h": float(leads.mean()) if leads.len() else None,
         "false_high_per_machine_month": fp / machine_months if machine_months else None,
+        "high_alerts": episodes.height,
+        "false_high_alerts": false_alerts,
+        "false_high_alerts_per_machine_month": (
+            false_alerts / machine_months if machine_months else None
+        ),
     }

@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import polars as pl
 
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.spc.alerting import alerts_by_id, candidate_alerts, record_alerts, tag_run
-from assets.spc.build import build_spc_day, update_limits
+from assets.spc.build import build_capability_day, build_spc_day, update_limits
 from assets.spc.series import Baseline
 from fabstack.errors import FabError
 from orchestration.resources import LandingResource, WarehouseResource
@@ -99,6 +100,13 @@ SPC_SPECS = [
         description="Rule violations of the day: Western Electric 1-4 and Nelson 5-8, each with "
         "rule id, point, chart and the limit version it was judged against.",
     ),
+    dg.AssetSpec(
+        "fact_spc_capability", deps=["spc_limits", dg.AssetKey("dim_recipe"), *_DATA_DEPS],
+        group_name=GROUP, kinds=KINDS, owners=OWNERS, tags={"fab/layer": "fact"},
+        description="Process capability of every individuals-chart series over the 7 days up to "
+        "the day: mean, within and overall sigma and, where the recipe specifies limits for the "
+        "measured parameter, Cp/Cpk (what the process could do), Pp/Ppk (what it did) and Cpm.",
+    ),
 ]  # fmt: skip
 
 
@@ -109,6 +117,7 @@ def spc_facts(
     day = partition_day(context)
     with warehouse.open() as wh, landing.connect() as conn:
         points, viol = build_spc_day(wh, conn, day, plant_timezone())
+        capability = build_capability_day(wh, day)
     shewhart = viol.filter(viol["rule"] <= 4).height if viol.height else 0
     context.log.info(
         "SPC %s: %d points, %d violations (%d of rules 1-4)",
@@ -124,6 +133,10 @@ def spc_facts(
     yield dg.MaterializeResult(asset_key="spc_violations", metadata={
         "dagster/row_count": dg.MetadataValue.int(viol.height),
         "rules_1_to_4": dg.MetadataValue.int(shewhart)})  # fmt: skip
+    below = capability.filter(pl.col("cpk") < 1.0).height if "cpk" in capability.columns else 0
+    yield dg.MaterializeResult(asset_key="fact_spc_capability", metadata={
+        "dagster/row_count": dg.MetadataValue.int(capability.height),
+        "series_cpk_below_1": dg.MetadataValue.int(below)})  # fmt: skip
 
 
 class AnnounceConfig(dg.Config):

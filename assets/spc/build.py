@@ -8,6 +8,7 @@ import polars as pl
 import psycopg
 
 from assets.oee.warehouse_io import insert_frame, replace_partition
+from assets.spc.capability import WINDOW_DAYS, series_capability, spec_limits
 from assets.spc.series import (
     RULE_CONTEXT_DAYS,
     SQL_DIR,
@@ -81,6 +82,20 @@ def build_spc_day(
     replace_partition(wh, "fact_spc_points", day, judged)
     replace_partition(wh, "spc_violations", day, viol)
     return judged, viol
+
+
+def build_capability_day(wh: Warehouse, day: date) -> pl.DataFrame:
+    """Capability of every I-chart series over the WINDOW_DAYS ending with ``day`` (from the
+    judged points in the warehouse, so build the SPC days first); replaces partition ``day``."""
+    ensure_spc_schema(wh)
+    first = day - timedelta(days=WINDOW_DAYS - 1)
+    points = wh.query(_wh_sql("wh_capability_points"), {"first_day": first, "last_day": day})
+    recipes = wh.query(_wh_sql("wh_recipe_specs"))
+    frame = series_capability(points, spec_limits(recipes))
+    if frame.height:
+        frame = frame.with_columns(pl.lit(WINDOW_DAYS, pl.UInt16).alias("window_days"))
+    replace_partition(wh, "fact_spc_capability", day, frame)
+    return frame
 
 
 def utc_now() -> datetime:

@@ -51,8 +51,9 @@ DIM_SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         (),
     ),
     "dim_recipe": (
-        "Process recipes: which tool type runs them, their family (for setup changes) and the "
-        "nominal process time.",
+        "Process recipes: which tool type runs them, their family (for setup changes), the "
+        "nominal process time, setpoints and the specification limits (LSL, target, USL) of "
+        "the parameters measured after them.",
         ("recipe",),
         (),
     ),

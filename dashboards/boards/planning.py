@@ -6,7 +6,7 @@ from __future__ import annotations
 from dashboards.kit import (
     LANDING,
     Board,
-    bar_panel,
+    fan_panel,
     gauge_bars,
     plant_variables,
     query_variable,
@@ -129,15 +129,17 @@ def build() -> dict:
             w=24,
             h=4,
         ).override_by_name("Horizon", _unit("d")),
-        bar_panel(
-            "Output by area: P10-P90 around P50",
-            wh("planning/capacity_fan"),
-            description="The fan of simulated outcomes per area over the horizon: the band "
-            "from P10 to P90 around the median.",
-            unit="none",
-            x_field="Area",
-            w=14,
-            h=9,
+        _forecast_window(
+            fan_panel(
+                "Line output over the horizon: P10-P90 around P50",
+                wh("planning/capacity_fan"),
+                description="Wafers finishing their route, cumulative by the end of each day "
+                "of the forecast horizon (10,000 seeded simulations): the light band holds 80 % "
+                "of the outcomes (P10-P90), the dark one 50 % (P25-P75), the line is the median.",
+                unit="none",
+                w=14,
+                h=9,
+            )
         ),
         gauge_bars(
             "Bottleneck",
@@ -150,8 +152,28 @@ def build() -> dict:
             w=10,
             h=9,
         ),
+        _forecast_window(
+            fan_panel(
+                "Area ${area}: output over the horizon",
+                wh("planning/capacity_fan_area"),
+                description="Wafer passes through the area, cumulative by the end of each day "
+                "of the forecast horizon: P10-P90 and P25-P75 bands around the median.",
+                unit="none",
+                color="purple",
+                w=8,
+                h=7,
+            )
+            .repeat("area")
+            .repeat_direction("h")
+        ),
     )
     return board.build()
+
+
+def _forecast_window(panel):
+    """The forecast's own time window, whatever the board's: from a day back (the nightly
+    forecast starts its day 1 on its run day) to 30 days ahead."""
+    return panel.time_from("+31d").time_shift("1d")
 
 
 def _unit(unit: str) -> list:

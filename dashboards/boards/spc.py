@@ -1,7 +1,10 @@
 """SPC: control charts per machine, item and recipe with centre line, limits and rule violations
-marked; violations by rule; the natural spread of the process. For quality engineers."""
+marked; violations by rule; spread and capability (Cp/Cpk, Pp/Ppk against the recipes' spec
+limits). For quality engineers."""
 
 from __future__ import annotations
+
+from grafana_foundation_sdk.models.dashboard import DynamicConfigValue
 
 from dashboards.kit import (
     WAREHOUSE,
@@ -10,9 +13,11 @@ from dashboards.kit import (
     link_override,
     query_variable,
     stat_panel,
+    steps,
     style_override,
     table,
     timeseries_panel,
+    unit_override,
 )
 from dashboards.sql import wh
 
@@ -53,6 +58,66 @@ def control_chart() -> object:
     style_override(panel, "Lower control limit", color="orange", dashed=True, step=True)
     style_override(panel, "Upper control limit", color="orange", dashed=True, step=True)
     return panel
+
+
+# Process capability: below 1.0 the process makes out-of-spec parts, 1.33 is the usual minimum.
+CAPABILITY_STEPS = ((None, "red"), (1.0, "yellow"), (1.33, "green"))
+INDICES = ("Cp", "Cpk", "Pp", "Ppk", "Cpm")
+
+
+def capability_panels() -> list:
+    indices = stat_panel(
+        "Capability of ${item}",
+        wh("spc/capability"),
+        description="Cp/Cpk: the spec width against the process's within sigma (the control "
+        "limits'), i.e. what it could do; Pp/Ppk: against the overall sigma of the last 7 days, "
+        "what it did; Cpm also penalises distance from the target. Red below 1.0, yellow "
+        "below 1.33, green above. Empty where the recipe sets no spec limits.",
+        thresholds=steps(*CAPABILITY_STEPS),
+        decimals=2,
+        field="/^(" + "|".join(INDICES) + ")$/",
+        w=10,
+        h=5,
+    ).no_value("no spec limits")
+    spread = stat_panel(
+        "Specification and spread",
+        wh("spc/capability"),
+        description="Spec limits and target of the recipe's measured parameter, mean, within "
+        "sigma (of the control limits) and overall sigma of the last 7 days, in the unit shown.",
+        thresholds=steps((None, "blue")),
+        decimals=3,
+        field="/^(?!(" + "|".join(INDICES) + ")$).*/",  # the other half of the same query
+        w=14,
+        h=5,
+    )
+    unit_override(spread, {"Points": "none", "Window": "d"})
+    table_panel = link_override(
+        table(
+            "Capability of every specified series",
+            wh("spc/capability_series"),
+            description="Series whose recipe sets spec limits, worst Cpk first: the spec, "
+            "the spread and the indices (red < 1.0, yellow < 1.33, green otherwise).",
+            units={"Points": "none"},
+            w=24,
+            h=8,
+        ),
+        "Item",
+        "Open this chart",
+        "/d/fab-spc?var-machine=${__data.fields.Machine}&var-item=${__value.raw}"
+        "&var-recipe=${__data.fields.Recipe}&${__url_time_range}",
+    )
+    for column in INDICES[:4]:
+        table_panel.override_by_name(
+            column,
+            [
+                DynamicConfigValue(id_val="unit", value="none"),
+                DynamicConfigValue(id_val="decimals", value=2),
+                DynamicConfigValue(id_val="thresholds", value=steps(*CAPABILITY_STEPS).build()),
+                DynamicConfigValue(id_val="color", value={"mode": "thresholds"}),
+                DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
+            ],
+        )
+    return [indices, spread, table_panel]
 
 
 def build() -> dict:
@@ -99,16 +164,5 @@ def build() -> dict:
             "&${__url_time_range}",
         ),
     )
-    board.row("Capability").add(
-        stat_panel(
-            "Process spread",
-            wh("spc/capability"),
-            description="Centre, within and overall sigma and the 6-sigma natural "
-            "tolerance. Cp/Cpk need specification limits, which the plant data does "
-            "not carry; the recipe setpoint is shown where one exists.",
-            decimals=3,
-            w=24,
-            h=5,
-        ),
-    )
+    board.row("Capability").add(*capability_panels())
     return board.build()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
-from ingestion.plant import PlantSpec
+from ingestion.plant import PlantSpec, RecipeSpec
 
 
 def _upsert(
@@ -45,6 +45,14 @@ def _upsert(
     with conn.cursor() as cur:
         cur.executemany(query, rows)
     return len(rows)
+
+
+def _spec_limits(recipe: RecipeSpec) -> dict[str, dict]:
+    """The recipe's spec limits as stored: the target filled in from the setpoint."""
+    return {
+        name: {"lsl": s.lsl, "usl": s.usl, "target": recipe.spec_target(name), "unit": s.unit}
+        for name, s in recipe.spec_limits.items()
+    }
 
 
 def seed_plant(conn: psycopg.Connection, plant: PlantSpec) -> dict[str, int]:
@@ -124,9 +132,16 @@ def seed_plant(conn: psycopg.Connection, plant: PlantSpec) -> dict[str, int]:
             conn,
             "recipe",
             ("recipe_id",),
-            ("recipe_id", "machine_type", "family", "process_time_s", "setpoints"),
+            ("recipe_id", "machine_type", "family", "process_time_s", "setpoints", "spec_limits"),
             [
-                (r.id, r.machine_type, r.family, r.process_time_s, json.dumps(r.setpoints))
+                (
+                    r.id,
+                    r.machine_type,
+                    r.family,
+                    r.process_time_s,
+                    json.dumps(r.setpoints),
+                    json.dumps(_spec_limits(r)),
+                )
                 for r in plant.recipes
             ],
         )

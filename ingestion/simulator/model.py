@@ -25,7 +25,9 @@ from ingestion.simulator.wafermaps import WaferMapGenerator
 WAFERS_PER_LOT = 25
 INSPECTED_WAFERS_PER_LOT = 5
 WARMUP_S = 12 * 3600.0
-PRECURSOR_MAX_S = 3 * 86400.0
+# wear shows in the sensors this long before a wear-out failure (the P-F interval), so a 7-day
+# horizon has something to see; the rise is quadratic, so the last days stand out most
+PRECURSOR_MAX_S = 10 * 86400.0
 EXCURSION_TYPES = ("ETCH",)
 EXCURSION_EVERY_S = 2.5 * 86400.0  # mean time between temperature excursions per machine
 SPC_EVERY_S = 3 * 86400.0  # mean time between injected mean shifts/trends per machine+parameter
@@ -203,11 +205,9 @@ class FabModel:
             mtype = self.types[m.type]
             for t, status in m.calendar:
                 self.at(t, lambda m=m, s=status: self._calendar(m, s))
-            self.at(
-                self.now + rng.exponential(2 * mtype.mtbf_h * 3600),
-                lambda m=m: self._random_failure(m),
-            )
-            self._new_wear_cycle(m, self.now - rng.uniform(0, 2 * mtype.mtbf_h * 3600))
+            self._schedule_random_failure(m)
+            # the first component is part-way through its life at the start
+            self._new_wear_cycle(m, self.now - rng.uniform(0, mtype.wear_life_h * 3600))
             if mtype.pm_every_days:
                 first = self.origin + rng.uniform(0, mtype.pm_every_days * 86400)
                 self.at(first, lambda m=m: self._pm_start(m))
@@ -238,6 +238,7 @@ class FabModel:
             machines = self.by_type[mtype]
             eff = float(np.mean([m.efficiency for m in machines]))
             spec = self.types[mtype]
+            # mtbf_h is the mean time between failures of any kind (random + wear-out)
             avail = (1 - spec.mttr_h / (spec.mtbf_h + spec.mttr_h)) * 0.85 / (1 + spec.speed_loss)
             worst = max(worst, seconds / (len(machines) * eff * avail))
         return worst / 0.85
@@ -326,6 +327,14 @@ class FabModel:
         return "calendar" not in m.blocks
 
     # --- failures, maintenance, excursions ------------------------------------------------------
+    def _schedule_random_failure(self, m: Machine) -> None:
+        """Random (unannounced) failures: the part of the failure rate wear-out leaves over."""
+        mean_h = self.types[m.type].random_mtbf_h
+        if mean_h != float("inf"):
+            self.at(
+                self.now + self.rng.exponential(mean_h * 3600), lambda: self._random_failure(m)
+            )
+
     def _random_failure(self, m: Machine) -> None:
         spec = self.types[m.type]
         if self._scheduled(m) and "down" not in m.blocks and "stop" not in m.blocks:
@@ -334,10 +343,7 @@ class FabModel:
             repair = max(300.0, self.rng.exponential(spec.mttr_h * 3600))
             self._fail(m, reason, repair, onset=self.now)
         else:
-            self.at(
-                self.now + self.rng.exponential(2 * spec.mtbf_h * 3600),
-                lambda: self._random_failure(m),
-            )
+            self._schedule_random_failure(m)
 
     def _fail(self, m: Machine, reason: str, repair: float, onset: float) -> None:
         m.blocks["down"] = reason
@@ -350,20 +356,17 @@ class FabModel:
 
     def _repaired(self, m: Machine, reason: str) -> None:
         m.blocks.pop("down", None)
-        spec = self.types[m.type]
         if reason == "WEAR_OUT":
             self._new_wear_cycle(m, self.now)
         else:
-            self.at(
-                self.now + self.rng.exponential(2 * spec.mtbf_h * 3600),
-                lambda: self._random_failure(m),
-            )
+            self._schedule_random_failure(m)
         self._refresh(m)
 
     def _new_wear_cycle(self, m: Machine, start: float) -> None:
-        """Wear-out failures: half of all failures, with sensor precursors from ``onset``."""
+        """Wear-out failures every ``wear_life_h`` on average, with sensor precursors from
+        ``onset`` (the last PRECURSOR_MAX_S of the component's life)."""
         spec = self.types[m.type]
-        length = 2 * spec.mtbf_h * 3600 * self.rng.uniform(0.6, 1.4)
+        length = spec.wear_life_h * 3600 * self.rng.uniform(0.6, 1.4)
         planned = start + length
         onset = planned - min(PRECURSOR_MAX_S, 0.6 * length)
         m.wear.append(WearCycle(onset=onset, planned=planned))

@@ -12,17 +12,21 @@ from ingestion.payloads import (
     StatePayload,
     TelemetryPayload,
 )
+from ingestion.stream.validate import Telemetry
 
 Rows = dict[str, list[tuple]]
 
 
-def rows_for(machine_id: str, payload: BaseModel) -> Rows:
+def rows_for(machine_id: str, payload: BaseModel | Telemetry) -> Rows:
     """The rows a message lands as, keyed by landing table."""
     if isinstance(payload, TelemetryPayload):
+        payload = Telemetry.of(payload)
+    if isinstance(payload, Telemetry):
         ts = payload.ts
         return {
             "sensor_reading": [
-                (r.ts or ts, machine_id, r.metric, r.value, r.quality) for r in payload.readings
+                (r_ts or ts, machine_id, metric, value, quality)
+                for metric, value, r_ts, quality in payload.readings
             ]
         }
     if isinstance(payload, StatePayload):

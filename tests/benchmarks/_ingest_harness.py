@@ -1,24 +1,29 @@
-"""Shared pieces of the ingestion benchmarks: a throwaway landing zone, ingestor processes,
-a flow-controlled publisher and the ingestors' live status."""
+"""Shared pieces of the ingestion benchmarks: a throwaway landing zone, a private broker,
+ingestor processes, a flow-controlled publisher, the ingestors' live status and CPU accounting
+from /proc."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiomqtt
 import orjson
 import psycopg
 
-from tests.conftest import REPO, drop_database, migrated_and_seeded
+from tests.conftest import REPO, drop_database, free_port, migrated_and_seeded
 
 BROKER = ("127.0.0.1", 1883)
 # Mosquitto's default max_queued_messages (1000) drops QoS 1 messages beyond it for a slow
@@ -36,13 +41,68 @@ def landing_zone() -> Iterator[str]:
         threading.Thread(target=drop_database, args=(dsn,), daemon=True).start()
 
 
+@dataclass(frozen=True)
+class PrivateBroker:
+    address: tuple[str, int]
+    pid: int
+
+
+# Offline sessions may queue without bound (the pre-loaded backlog of bench_ingest_shared);
+# nothing is written to disk; the broker sends as many QoS 1 messages as a client allows.
+PRIVATE_BROKER_CONF = """listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_queued_bytes 0
+max_inflight_messages 0
+log_dest none
+"""
+
+
+@contextlib.contextmanager
+def private_broker(timeout: float = 10) -> Iterator[PrivateBroker]:
+    """A Mosquitto of the benchmark's own on a free port, so its limits can differ from the
+    system broker's (whose max_queued_messages defaults to 1000) without touching that one."""
+    if not shutil.which("mosquitto"):
+        raise SystemExit("mosquitto is not installed")
+    port = free_port()
+    conf = Path(tempfile.mkdtemp(prefix="bench_mosquitto_")) / "mosquitto.conf"
+    conf.write_text(PRIVATE_BROKER_CONF.format(port=port))
+    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"mosquitto -c {conf} exited with {proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"mosquitto did not listen on {port}") from None
+                time.sleep(0.02)
+        yield PrivateBroker(("127.0.0.1", port), proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def start_ingestor(
-    dsn: str, site: str, client_id: str, share_group: str, home: Path, *extra: str
+    dsn: str,
+    site: str,
+    client_id: str,
+    share_group: str,
+    home: Path,
+    *extra: str,
+    broker: tuple[str, int] = BROKER,
 ) -> subprocess.Popen:
     env = {
         **os.environ,
         "FAB_PG_DSN": dsn,
-        "FAB_MQTT_URL": f"mqtt://{BROKER[0]}:{BROKER[1]}",
+        "FAB_MQTT_URL": f"mqtt://{broker[0]}:{broker[1]}",
         "FAB_HOME": str(home),
         "FAB_LOG_LEVEL": "WARNING",
     }
@@ -153,13 +213,14 @@ async def publish_all(
     counter: LandedCounter | None,
     rate_per_s: float | None = None,
     window: int = 200,
+    broker: tuple[str, int] = BROKER,
 ) -> float:
     """Publish QoS 1 with ``window`` publishes in flight, at most AHEAD_LIMIT ahead of
     ``counter``, optionally paced to ``rate_per_s``; a callable body is built at send time.
     Returns the time of the first publish."""
     sem = asyncio.Semaphore(window)
     async with aiomqtt.Client(
-        *BROKER, identifier=f"bench-pub-{uuid.uuid4().hex[:6]}", max_inflight_messages=window
+        *broker, identifier=f"bench-pub-{uuid.uuid4().hex[:6]}", max_inflight_messages=window
     ) as client:
         client.pending_calls_threshold = 1 << 30  # many in flight on purpose
         t0 = time.monotonic()
@@ -186,3 +247,59 @@ async def publish_all(
             tasks.append(asyncio.create_task(one(topic, body)))
         await asyncio.gather(*tasks)
     return t0
+
+
+# --- CPU accounting ---------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process so far (0.0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (everything but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / _TICK
+
+
+@dataclass
+class CpuSnapshot:
+    at: float
+    parties: dict[str, dict[int, float]]  # party -> pid -> CPU seconds so far
+    machine_busy: float
+
+
+def cpu_snapshot(parties: dict[str, Iterable[int]]) -> CpuSnapshot:
+    """CPU seconds per process of each party (a party is a set of pids, e.g. all postgres
+    processes)."""
+    return CpuSnapshot(
+        time.monotonic(),
+        {name: {p: cpu_seconds(p) for p in pids} for name, pids in parties.items()},
+        machine_busy_seconds(),
+    )
+
+
+def cpu_breakdown(before: CpuSnapshot, after: CpuSnapshot) -> dict:
+    """Cores each party kept busy between two snapshots (a process born in between counts
+    from zero); "other" is the rest of the machine: other users of the box, the benchmark's
+    own probe."""
+    wall = max(after.at - before.at, 1e-6)
+    cores = {}
+    for name, now in after.parties.items():
+        then = before.parties.get(name, {})
+        cores[name] = sum(s - then.get(pid, 0.0) for pid, s in now.items()) / wall
+    busy = (after.machine_busy - before.machine_busy) / wall
+    cores["other"] = max(0.0, busy - sum(cores.values()))
+    return {
+        "window_s": round(wall, 2),
+        "cores_available": os.cpu_count(),
+        "cores_busy": round(busy, 2),
+        "cores_by_party": {n: round(c, 2) for n, c in cores.items()},
+    }

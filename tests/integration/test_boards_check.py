@@ -51,7 +51,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     from assets.maintenance.warehouse_io import inputs_from_warehouse, replace_days
     from assets.oee.build import compute_oee_day, ensure_oee_schema, write_oee_day, write_targets
     from assets.planning.nightly import PlanRunOptions, run_plan
-    from assets.spc.build import build_spc_day, update_limits
+    from assets.spc.build import build_capability_day, build_spc_day, update_limits
     from ingestion.simulator.backfill import run_backfill
     from warehouse import build as wb
     from warehouse.client import ChdbWarehouse
@@ -73,6 +73,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             for day in _days():
                 update_limits(wh, conn, day, TZ, baseline_days=1, min_points=5, now=END)
                 build_spc_day(wh, conn, day, TZ)
+                build_capability_day(wh, day)
                 write_defect_day(wh, day, compute_defect_day(wh, day))
             now = latest_event(conn)
             run_plan(conn, now, PlanRunOptions(time_limit_s=5, workers=1))
@@ -104,7 +105,9 @@ def _forecasts(wh, conn: psycopg.Connection, now: datetime) -> None:
 
     day = END.date()
     inputs = load_forecast_inputs(conn, now, 30)
-    base = forecast_capacity(inputs.machines, inputs.visits_per_wafer, days=30, sims=500, seed=1)
+    base = forecast_capacity(
+        inputs.machines, inputs.visits_per_wafer, days=30, sims=500, seed=1, fan=True
+    )
     write_capacity(wh, day, base, [])
     result = forecast_latest_plan(conn, now, sims=500, seed=1)
     write_on_time(wh, day, result.plan_id, result.plan_start, result.forecast)

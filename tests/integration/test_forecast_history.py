@@ -58,7 +58,7 @@ def test_fits_and_forecast_from_history(landing_dsn: str) -> None:
     assert cmp.mtbf_h == pytest.approx(46.0)  # 5 x 46 h up / 5 failures
     assert cmp.eff_mu == pytest.approx(0.9, abs=1e-6)  # no spread: the prior sigma stays
     other = next(m for m in inputs.machines if m.machine_id == "ETCH-01")
-    assert (other.mtbf_h, other.eff_mu) == (70.0, 0.95)  # no history: priors
+    assert (other.mtbf_h, other.eff_mu) == (465.0, 0.95)  # no history: priors
     assert inputs.visits_per_wafer["CMP"] == 1.0
     f = forecast_capacity(inputs.machines, inputs.visits_per_wafer, days=10, sims=2000, seed=1)
     cmp_row = next(r for r in f.machines if r["machine_id"] == "CMP-01")

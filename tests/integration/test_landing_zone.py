@@ -73,6 +73,33 @@ def test_duplicates_land_once(landing_dsn: str) -> None:
             )
 
 
+def test_optimistic_binary_copy_lands_exact_values_and_falls_back(landing_dsn: str) -> None:
+    ts = datetime(2026, 11, 1, 8, 0, 0, 123456, tzinfo=UTC)
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        sink = LandingSink(conn)
+        first = [(ts, "ETCH-01", "t", 175.25, 0), (ts, "ETCH-01", "p", 3, -(1 << 31))]
+        assert sink.write_many({"sensor_reading": first}, optimistic=True) == {"sensor_reading": 2}
+        # one row already there: the staged ON CONFLICT path lands only the new one
+        again = [first[0], (ts, "ETCH-01", "v", 0.5, (1 << 31) - 1)]
+        assert sink.write_many({"sensor_reading": again}, optimistic=True)["sensor_reading"] == 1
+        # a naive timestamp cannot go binary: text COPY lands it (read in the session's UTC)
+        naive = [(datetime(2026, 11, 1, 9, 0), "ETCH-01", "t", 1.0, 0)]
+        assert sink.write_many({"sensor_reading": naive}, optimistic=True)["sensor_reading"] == 1
+        # a quality beyond int4 is refused by the database, never truncated
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            sink.write_many({"sensor_reading": [(ts, "ETCH-01", "q", 1.0, 1 << 31)]}, True)
+        rows = conn.execute(
+            "SELECT ts, metric, value, quality FROM landing.sensor_reading ORDER BY ts, metric"
+        ).fetchall()
+    assert rows == [
+        (ts, "p", 3.0, -(1 << 31)),
+        (ts, "t", 175.25, 0),
+        (ts, "v", 0.5, (1 << 31) - 1),
+        (datetime(2026, 11, 1, 9, 0, tzinfo=UTC), "t", 1.0, 0),
+    ]
+
+
 def test_seeding_twice_changes_nothing(landing_dsn: str) -> None:
     with psycopg.connect(landing_dsn) as conn:
         before = _snapshot(conn)
@@ -99,6 +126,28 @@ def test_fab50_plant_seeds_fifty_machines(empty_db: str) -> None:
         migrate(conn)
         counts = seed_plant(conn, load_plant("fab50"))
     assert counts["machine"] == 50
+
+
+def test_recipe_spec_limits_arrive_by_migration_0009_and_seeding(
+    tmp_path: Path, empty_db: str
+) -> None:
+    """A landing zone at 0008 takes 0009 alone; seeding then stores each recipe's spec limits
+    with the target filled in from the setpoint; the column holds only JSON objects."""
+    for f in MIGRATIONS_DIR.glob("000[1-8]_*.sql"):
+        shutil.copy(f, tmp_path / f.name)
+    with psycopg.connect(empty_db) as conn:
+        assert [m.version for m in migrate(conn, tmp_path)][-1] == 8
+        assert [(m.version, m.name) for m in migrate(conn)] == [(9, "recipe_spec_limits")]
+        seed_plant(conn, load_plant("demo"))
+        specs = dict(conn.execute("SELECT recipe_id, spec_limits FROM landing.recipe").fetchall())
+        assert specs["LITHO-M2"] == {
+            "critical_dimension_nm": {"lsl": 31.35, "usl": 32.65, "target": 32.0, "unit": "nm"}
+        }
+        assert specs["CMP-STD"] == {}
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(
+                "UPDATE landing.recipe SET spec_limits = '[1, 2]' WHERE recipe_id = 'CMP-STD'"
+            )
 
 
 def test_migration_gap_is_refused(tmp_path: Path, empty_db: str) -> None:

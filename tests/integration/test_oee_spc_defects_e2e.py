@@ -16,7 +16,7 @@ from assets.defects.build import compute_defect_day, write_defect_day
 from assets.defects.signature import accuracy_by_class
 from assets.oee.build import compute_oee_day, write_oee_day
 from assets.spc.alerting import candidate_alerts, record_alerts
-from assets.spc.build import build_spc_day, update_limits
+from assets.spc.build import build_capability_day, build_spc_day, update_limits
 from fabstack.settings import load_settings
 from ingestion.simulator.backfill import run_backfill
 from tests.conftest import drop_database, migrated_and_seeded
@@ -47,6 +47,7 @@ def plant(tmp_path_factory) -> Iterator[tuple[str, Path]]:
             write_oee_day(wh, day, compute_oee_day(wh, conn, day, TZ, now=END))
             update_limits(wh, conn, day, TZ, baseline_days=BASELINE_DAYS)
             build_spc_day(wh, conn, day, TZ)
+            build_capability_day(wh, day)
             write_defect_day(wh, day, compute_defect_day(wh, day))
     yield dsn, home
     drop_database(dsn)
@@ -161,6 +162,27 @@ def test_every_injected_spc_shift_is_flagged(plant) -> None:
     assert checked >= 3
 
 
+def test_capability_uses_the_recipes_spec_limits(plant) -> None:
+    """Every measured parameter with spec limits gets Cp/Cpk/Pp/Ppk from the 7-day window; the
+    demo's specs sit wider than the process (Cpk about 1-2); sensor series keep only their
+    spread."""
+    _, home = plant
+    with _wh(home) as wh:
+        cap = wh.query(
+            "SELECT * FROM fab.fact_spc_capability WHERE day = {day:Date}", {"day": DAYS[-1]}
+        )
+    specified = cap.filter(pl.col("lsl").is_not_null())
+    assert set(specified["recipe_id"]) == {"LITHO-M1", "LITHO-M2", "DEP-CVD", "DEP-PVD"}
+    assert (specified["points"] >= 10).all() and (specified["window_days"] == 7).all()
+    assert (specified["cpk"] <= specified["cp"] + 1e-12).all()
+    assert (specified["ppk"] <= specified["pp"] + 1e-12).all()
+    assert specified["cpk"].min() > 0.8 and specified["cpk"].max() < 3.0
+    assert specified["cpk"].median() > 1.0
+    sensors = cap.filter(pl.col("source") == "sensor")
+    assert sensors.height > 0 and sensors["cpk"].is_null().all()
+    assert (sensors["sigma_within"] > 0).all()
+
+
 def test_signatures_agree_with_simulator_labels(plant) -> None:
     dsn, home = plant
     truth = _truth(
@@ -230,6 +252,11 @@ def test_dagster_assets_rebuild_a_day_identically(plant) -> None:
         viol_before = wh.scalar(
             "SELECT count() FROM fab.spc_violations WHERE day = {day:Date}", {"day": day}
         )
+        capability = (
+            "SELECT count() AS n, sum(cpk) AS cpk FROM fab.fact_spc_capability "
+            "WHERE day = {day:Date}"
+        )
+        cap_before = wh.query(capability, {"day": day}).row(0)
     result = dg.materialize(
         [oee_facts, spc_limits, spc_facts, defect_facts],
         partition_key=day.isoformat(),
@@ -246,6 +273,7 @@ def test_dagster_assets_rebuild_a_day_identically(plant) -> None:
             wh.scalar("SELECT count() FROM fab.spc_violations WHERE day = {day:Date}", {"day": day})
             == viol_before
         )
+        assert wh.query(capability, {"day": day}).row(0) == pytest.approx(cap_before)
         versions = wh.scalar("SELECT max(version) FROM fab.spc_limits")
     assert versions == 1  # a plain run never re-baselines
 

@@ -64,6 +64,10 @@ def test_plan_and_forecast_assets_write_the_warehouse(
             "FROM fab.fact_forecast_on_time"
         ).row(0)
         scenarios = wh.scalar("SELECT count() FROM fab.fact_forecast_scenario")
+        fan = wh.query(
+            "SELECT count() AS n, max(horizon_day) AS last, argMax(p50, horizon_day) AS p50 "
+            "FROM fab.fact_forecast_fan WHERE level = 'line'"
+        ).row(0)
     with psycopg.connect(module_landing_dsn) as conn:
         landing_slots = conn.execute("SELECT count(*) FROM landing.schedule_slot").fetchone()[0]
     assert slots == landing_slots > 0  # the re-run replaced its day, no duplicates
@@ -72,3 +76,4 @@ def test_plan_and_forecast_assets_write_the_warehouse(
     assert bottleneck == "CMP"
     assert 0 <= on_time[0] <= on_time[1] <= 1 and on_time[2] == 16
     assert scenarios == 3
+    assert fan[:2] == (30, 30) and fan[2] == pytest.approx(line[1])  # the fan ends at the P50

@@ -127,6 +127,40 @@ def test_demand_caps_the_line() -> None:
     assert f.bottleneck["demand"] > 0.99
 
 
+def test_fan_is_ordered_cumulative_and_ends_at_the_totals(demo, demo_models) -> None:
+    visits = visits_per_wafer(demo)
+    f = forecast_capacity(demo_models, visits, days=20, sims=3000, seed=7, fan=True)
+    again = forecast_capacity(demo_models, visits, days=20, sims=3000, seed=7, fan=True)
+    plain = forecast_capacity(demo_models, visits, days=20, sims=3000, seed=7)
+    assert f.fan is not None and plain.fan is None
+    assert f.line == plain.line and f.areas == plain.areas  # the fan changes no totals
+    series = {"line": (f.fan.line, f.line), **{
+        a["area_id"]: (f.fan.areas[a["area_id"]], a) for a in f.areas}}  # fmt: skip
+    assert set(series) == {"line", "LITHO", "ETCH", "DEP", "CMP", "CLEAN", "INSP"}
+    for name, (fan, total) in series.items():
+        bands = np.stack([fan[k] for k in ("p10", "p25", "p50", "p75", "p90")])
+        assert bands.shape == (5, 20)
+        assert (np.diff(bands, axis=0) >= 0).all(), f"{name}: percentiles out of order"
+        assert (np.diff(bands, axis=1) > 0).all(), f"{name}: cumulative output must grow"
+        assert bands[0, 0] > 0
+        for k in ("p10", "p50", "p90", "mean"):  # the horizon's last day is the total
+            assert fan[k][-1] == pytest.approx(total[k], rel=1e-9), (name, k)
+        assert np.array_equal(fan["p50"], again.fan.line["p50"] if name == "line"
+                              else again.fan.areas[name]["p50"])  # fmt: skip
+        # about linear growth: the median after half the horizon is about half the total
+        assert fan["p50"][9] == pytest.approx(total["p50"] / 2, rel=0.05)
+    other = forecast_capacity(demo_models, visits, days=20, sims=3000, seed=8, fan=True)
+    assert not np.array_equal(other.fan.line["p50"], f.fan.line["p50"])
+
+
+def test_fan_of_a_demand_capped_line_ends_at_the_capped_total() -> None:
+    m = MachineModel("M1", "A", 60.0, 1.0, 0.01, 1e9, 1.0, 24.0)
+    f = forecast_capacity([m], {"A": 1.0}, days=10, sims=500, demand_wafers_per_day=100, fan=True)
+    assert f.fan.line["p50"][-1] == pytest.approx(f.line["p50"], rel=1e-9)
+    assert f.fan.line["p50"][0] == pytest.approx(100, rel=0.1)  # releases arrive day by day
+    assert (np.diff(f.fan.line["p50"]) >= 0).all()
+
+
 def test_on_time_probabilities() -> None:
     ops = [
         PlannedOp("L1", 1, "M1", 0, 60),

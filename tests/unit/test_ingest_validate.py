@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
+from ingestion.payloads import TelemetryPayload
 from ingestion.stream.machines import MachineInfo
-from ingestion.stream.validate import REJECT_KINDS, Accepted, Ignored, MessageValidator, Rejected
+from ingestion.stream.validate import (
+    REJECT_KINDS,
+    Accepted,
+    Ignored,
+    MessageValidator,
+    Rejected,
+    Telemetry,
+    fast_telemetry,
+)
 from tests.integration.ingest_support import bad_corpus, good_messages, now_ms
 
 MACHINES = {m: a for m, a in [("ETCH-01", "ETCH"), ("INSP-01", "INSP"), ("LITHO-01", "LITHO")]}
@@ -64,3 +74,84 @@ def test_reason_names_field_and_value(validator):
 
 def test_machine_info_type():
     assert MachineInfo("A", "S", "AR", "T").area_id == "AR"
+
+
+# --- the telemetry fast path agrees with the payload model --------------------------------
+
+
+def _reading(**kv) -> dict:
+    return {"metric": "temperature", "value": 175.25, **kv}
+
+
+FAST_CASES = {
+    # taken by the fast path (the common shapes)
+    "plain": {"ts": BASE, "seq": 1, "readings": [_reading(), _reading(metric="p", value=3)]},
+    "rfc3339": {"ts": "2026-11-20T10:00:00.5Z", "seq": 0, "readings": [_reading()]},
+    "offset": {"ts": "2026-11-20T11:00:00+01:00", "seq": 2, "readings": [_reading()]},
+    "float_epoch": {"ts": BASE + 0.5, "seq": 3, "readings": [_reading(value=-1e300)]},
+    "reading_extras": {
+        "ts": BASE,
+        "seq": 4,
+        "readings": [
+            _reading(ts=BASE - 500, quality=0x40000000),
+            _reading(ts=None, quality=-(1 << 31)),
+            _reading(ts="2026-11-20T10:00:00Z", quality=0),
+        ],
+    },
+    "metric_64": {"ts": BASE, "seq": 5, "readings": [_reading(metric="m" * 64)]},
+    "big_int_value": {"ts": BASE, "seq": 6, "readings": [_reading(value=1 << 53)]},
+    # left to the model (accepted or rejected there)
+    "str_value": {"ts": BASE, "seq": 1, "readings": [_reading(value="1.5")]},
+    "bool_value": {"ts": BASE, "seq": 1, "readings": [_reading(value=True)]},
+    "huge_int_value": {"ts": BASE, "seq": 1, "readings": [_reading(value=(1 << 53) + 1)]},
+    "float_seq": {"ts": BASE, "seq": 1.0, "readings": [_reading()]},
+    "negative_seq": {"ts": BASE, "seq": -1, "readings": [_reading()]},
+    "bool_ts": {"ts": True, "seq": 1, "readings": [_reading()]},
+    "naive_ts": {"ts": "2026-11-20T10:00:00", "seq": 1, "readings": [_reading()]},
+    "bad_ts": {"ts": "yesterday", "seq": 1, "readings": [_reading()]},
+    "null_ts": {"ts": None, "seq": 1, "readings": [_reading()]},
+    "huge_ts": {"ts": 10**18, "seq": 1, "readings": [_reading()]},
+    "extra_key": {"ts": BASE, "seq": 1, "readings": [_reading()], "x": 1},
+    "reading_extra_key": {"ts": BASE, "seq": 1, "readings": [_reading(unit="C")]},
+    "missing_metric": {"ts": BASE, "seq": 1, "readings": [{"value": 1.0}]},
+    "empty_metric": {"ts": BASE, "seq": 1, "readings": [_reading(metric="")]},
+    "long_metric": {"ts": BASE, "seq": 1, "readings": [_reading(metric="m" * 65)]},
+    "quality_too_big": {"ts": BASE, "seq": 1, "readings": [_reading(quality=1 << 31)]},
+    "bool_quality": {"ts": BASE, "seq": 1, "readings": [_reading(quality=False)]},
+    "no_readings": {"ts": BASE, "seq": 1, "readings": []},
+    "too_many_readings": {"ts": BASE, "seq": 1, "readings": [_reading()] * 10_001},
+    "reading_not_object": {"ts": BASE, "seq": 1, "readings": [[1, 2]]},
+    "not_object": [1, 2, 3],
+}
+FAST = {"plain", "rfc3339", "offset", "float_epoch", "reading_extras", "metric_64", "big_int_value"}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_CASES))
+def test_fast_telemetry_accepts_only_what_the_model_accepts_with_the_same_values(name):
+    payload = orjson.dumps(FAST_CASES[name])
+    fast = fast_telemetry(payload)
+    assert (fast is not None) == (name in FAST)
+    if fast is not None:
+        assert fast == Telemetry.of(TelemetryPayload.model_validate_json(payload))
+
+
+def test_fast_telemetry_declines_what_orjson_and_the_model_read_differently():
+    for raw in (b'{"ts": 1, "seq": 1, "readings": [{"metric": "t", "value": NaN}]}',
+                b'\xef\xbb\xbf{"ts": 1, "seq": 1, "readings": []}',
+                b'{"ts": 1, "seq": 99999999999999999999999, "readings": []}'):  # fmt: skip
+        assert fast_telemetry(raw) is None
+
+
+def test_quality_beyond_int4_is_rejected_by_name(validator):
+    payload = orjson.dumps({"ts": BASE, "seq": 1, "readings": [_reading(quality=1 << 31)]})
+    verdict = validator.check("fab/v1/FAB1/ETCH/ETCH-01/telemetry", payload, NOW)
+    assert isinstance(verdict, Rejected)
+    assert verdict.error.startswith("out_of_range: readings.0.quality: ")
+
+
+def test_slow_and_fast_path_give_the_same_verdict_on_the_good_telemetry(validator):
+    topic, payload = good_messages(SITE, BASE)[0]
+    assert fast_telemetry(payload) is not None
+    verdict = validator.check(topic, payload, NOW)
+    assert isinstance(verdict, Accepted)
+    assert verdict.payload == Telemetry.of(TelemetryPayload.model_validate_json(payload))

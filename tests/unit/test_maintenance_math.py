@@ -225,3 +225,29 @@ def test_evaluation_counts_failures_flagged_a_day_ahead_and_false_highs():
     assert m["mean_lead_time_h"] == pytest.approx((30 + 6) / 2)
     assert m["confusion_matrix"] == {"tn": 3, "fp": 1, "fn": 3, "tp": 3}
     assert m["false_high_per_machine_month"] == pytest.approx(1 / (10 / 30))
+    # HIGH runs: days 1-2 (before A), day 4 (nothing within 3 days: false), day 7 (before B)
+    assert (m["high_alerts"], m["false_high_alerts"]) == (3, 1)
+    assert m["false_high_alerts_per_machine_month"] == pytest.approx(1 / (10 / 30))
+
+
+def test_a_run_of_high_days_is_one_alert():
+    days = [date(2026, 3, 1) + timedelta(days=i) for i in range(10)]
+    onset = T0 + timedelta(days=9, hours=12)
+    rows = pl.DataFrame(
+        {
+            "machine_id": ["M1"] * 10 + ["M2"] * 10,
+            # M1: three false HIGH days in a row, then a HIGH day before its failure with a gap
+            # M2: HIGH on days 1 and 3 (two alerts), no failure at all
+            "day": days * 2,
+            "probability": [0.1, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.2, 0.9, 0.1]
+            + [0.1, 0.8, 0.1, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+        }
+    )
+    failures = pl.DataFrame(
+        {"machine_id": ["M1"], "onset": [onset], "reason_code": ["WEAR_OUT"], "repaired": [onset]}
+    )
+    m = evaluate_scores(label_rows(rows, failures, horizon_days=3), failures)
+    assert m["confusion_matrix"]["fp"] == 5  # machine-days
+    assert (m["high_alerts"], m["false_high_alerts"]) == (4, 3)  # what an operator receives
+    assert m["false_high_alerts_per_machine_month"] == pytest.approx(3 / (20 / 30))
+    assert m["false_high_per_machine_month"] == pytest.approx(5 / (20 / 30))

@@ -30,6 +30,14 @@ def test_shipped_plants_load() -> None:
     assert all(1 <= d.severity <= 5 for d in demo.defect_types)
     assert [s.duration_min for s in demo.shifts] == [480, 480, 480]
     assert len(load_plant("fab50").machines) == 50
+    # recipes' measured parameters carry spec limits around their setpoints, wider than the
+    # process: the target defaults to the setpoint
+    for plant in (demo, load_plant("fab50")):
+        specs = {(r.id, k): (v.lsl, r.spec_target(k), v.usl, v.unit)
+                 for r in plant.recipes for k, v in r.spec_limits.items()}  # fmt: skip
+        assert specs[("LITHO-M1", "critical_dimension_nm")] == (43.3, 45.0, 46.7, "nm")
+        assert {k[0] for k in specs} == {"LITHO-M1", "LITHO-M2", "DEP-CVD", "DEP-PVD"}
+        assert all(lo < t < hi for lo, t, hi, _ in specs.values())
 
 
 def test_unknown_plant_names_the_known_ones() -> None:
@@ -80,6 +88,31 @@ def _line_of(path: Path, needle: str) -> int:
             lambda d: d["machine_types"]["ETCH"].pop("mtbf_h"),
             "machine_types.ETCH.mtbf_h: Field required",
             None,
+        ),
+        (
+            lambda d: d["machine_types"]["ETCH"].update(wear_life_days=10),
+            "machine_types.ETCH.wear_life_days: 10.0 days is shorter than mtbf_h 465.0 h",
+            "wear_life_days: 10",
+        ),
+        (
+            lambda d: d["recipes"][1]["spec_limits"]["critical_dimension_nm"].update(lsl=33.0),
+            "recipes.1.spec_limits.critical_dimension_nm: lsl 33 must be below usl 32.65",
+            "critical_dimension_nm:\n",
+        ),
+        (
+            lambda d: d["recipes"][1]["spec_limits"]["critical_dimension_nm"].update(target=40),
+            "target 40 lies outside [31.35, 32.65]",
+            "critical_dimension_nm:\n",
+        ),
+        (
+            lambda d: d["recipes"][1]["spec_limits"].update(overlay_nm={}),
+            "a spec needs lsl, usl or both",
+            "overlay_nm: {}",
+        ),
+        (
+            lambda d: d["recipes"][6].update(spec_limits={"removal_nm": {"usl": 2.0}}),
+            "recipes.6: spec limits for 'removal_nm', which is not a setpoint of the recipe",
+            "- id: CMP-STD\n",
         ),
     ],
 )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
 import pytest
 
 from assets.spc.analysis import analyze
-from assets.spc.capability import capability
+from assets.spc.capability import capability, series_capability, spec_limits
 from assets.spc.charts import ChartDataError
 from assets.spc.constants import B4, D4, c4, d2, d3, range_constants
 from assets.spc.performance import detection_delays, in_control_arl
@@ -110,6 +111,50 @@ def test_capability_indices() -> None:
     assert cap["Pp"] == pytest.approx(7 / (6 * x.std(ddof=1)))
     one_sided = capability(x, 1.0, usl=14.0)
     assert one_sided["Cp"] is None and one_sided["Cpk"] == pytest.approx((14 - x.mean()) / 3)
+    assert one_sided["Cpm"] is None and cap["Cpm"] is None  # Cpm needs a target
+    on_target = capability(x, 1.0, lsl=7.0, usl=14.0, target=10.5)
+    assert on_target["Cpm"] == pytest.approx(7 / (6 * np.hypot(1.0, x.mean() - 10.5)))
+    assert on_target["Cpm"] <= on_target["Cp"]
+
+
+def test_capability_per_series_with_the_recipes_spec_limits() -> None:
+    """Cp/Cpk from the sigma of the limits in force (the newest point's), Pp/Ppk from the
+    overall spread; a series without spec limits keeps its spread, its indices are null."""
+    rng = np.random.default_rng(11)
+    ts = pl.datetime_range(
+        datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, 5, tzinfo=UTC), "1h", eager=True
+    )
+    n = len(ts)
+    cd = 45.2 + rng.normal(0, 0.3, n)
+
+    def series(machine: str, item: str, recipe: str, values, sigma) -> pl.DataFrame:
+        keys = {"source": "measurement", "machine_id": machine, "item": item, "recipe_id": recipe}
+        return pl.DataFrame({"ts": ts[: len(values)], "value": values, "sigma": sigma}).select(
+            *[pl.lit(v).alias(k) for k, v in keys.items()], pl.all()
+        )
+
+    points = pl.concat([
+        series("LITHO-01", "critical_dimension_nm", "LITHO-M1", cd, [0.5] * (n - 1) + [0.25]),
+        series("ETCH-01", "temperature", "", 175 + rng.normal(0, 1, n), 1.0),
+        series("LITHO-02", "critical_dimension_nm", "LITHO-M1", cd[:5], 0.25),  # too few
+    ])  # fmt: skip
+    recipes = pl.DataFrame({"recipe_id": ["LITHO-M1", "ETCH-POLY"], "spec_limits": [
+        '{"critical_dimension_nm": {"lsl": 43.7, "usl": 46.3, "target": 45.0, "unit": "nm"}}',
+        "{}"]})  # fmt: skip
+    specs = spec_limits(recipes)
+    assert specs.rows() == [("LITHO-M1", "critical_dimension_nm", 43.7, 45.0, 46.3, "nm")]
+    out = series_capability(points, specs)
+    assert out["machine_id"].to_list() == ["LITHO-01", "ETCH-01"]
+    litho = out.row(0, named=True)
+    mean = float(cd.mean())
+    assert litho["points"] == n and litho["unit"] == "nm" and litho["sigma_within"] == 0.25
+    assert litho["cp"] == pytest.approx(2.6 / 1.5)
+    assert litho["cpk"] == pytest.approx((46.3 - mean) / 0.75)
+    assert litho["ppk"] == pytest.approx((46.3 - mean) / (3 * cd.std(ddof=1)))
+    assert litho["cpm"] == pytest.approx(2.6 / (6 * np.hypot(0.25, mean - 45.0)))
+    etch = out.row(1, named=True)
+    assert etch["lsl"] is None and etch["cp"] is None and etch["cpk"] is None
+    assert etch["sigma_overall"] == pytest.approx(1.0, rel=0.3)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,25 @@ CREATE TABLE IF NOT EXISTS fab.fact_forecast_capacity (
     is_bottleneck      Bool
 ) ENGINE = MergeTree PARTITION BY toYYYYMMDD(day) ORDER BY (level, key);
 
+-- The fan chart: cumulative output by the end of each day of the horizon, per area (wafer
+-- passes) and for the line (wafers finishing the route). Day 1 is the forecast day itself.
+CREATE TABLE IF NOT EXISTS fab.fact_forecast_fan (
+    day           Date,                    -- the forecast's day (partition)
+    level         LowCardinality(String),  -- area | line
+    area_id       String,                  -- '' for the line
+    horizon_day   UInt16,                  -- 1 .. horizon_days
+    horizon_date  Date,                    -- day + horizon_day - 1
+    horizon_days  UInt16,
+    sims          UInt32,
+    seed          UInt64,
+    mean          Float64,
+    p10           Float64,
+    p25           Float64,
+    p50           Float64,
+    p75           Float64,
+    p90           Float64
+) ENGINE = MergeTree PARTITION BY toYYYYMMDD(day) ORDER BY (level, area_id, horizon_day);
+
 CREATE TABLE IF NOT EXISTS fab.fact_forecast_scenario (
     day              Date,
     scenario         String,

@@ -61,3 +61,29 @@ CREATE TABLE IF NOT EXISTS fab.spc_violations (
     version     UInt32,
     phase       LowCardinality(String)
 ) ENGINE = MergeTree PARTITION BY toYYYYMMDD(day) ORDER BY (source, machine_id, item, ts, rule);
+
+-- Process capability per series and day (issue 9): the individual values of the day and the
+-- days before it (window_days), against the spec limits of the recipe's measured parameter
+-- (dim_recipe.spec_limits; null for series without). Cp/Cpk from the control limits' within
+-- sigma, Pp/Ppk from the overall sigma of the window; Cpm also needs the target.
+CREATE TABLE IF NOT EXISTS fab.fact_spc_capability (
+    day            Date,
+    source         LowCardinality(String),
+    machine_id     LowCardinality(String),
+    item           LowCardinality(String),
+    recipe_id      LowCardinality(String),
+    window_days    UInt16,
+    points         UInt32,
+    unit           String,
+    lsl            Nullable(Float64),
+    target         Nullable(Float64),
+    usl            Nullable(Float64),
+    mean           Float64,
+    sigma_within   Float64,
+    sigma_overall  Float64,
+    cp             Nullable(Float64),
+    cpk            Nullable(Float64),
+    pp             Nullable(Float64),
+    ppk            Nullable(Float64),
+    cpm            Nullable(Float64)
+) ENGINE = MergeTree PARTITION BY toYYYYMMDD(day) ORDER BY (source, machine_id, item, recipe_id);

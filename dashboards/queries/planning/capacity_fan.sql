@@ -1,7 +1,7 @@
--- Monte Carlo output over the forecast horizon per area (latest forecast): the P10-P90 band
--- around the P50, from 10,000 seeded simulations.
-SELECT key AS "Area", p10 AS "P10", p50 AS "P50", p90 AS "P90"
-FROM fab.fact_forecast_capacity
-WHERE level = 'area' AND key IN (${area:singlequote})
-  AND day = (SELECT max(day) FROM fab.fact_forecast_capacity)
-ORDER BY key
+-- Monte Carlo fan chart of the line (latest forecast): wafers finishing their route, cumulative
+-- by the end of each day of the horizon, as P10-P90 and P25-P75 bands around the P50.
+SELECT toDateTime(horizon_date + 1) AS "Time",
+       p10 AS "P10", p25 AS "P25", p50 AS "P50", p75 AS "P75", p90 AS "P90"
+FROM fab.fact_forecast_fan
+WHERE level = 'line' AND day = (SELECT max(day) FROM fab.fact_forecast_fan)
+ORDER BY horizon_day

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS fab.dim_recipe (
     machine_type    LowCardinality(String),
     family          LowCardinality(String),
     process_time_s  Float64,
-    setpoints       String
+    setpoints       String,
+    spec_limits     String DEFAULT '{}'  -- {"param": {"lsl", "usl", "target", "unit"}} (JSON)
 ) ENGINE = MergeTree ORDER BY recipe_id;
 
 CREATE TABLE IF NOT EXISTS fab.dim_product (

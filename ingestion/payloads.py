@@ -25,6 +25,7 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_READINGS = 10_000  # per telemetry message
 MAX_METRIC_CHARS = 64
+QUALITY_RANGE = (-(1 << 31), (1 << 31) - 1)  # sensor_reading.quality is int4
 
 _TOPIC = re.compile(
     r"^fab/v1/(?P<site>[^/]+)/(?P<area>[^/]+)/(?P<machine>[^/]+)/(?P<channel>[^/]+)$"
@@ -126,8 +127,7 @@ class Reading(_Payload):
     metric: str = Field(min_length=1, max_length=MAX_METRIC_CHARS)
     value: float = Field(allow_inf_nan=False)
     ts: Timestamp | None = None  # defaults to the message's ts
-    # OPC UA status code as a signed 32-bit int (the column is int4); 0 = Good
-    quality: int = Field(0, ge=-(1 << 31), le=(1 << 31) - 1)
+    quality: int = Field(0, ge=QUALITY_RANGE[0], le=QUALITY_RANGE[1])  # OPC UA status; 0 = Good
 
 
 class TelemetryPayload(_Payload):

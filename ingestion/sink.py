@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ingestion.landing.migrate import ensure_partitions
+from ingestion.payloads import QUALITY_RANGE
 
 # Column order of each time-series table, as producers hand rows to the sink.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -41,7 +42,6 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 BINARY_COPY_TYPES: dict[str, tuple[str, ...]] = {
     "sensor_reading": ("timestamptz", "text", "text", "float8", "int4"),
 }
-_INT4 = (-(1 << 31), (1 << 31) - 1)
 
 
 class LandingSink:
@@ -162,4 +162,4 @@ def _quality_fits(rows: Sequence[tuple]) -> bool:
     quality = [r[-1] for r in rows]
     if {type(q) for q in quality} != {int}:
         return False
-    return _INT4[0] <= min(quality) and max(quality) <= _INT4[1]
+    return QUALITY_RANGE[0] <= min(quality) and max(quality) <= QUALITY_RANGE[1]

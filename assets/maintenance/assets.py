@@ -268,6 +268,9 @@ def failure_model(
             "share_flagged_24h": _num(m["share_flagged_24h"]),
             "mean_lead_time_h": _num(m["mean_lead_time_h"]),
             "false_high_per_machine_month": _num(m["false_high_per_machine_month"]),
+            "false_high_alerts_per_machine_month": _num(
+                m.get("false_high_alerts_per_machine_month")
+            ),
             "baseline_pr_auc": _num(b.get("pr_auc")),
             "baseline_roc_auc": _num(b.get("roc_auc")),
             "model_vs_baseline": dg.MetadataValue.md(_md_table(compare)),

@@ -181,7 +181,8 @@ def train_command(
         f"registered failure_risk v{record.version} (test {result.windows['test']}): "
         f"PR AUC {_fmt(m['pr_auc'])} (baseline {_fmt(b.get('pr_auc'))}), ROC AUC "
         f"{_fmt(m['roc_auc'])}, flagged >=24h {_fmt(m['share_flagged_24h'])}, "
-        f"false HIGH/machine-month {_fmt(m['false_high_per_machine_month'])}"
+        f"false HIGH/machine-month {_fmt(m['false_high_per_machine_month'])} (days), "
+        f"{_fmt(m.get('false_high_alerts_per_machine_month'))} (alerts)"
     )
     if promotion:
         console.print(promotion.reason)

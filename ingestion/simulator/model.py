@@ -331,9 +331,7 @@ class FabModel:
         """Random (unannounced) failures: the part of the failure rate wear-out leaves over."""
         mean_h = self.types[m.type].random_mtbf_h
         if mean_h != float("inf"):
-            self.at(
-                self.now + self.rng.exponential(mean_h * 3600), lambda: self._random_failure(m)
-            )
+            self.at(self.now + self.rng.exponential(mean_h * 3600), lambda: self._random_failure(m))
 
     def _random_failure(self, m: Machine) -> None:
         spec = self.types[m.type]

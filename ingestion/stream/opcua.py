@@ -1,24 +1,38 @@
 """The OPC UA ingestor: browse Objects/Machines/*, subscribe at 500 ms, land data changes.
 
-Browse and subscribe go in batches (``batch_size`` nodes per request), so a server with tens of
-thousands of nodes is set up in a few round trips and the event loop never waits on one long
-call. Status codes become ``sensor_reading.quality`` (the 32-bit code as a signed integer;
-0 = Good). On connection loss (server restart) the client is rebuilt, the address space browsed
-again and every node re-subscribed, with exponential backoff and jitter between attempts.
+The asyncua client lives in a thread of its own with its own event loop: connecting,
+browsing, subscribing and decoding publish responses (a burst of 10,000 data changes keeps
+asyncua busy for hundreds of milliseconds) all happen there. Data changes cross to the ingest
+loop (batching, commits, status, spool, interlock stops) as plain tuples, a publish response
+at a time, through a bounded handoff, so the ingest loop never runs asyncua code and never
+waits on it. Browse and subscribe go in batches (``batch_size`` nodes per request), so a
+server with tens of thousands of nodes is set up in a few round trips. Status codes become
+``sensor_reading.quality`` (the 32-bit code as a signed integer; 0 = Good). On connection loss
+(server restart) the client is rebuilt, the address space browsed again and every node
+re-subscribed, with exponential backoff and jitter between attempts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asyncua import Client, Node, ua
+from asyncua.common.subscription import (
+    DataChangeEvent,
+    OverflowPolicy,
+    StatusChangeEvent,
+    Subscription,
+)
 
 from ingestion.payloads import FUTURE_TOLERANCE
 from ingestion.stream.backoff import Backoff
@@ -33,6 +47,11 @@ log = logging.getLogger("fab.ingest.opcua")
 logging.getLogger("asyncua").setLevel(logging.ERROR)
 STATES = {"RUNNING", "IDLE", "SETUP", "DOWN", "MAINTENANCE", "OFFLINE"}
 SendStop = Callable[[MachineInfo, Trip], Awaitable[None]]
+T = TypeVar("T")
+CHUNK = 1_000  # data changes per handoff at most (a publish response is split into chunks)
+YIELD_EVERY = 200  # data changes handled between turns of the ingest loop
+BEHIND_LIMIT = 50_000  # data changes handed over but not handled before the client waits
+ASYNCUA_QUEUE = 100_000  # asyncua's event queue; overflowing it forces a reconnect (resync)
 
 
 def signed_status(code: int) -> int:
@@ -49,6 +68,84 @@ class Binding:
     @property
     def metric(self) -> str:
         return self.mapping.metric or self.variable.lower()
+
+
+# (binding, node id, value, source-or-server timestamp, status code): one data change, plain
+Change = tuple[Binding, ua.NodeId, object, datetime | None, int]
+
+
+class LoopThread:
+    """A daemon thread running an event loop of its own (the asyncua client's)."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        finally:
+            self.loop.close()
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on this thread's loop and await it from another loop (cancelling the
+        awaiting task cancels it there too)."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def close(self, timeout: float = 10.0) -> None:
+        if self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout)
+
+
+class Handoff:
+    """Chunks of data changes from the client thread to the ingest loop.
+
+    Bounded: when the ingest loop is ``limit`` changes behind, the client thread stops taking
+    events; asyncua's queue then fills, and past it the client reconnects and resyncs (OPC UA
+    has no redelivery: the server sends current values again on subscribe). ``sent`` is
+    written by the client thread only and ``done`` by the ingest loop only, so neither needs
+    a lock.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int = BEHIND_LIMIT) -> None:
+        self.loop = loop
+        self.limit = limit
+        self.chunks: asyncio.Queue[list[Change] | None] = asyncio.Queue()
+        self.sent = 0
+        self.done = 0
+        self._room = threading.Event()
+
+    # client thread
+    def put(self, chunk: list[Change]) -> None:
+        self.sent += len(chunk)
+        self.loop.call_soon_threadsafe(self.chunks.put_nowait, chunk)
+
+    def behind(self) -> bool:
+        return self.sent - self.done >= self.limit
+
+    async def room(self) -> None:
+        while self.behind():
+            self._room.clear()
+            if not self.behind():  # the ingest loop caught up between the check and clear
+                return
+            await asyncio.to_thread(self._room.wait, 0.5)
+
+    # ingest loop
+    def handled(self, n: int) -> None:
+        self.done += n
+        self._room.set()
+
+    def close(self) -> None:
+        self.chunks.put_nowait(None)
 
 
 async def _security(client: Client, server: OpcuaServer) -> None:
@@ -93,16 +190,27 @@ class OpcuaIngestor:
         self.subscribed = asyncio.Event()
         self.connections = 0
         self._reasons: dict[str, str] = {}
-        self._since_yield = 0
         self._stop = asyncio.Event()
         self._lost = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
+        # set in run(): the ingest loop, the client's thread, the handoff between the two
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ua: LoopThread | None = None
+        self._handoff: Handoff | None = None
+        # client thread only
+        self._client: Client | None = None
+        self._pump_task: asyncio.Task | None = None
+        self._chunk: list[Change] = []
 
     def stop(self) -> None:
         self._stop.set()
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._handoff = Handoff(self._loop)
+        self._ua = LoopThread(f"{self.name}-client")
         flusher = asyncio.create_task(self.pipeline.run(), name=f"{self.name}-flusher")
+        drain = asyncio.create_task(self._drain(self._handoff), name=f"{self.name}-changes")
         try:
             while not self._stop.is_set():
                 try:
@@ -118,33 +226,26 @@ class OpcuaIngestor:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
+            await asyncio.to_thread(self._ua.close)
+            self._handoff.close()  # what was handed over still lands, then the drain ends
+            await drain
             await self.pipeline.stop()
             await flusher
             await asyncio.to_thread(self.committer.close)
 
     async def _session(self) -> None:
-        client = Client(self.url, timeout=10, watchdog_intervall=1.0)
-        await _security(client, self.server)
+        """One connection: set up in the client thread, then wait here for stop or loss."""
+        assert self._ua is not None
         self._lost.clear()
-
-        async def lost(exc: Exception) -> None:
-            log.warning("%s: connection lost: %s", self.name, exc)
-            self._lost.set()
-
-        client.connection_lost_callback = lost
-        await client.connect()
         try:
-            self.connections += 1
-            nodes = await self._browse(client)
-            sub = await client.create_subscription(self.server.publishing_interval_ms, self)
-            await self._subscribe(sub, nodes)
+            nodes = await self._ua.run(self._open())
             self.pipeline.connected = True
             self.subscribed.set()
             self.backoff.reset()
             log.info(
                 "%s: %d nodes of %d machines subscribed at %d ms",
                 self.name,
-                len(nodes),
+                nodes,
                 len({b.machine_id for b in self.bindings.values()}),
                 self.server.publishing_interval_ms,
             )
@@ -154,8 +255,94 @@ class OpcuaIngestor:
             stop.cancel()
             lost_task.cancel()
         finally:
+            await self._ua.run(self._close())
+
+    # --- client thread: connect, browse, subscribe, pump data changes -----------------------
+
+    async def _open(self) -> int:
+        """Connect, browse and subscribe; returns the number of nodes subscribed."""
+        client = Client(self.url, timeout=10, watchdog_intervall=1.0)
+        await _security(client, self.server)
+
+        async def lost(exc: Exception) -> None:
+            log.warning("%s: connection lost: %s", self.name, exc)
+            assert self._loop is not None
+            self._loop.call_soon_threadsafe(self._lost.set)
+
+        client.connection_lost_callback = lost
+        await client.connect()
+        self._client = client
+        try:
+            self.connections += 1
+            # A full GC pass over a 10,000-node client's objects stops every thread for ~80 ms;
+            # what exists before and after browsing is long-lived, so the collector is told to
+            # skip it (gc.freeze; undone when the session closes).
+            gc.freeze()
+            nodes = await self._browse(client)
+            gc.freeze()
+            # Iterator mode: asyncua queues events; the pump takes them off (see _pump).
+            sub = await client.create_subscription(
+                self.server.publishing_interval_ms,
+                None,
+                queue_maxsize=ASYNCUA_QUEUE,
+                overflow=OverflowPolicy.DISCONNECT,
+            )
+            self._pump_task = asyncio.create_task(self._pump(sub), name=f"{self.name}-pump")
+            await self._subscribe(sub, nodes)
+            gc.freeze()
+        except BaseException:
+            await self._close()
+            raise
+        return len(nodes)
+
+    async def _close(self) -> None:
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._pump_task
+            self._pump_task = None
+        self._flush()
+        if self._client is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.disconnect(), 3)
+                await asyncio.wait_for(self._client.disconnect(), 3)
+            self._client = None
+            gc.unfreeze()  # this session's objects may be collected again
+
+    async def _pump(self, sub: Subscription) -> None:
+        """Turn asyncua's events into plain tuples and hand them over in chunks. The pump does
+        not yield while asyncua's queue holds events, so the flush it schedules with call_soon
+        runs once a publish response is all taken (or at CHUNK changes)."""
+        assert self._handoff is not None
+        loop = asyncio.get_running_loop()
+        async for event in sub:
+            if isinstance(event, DataChangeEvent):
+                binding = self.bindings.get(event.node.nodeid)
+                if binding is None:
+                    continue
+                dv = event.data.monitored_item.Value
+                if not self._chunk:
+                    loop.call_soon(self._flush)
+                self._chunk.append(
+                    (
+                        binding,
+                        event.node.nodeid,
+                        event.value,
+                        dv.SourceTimestamp or dv.ServerTimestamp,
+                        dv.StatusCode.value if dv.StatusCode else 0,
+                    )
+                )
+                if len(self._chunk) >= CHUNK:
+                    self._flush()
+                if self._handoff.behind():
+                    self._flush()
+                    await self._handoff.room()
+            elif isinstance(event, StatusChangeEvent):
+                log.warning("%s: subscription status %s", self.name, event.notification.Status)
+
+    def _flush(self) -> None:
+        if self._chunk and self._handoff is not None:
+            self._handoff.put(self._chunk)
+            self._chunk = []
 
     # --- browse and subscribe, in batches ---------------------------------------------------
 
@@ -217,32 +404,27 @@ class OpcuaIngestor:
         if failed:
             log.error("%s: %d monitored items refused by the server", self.name, failed)
 
-    # --- data changes -----------------------------------------------------------------------
+    # --- ingest loop: data changes into batches ----------------------------------------------
 
-    async def datachange_notification(self, node: Node, val: object, data) -> None:
-        binding = self.bindings.get(node.nodeid)
-        if binding is None:
-            return
-        dv = data.monitored_item.Value
-        self.handle(binding, node, val, dv)
-        self._since_yield += 1
-        if self._since_yield >= 200:  # a publish response can carry thousands of changes
-            self._since_yield = 0
-            await asyncio.sleep(0)
-        await self.pipeline.room()
+    async def _drain(self, handoff: Handoff) -> None:
+        """Handle handed-over changes until the handoff closes; yields every YIELD_EVERY."""
+        while (chunk := await handoff.chunks.get()) is not None:
+            for i, change in enumerate(chunk, 1):
+                self.handle(*change)
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                await self.pipeline.room()
+            handoff.handled(len(chunk))
 
-    def status_change_notification(self, status) -> None:
-        log.warning("%s: subscription status %s", self.name, status)
-
-    def handle(self, b: Binding, node: Node, value: object, dv: ua.DataValue) -> None:
+    def handle(
+        self, b: Binding, node_id: ua.NodeId, value: object, stamp: datetime | None, status: int
+    ) -> None:
         """One data change into the current batch (or a dead letter). Never raises on input."""
         batch = self.pipeline.batch
         batch.touch()
         now = datetime.now(UTC)
-        stamp = dv.SourceTimestamp or dv.ServerTimestamp
         ts = stamp.replace(tzinfo=UTC) if stamp and stamp.tzinfo is None else (stamp or now)
-        quality = signed_status(dv.StatusCode.value if dv.StatusCode else 0)
-        topic = f"{self.server.name}/{node.nodeid.to_string()}"
+        quality = signed_status(status)
         error = None
         if ts > now + FUTURE_TOLERANCE:
             error = f"future_timestamp: {ts.isoformat()} is more than 5 minutes ahead"
@@ -270,6 +452,7 @@ class OpcuaIngestor:
             elif not math.isfinite(value):
                 error = f"non_finite: {b.variable}: {value!r}"
         if error is not None:
+            topic = f"{self.server.name}/{node_id.to_string()}"
             batch.dead_letters.append(("opcua", topic, repr(value)[:1000], error, None))
             return
         batch.add_rows("sensor_reading", [(ts, b.machine_id, b.metric, float(value), quality)])

@@ -23,6 +23,7 @@ from ingestion.payloads import (
     MAX_PAYLOAD_BYTES,
     MAX_READINGS,
     PAYLOAD_MODELS,
+    QUALITY_RANGE,
     CountPayload,
     InspectionPayload,
     TelemetryPayload,
@@ -130,7 +131,6 @@ def _kind_of(error: dict) -> str:
 
 _TELEMETRY_KEYS = {"ts", "seq", "readings"}
 _READING_KEYS = {"metric", "value", "ts", "quality"}
-_INT4 = (-(1 << 31), (1 << 31) - 1)
 _EXACT_FLOAT_INT = 1 << 53
 
 
@@ -178,7 +178,7 @@ def fast_telemetry(payload: bytes) -> Telemetry | None:
             if not r.keys() <= _READING_KEYS:
                 return None
             quality, rts = r.get("quality", 0), r.get("ts")
-            if type(quality) is not int or not _INT4[0] <= quality <= _INT4[1]:
+            if type(quality) is not int or not QUALITY_RANGE[0] <= quality <= QUALITY_RANGE[1]:
                 return None
             append((metric, value, None if rts is None else _stamp(rts), quality))
     except (ValueError, OverflowError, OSError):  # a timestamp to_datetime refuses

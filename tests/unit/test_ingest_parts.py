@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from ingestion.stream.backoff import Backoff
 from ingestion.stream.config import InterlockConfig, InterlockRule, load_interlocks, load_opcua
 from ingestion.stream.interlock import InterlockEngine, LotTracker
 from ingestion.stream.machines import MachineInfo
+from ingestion.stream.opcua import Handoff, LoopThread
 from ingestion.stream.routing import rows_for
 from ingestion.stream.spool import Spool, SpoolBatch, SpoolFull
 from ingestion.stream.validate import MessageValidator
@@ -185,3 +188,35 @@ def test_cli_bad_input_is_one_line_exit_2(args, message):
     assert proc.stderr.strip().splitlines() == [
         f"fab: error: {message} (have: sim)" if "--server" in message else f"fab: error: {message}"
     ]
+
+
+def test_opcua_handoff_crosses_threads_and_holds_the_client_while_behind():
+    """Data changes go from the client's own loop thread to the ingest loop in chunks; past
+    the limit the client side waits until the ingest loop has handled enough."""
+
+    async def scenario() -> None:
+        handoff = Handoff(asyncio.get_running_loop(), limit=3)
+        client = LoopThread("test-opcua-client")
+
+        async def client_side() -> tuple[str, int]:
+            handoff.put([1, 2])
+            handoff.put([3])
+            assert handoff.behind()
+            await handoff.room()
+            return threading.current_thread().name, handoff.done
+
+        try:
+            waiting = asyncio.ensure_future(client.run(client_side()))
+            assert await handoff.chunks.get() == [1, 2]
+            assert await handoff.chunks.get() == [3]
+            done, _ = await asyncio.wait({waiting}, timeout=0.3)
+            assert not done  # held: 3 changes handed over, none handled
+            handoff.handled(3)
+            assert await asyncio.wait_for(waiting, 5) == ("test-opcua-client", 3)
+            handoff.close()
+            assert await handoff.chunks.get() is None
+        finally:
+            client.close()
+        assert not client.loop.is_running() and client.loop.is_closed()
+
+    asyncio.run(scenario())

@@ -16,7 +16,7 @@ from assets.oee.warehouse_io import sql_text
 from warehouse.client import Warehouse
 
 SQL_DIR = Path(__file__).parent / "sql"
-ALERT_SOURCES = ("measurement",)  # sensor drift and c charts of defect maps are too chatty
+ALERT_SOURCES = ("measurement",)  # sensor drift and defect-map charts are too chatty
 
 
 def candidate_alerts(

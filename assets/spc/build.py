@@ -10,6 +10,7 @@ import psycopg
 from assets.oee.warehouse_io import insert_frame, replace_partition
 from assets.spc.capability import WINDOW_DAYS, series_capability, spec_limits
 from assets.spc.series import (
+    CHART_OF_SOURCE,
     RULE_CONTEXT_DAYS,
     SQL_DIR,
     UTC_TS,
@@ -29,14 +30,17 @@ def ensure_spc_schema(wh: Warehouse) -> None:
 
 
 def read_limits(wh: Warehouse) -> pl.DataFrame:
-    """Every frozen limit version."""
+    """Every frozen limit version of the chart type each source uses now. Versions of a chart
+    type since replaced (the defects' c chart before Laney u') stay stored but are ignored, so
+    their series get a fresh baseline of the new chart."""
     frame = wh.query(_wh_sql("wh_limits"))
     if frame.is_empty():
         return frame
+    current = pl.col("source").cast(pl.Utf8).replace_strict(CHART_OF_SOURCE, default=None)
     return frame.with_columns(
         pl.col("source", "machine_id", "item", "recipe_id", "chart_type", "chart").cast(pl.Utf8),
         pl.col("baseline_start", "baseline_end", "created_at").cast(UTC_TS),
-    )
+    ).filter(pl.col("chart_type") == current)
 
 
 def update_limits(

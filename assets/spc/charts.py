@@ -27,6 +27,9 @@ CHART_TYPES: dict[str, tuple[str, ...]] = {
     "np": ("np",),
     "c": ("c",),
     "u": ("u",),
+    # Laney u': a u chart whose limits are widened by the spread of the z-scores between
+    # points, for counts more variable than Poisson (clustered defects on wafer maps)
+    "laney-u": ("laney-u",),
 }
 K = 3.0
 
@@ -111,7 +114,7 @@ def _check_subgroups(stats: pl.DataFrame, chart_type: str) -> None:
             raise ChartDataError(
                 f"chart {chart_type} needs equal subgroup sizes, got sizes {sizes[:5]}"
             )
-    if chart_type in ("p", "np", "u") and (stats["n"] <= 0).any():
+    if chart_type in ("p", "np", "u", "laney-u") and (stats["n"] <= 0).any():
         bad = stats.filter(pl.col("n") <= 0)["point"][0]
         raise ChartDataError(f"sample size must be positive (point {bad})")
 
@@ -168,7 +171,22 @@ def phase1_limits(
         cbar = float(counts.mean())
         return {"c": _limits_from("c", cbar, math.sqrt(cbar), None, cbar, 1, m)}
     ubar = float(counts.sum() / sizes.sum())
+    if chart_type == "laney-u":
+        sigma_z = laney_sigma_z(counts, sizes, ubar, convention)
+        spread = math.sqrt(ubar / n) * sigma_z
+        return {"laney-u": _limits_from("laney-u", ubar, spread, sigma_z, ubar, n, m)}
     return {"u": _limits_from("u", ubar, math.sqrt(ubar / n), None, ubar, n, m)}
+
+
+def laney_sigma_z(
+    counts: np.ndarray, sizes: np.ndarray, ubar: float, convention: str = "exact"
+) -> float:
+    """Laney's sigma_z: the average moving range of the points' u-chart z-scores over d2(2).
+    1 for Poisson counts; above 1 when the counts vary more between points than Poisson."""
+    if ubar <= 0 or len(counts) < 2:
+        return 1.0
+    z = (counts / sizes - ubar) / np.sqrt(ubar / sizes)
+    return float(np.mean(np.abs(np.diff(z)))) / range_constants(2, convention)[0]
 
 
 def _limits_from(
@@ -242,4 +260,6 @@ def _point_arrays(
         return counts, n * p, np.sqrt(n * p * (1 - p)), None
     if chart == "c":
         return counts, p * ones, math.sqrt(p) * ones, None
+    if chart == "laney-u":
+        return counts / n, p * ones, np.sqrt(p / n) * lim.sigma, None
     return counts / n, p * ones, np.sqrt(p / n), None  # u

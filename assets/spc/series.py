@@ -6,7 +6,8 @@ A series is (source, machine_id, item, recipe_id):
   per lot step, the lot mean, on an I-MR chart (lot-to-lot variation is part of the process,
   so the within-lot spread would make x-bar limits far too tight);
 - sensor: a tool metric's hourly mean from the sensor minute fact, I-MR;
-- defects: defects per inspected wafer per inspection tool, c chart.
+- defects: defects per inspected wafer per inspection tool, Laney u' chart (defects cluster on
+  wafer maps, so counts vary more than Poisson and a plain c chart flags most wafers).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from warehouse.client import Warehouse, split_statements
 
 SQL_DIR = Path(__file__).parent / "sql"
 SERIES_KEYS = ["source", "machine_id", "item", "recipe_id"]
-CHART_OF_SOURCE = {"measurement": "imr", "sensor": "imr", "defects": "c"}
+CHART_OF_SOURCE = {"measurement": "imr", "sensor": "imr", "defects": "laney-u"}
 UTC_TS = pl.Datetime("us", "UTC")
 POINT_SCHEMA = {
     "source": pl.Utf8,

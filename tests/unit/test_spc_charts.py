@@ -63,6 +63,34 @@ def test_attribute_chart_limits() -> None:
     assert pts["ucl"][1] == pytest.approx(ubar + 3 * math.sqrt(ubar / 2))  # varies with size
 
 
+def test_laney_u_matches_u_on_poisson_counts_and_widens_on_clustered_ones() -> None:
+    rng = np.random.default_rng(3)
+    sizes = np.ones(2000)
+    poisson = rng.poisson(4.0, 2000)
+    # clustered defects: a gamma-mixed Poisson (negative binomial) with the same mean
+    clustered = rng.poisson(rng.gamma(1.5, 4.0 / 1.5, 2000))
+
+    def beyond_limits(counts: np.ndarray, chart: str) -> float:
+        res = analyze(_frame(d=counts, n=sizes), chart, "d", size="n")
+        pts = res.points
+        return (
+            pts.filter((pl.col("value") > pl.col("ucl")) | (pl.col("value") < pl.col("lcl"))).height
+            / pts.height
+        )
+
+    lim = analyze(_frame(d=poisson, n=sizes), "laney-u", "d", size="n").limits["laney-u"]
+    assert lim.sigma == pytest.approx(1.0, abs=0.06)  # Poisson: sigma_z ~ 1, a plain u chart
+    assert lim.ucl == pytest.approx(4.0 + 3 * 2.0 * lim.sigma, abs=0.5)
+    # a c chart on clustered counts calls 8 % of the wafers out of control; Laney's limits cut
+    # that to what the skew of the counts leaves (normal-theory 3-sigma limits on a skewed count)
+    assert beyond_limits(clustered, "c") > 0.05
+    assert beyond_limits(clustered, "laney-u") < beyond_limits(clustered, "c") / 3
+    assert (
+        analyze(_frame(d=clustered, n=sizes), "laney-u", "d", size="n").limits["laney-u"].sigma
+        > 1.5
+    )
+
+
 def test_phase2_uses_frozen_limits() -> None:
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.normal(0, 1, 30), rng.normal(5, 1, 5)])

@@ -1,6 +1,6 @@
 -- SPC facts (issue 6). A series is (source, machine_id, item, recipe_id): source measurement
 -- (per-wafer process parameter, one point per lot step = the lot mean), sensor (hourly mean
--- of a tool metric) or defects (defects per inspected wafer, c chart).
+-- of a tool metric) or defects (defects per inspected wafer, Laney u' chart).
 -- Frozen Phase I limits, versioned: a new version only by an explicit re-baseline.
 CREATE TABLE IF NOT EXISTS fab.spc_limits (
     source           LowCardinality(String),

@@ -1,4 +1,4 @@
--- One point per inspected wafer: its defect count (c chart per inspection tool).
+-- One point per inspected wafer: its defect count (Laney u' chart per inspection tool).
 SELECT 'defects' AS source, toString(machine_id) AS machine_id, 'defects_per_wafer' AS item,
        '' AS recipe_id, ts, inspection_id AS subgroup, 1.0 AS n, toFloat64(defect_count) AS value
 FROM fab.fact_inspection

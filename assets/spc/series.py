@@ -5,7 +5,8 @@ A series is (source, machine_id, item, recipe_id):
 - measurement: a per-wafer process parameter (critical dimension, film thickness); one point
   per lot step, the lot mean, on an I-MR chart (lot-to-lot variation is part of the process,
   so the within-lot spread would make x-bar limits far too tight);
-- sensor: a tool metric's hourly mean from the sensor minute fact, I-MR;
+- sensor: a tool metric's hourly mean from the sensor minute fact, I-MR, judged by rule 1 only
+  (the means are autocorrelated, which run rules take for a shift);
 - defects: defects per inspected wafer per inspection tool, Laney u' chart (defects cluster on
   wafer maps, so counts vary more than Poisson and a plain c chart flags most wafers).
 """
@@ -22,13 +23,16 @@ import polars as pl
 import psycopg
 
 from assets.spc.charts import Limits, chart_points, phase1_limits
-from assets.spc.rules import violations
+from assets.spc.rules import RULES, violations
 from warehouse.build import day_window
 from warehouse.client import Warehouse, split_statements
 
 SQL_DIR = Path(__file__).parent / "sql"
 SERIES_KEYS = ["source", "machine_id", "item", "recipe_id"]
 CHART_OF_SOURCE = {"measurement": "imr", "sensor": "imr", "defects": "laney-u"}
+# Run rules (2-8) assume independent points. Hourly means of a sensor are autocorrelated (the
+# process drifts slowly), so they trip run rules all day; their charts keep rule 1 only.
+RULES_OF_SOURCE = {"measurement": tuple(RULES), "sensor": (1,), "defects": tuple(RULES)}
 UTC_TS = pl.Datetime("us", "UTC")
 POINT_SCHEMA = {
     "source": pl.Utf8,
@@ -309,7 +313,7 @@ def judge_day(
             .otherwise(pl.lit("II"))
             .alias("phase"),
         )
-        viol = violations(pts)
+        viol = violations(pts, RULES_OF_SOURCE[key["source"]])
         in_day = (pl.col("ts") >= day_start) & (pl.col("ts") < day_end)
         extra = [pl.lit(v).alias(k) for k, v in key.items()] + [
             pl.lit(chart_type).alias("chart_type")

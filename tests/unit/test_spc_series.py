@@ -90,3 +90,23 @@ def test_provisional_limits_before_any_version() -> None:
     pts = _points(1, 12)
     judged, _ = judge_day(pts, pl.DataFrame(), D0, TZ)
     assert set(judged["version"]) == {0} and set(judged["phase"]) == {"I"}
+
+
+def test_sensor_series_are_judged_by_rule_1_only() -> None:
+    """The same small shift (1.5 sigma) on a measurement and on a sensor series: run rules
+    catch it on the measurement; the sensor chart, whose hourly means are autocorrelated, keeps
+    rule 1 only, so only points beyond 3 sigma count."""
+    shift = datetime(2026, 1, 4, 6, tzinfo=UTC)
+    measurement = _points(5, 24).with_columns(
+        pl.when(pl.col("ts") >= shift).then(pl.col("value") + 1.5).otherwise(pl.col("value"))
+    )
+    sensor = measurement.with_columns(pl.lit("sensor").alias("source"))
+    both = pl.concat([measurement, sensor])
+    first = both.group_by("source", "machine_id", "item", "recipe_id").agg(
+        pl.col("ts").min().alias("first_ts"), pl.col("ts").max().alias("last_ts")
+    )
+    limits = new_versions(_loader(both), first, pl.DataFrame(), D0, TZ, baseline_days=2)
+    _, viol = judge_day(both, limits, date(2026, 1, 4), TZ)
+    rules = {s: set(viol.filter(pl.col("source") == s)["rule"]) for s in ("measurement", "sensor")}
+    assert rules["measurement"] - {1}  # run rules fire on the shifted measurement
+    assert rules["sensor"] <= {1}

@@ -15,14 +15,6 @@ from sklearn.ensemble import IsolationForest
 from assets.maintenance.labels import normalise_ts
 
 CONTAMINATION = 0.05
-FACT_ANOMALY_COLUMNS = (
-    "machine_id",
-    "machine_type",
-    "window_start",
-    "window_end",
-    "score",
-    "is_anomaly",
-)
 
 
 def sensor_windows(sensor_hourly: pl.DataFrame) -> pl.DataFrame:

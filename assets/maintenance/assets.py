@@ -261,16 +261,7 @@ def failure_model(
             "horizon_days": dg.MetadataValue.int(record.horizon_days),
             "family": dg.MetadataValue.text(record.family),
             "params": dg.MetadataValue.json(record.params),
-            "roc_auc": _num(m["roc_auc"]),
-            "pr_auc": _num(m["pr_auc"]),
-            "precision_high": _num(m["precision_high"]),
-            "recall_high": _num(m["recall_high"]),
-            "share_flagged_24h": _num(m["share_flagged_24h"]),
-            "mean_lead_time_h": _num(m["mean_lead_time_h"]),
-            "false_high_per_machine_month": _num(m["false_high_per_machine_month"]),
-            "false_high_alerts_per_machine_month": _num(
-                m.get("false_high_alerts_per_machine_month")
-            ),
+            **{k: _num(m.get(k)) for k in HEADLINE_METRICS},
             "baseline_pr_auc": _num(b.get("pr_auc")),
             "baseline_roc_auc": _num(b.get("roc_auc")),
             "model_vs_baseline": dg.MetadataValue.md(_md_table(compare)),

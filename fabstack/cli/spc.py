@@ -91,7 +91,11 @@ def limits_report(
 @app.command("limits")
 def limits(
     file: Path = typer.Argument(..., help="CSV file, one row per measurement or count."),
-    chart: str = typer.Option(..., "--chart", help="xbar-r | xbar-s | imr | p | np | c | u"),
+    chart: str = typer.Option(
+        ...,
+        "--chart",
+        help="xbar-r | xbar-s | imr | p | np | c | u | laney-u (u with overdispersion)",
+    ),
     value: str = typer.Option(..., "--value", help="Column with the measurement or count."),
     subgroup: str | None = typer.Option(None, "--subgroup", help="Column naming the subgroup."),
     size: str | None = typer.Option(None, "--size", help="Sample size column (p, np, u)."),

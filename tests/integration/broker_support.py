@@ -61,6 +61,7 @@ class RepoBroker:
     port: int
     cafile: str
     pid: int
+    log: Path
 
     def address(self, user: str | None, password: str | None = None) -> BrokerAddress:
         if user is not None and password is None:
@@ -97,4 +98,4 @@ def repo_broker(workdir: Path, plant: str = "demo") -> Iterator[RepoBroker]:
         conf += "user root\n"  # keep reading the test's files (it would drop to `mosquitto`)
     (workdir / "mosquitto.conf").write_text(conf)
     with mosquitto(workdir / "mosquitto.conf", port) as pid:
-        yield RepoBroker(port, str(certs / "public" / "ca.crt"), pid)
+        yield RepoBroker(port, str(certs / "public" / "ca.crt"), pid, workdir / "mosquitto.log")

@@ -183,6 +183,11 @@ def opcua(
     interlocks: Path = typer.Option(None, help="Interlock rules YAML (default the shipped one)"),
     spool_dir: Path = typer.Option(None, help="Store-and-forward spool (default FAB_HOME/spool)"),
     duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
+    allow_insecure: bool = typer.Option(
+        False,
+        "--allow-insecure",
+        help="Allow servers configured with security mode None (no signing, no encryption)",
+    ),
 ) -> None:
     """Subscribe to the configured OPC UA nodes (500 ms) and land data changes."""
     from fabstack.services import broker_endpoint, landing_endpoint
@@ -197,6 +202,14 @@ def opcua(
     if not servers:
         names = ", ".join(s.name for s in opc.servers)
         raise FabError(f"--server: {server!r} is not in the config (have: {names})")
+    for s in servers:
+        if s.security.insecure and not allow_insecure:
+            raise FabError(
+                f"servers.{s.name}.security.mode: None (no signing, no encryption) is refused; "
+                "use SignAndEncrypt, or pass --allow-insecure"
+            )
+        if s.security.insecure:
+            console.print(f"[bold yellow]warning:[/] OPC UA server {s.name} WITHOUT security")
     rules = load_interlocks(interlocks or INTERLOCKS_FILE)
     dsn = landing_endpoint(cfg).url
     spool = spool_dir or cfg.home_dir / "spool" / "opcua"
@@ -214,6 +227,7 @@ def opcua(
         duration=duration,
         console=console,
         broker=broker,
+        pki_dir=cfg.home_dir / "opcua" / "client",
     )
 
 

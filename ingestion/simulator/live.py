@@ -96,7 +96,7 @@ class LiveSimulator:
         start: datetime | None = None,
         tick_s: float = 1.0,
         home: Path | None = None,
-        security: SecurityMode = "None",
+        security: SecurityMode = "SignAndEncrypt",
     ) -> None:
         if not speed > 0:
             raise FabError(f"--speed: must be > 0, got {speed}")

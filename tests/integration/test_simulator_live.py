@@ -188,6 +188,7 @@ def test_opcua_server_is_browsable_and_values_move():
             tick_s=0.2,
             opcua_url=url,
             node_map=node_map,
+            security="None",  # the asyncua command-line tools below connect without security
         )
         stop, ready = asyncio.Event(), asyncio.Event()
         runner = asyncio.create_task(sim.run(stop=stop, ready=ready))

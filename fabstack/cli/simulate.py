@@ -165,6 +165,7 @@ def _live(
         home=s.home_dir,
         security=security,
         start=start,
+        machine_secret=s.mqtt_machine_secret,
     )
     console.print(
         f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "

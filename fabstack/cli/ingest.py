@@ -75,6 +75,11 @@ def mqtt(
         status_every_s=status_every_ms / 1000,
     )
     spool = spool_dir or cfg.home_dir / "spool" / cid
+    if rules.rules and options.username and options.command_broker is None:
+        console.print(
+            "[bold yellow]warning:[/] interlock stops go out on this ingestor's own login; "
+            "where the broker lets only fab_interlock write commands, set FAB_MQTT_INTERLOCK_URL"
+        )
     console.print(
         f"ingesting {options.subscription} from {host}:{port} as {cid}; "
         f"{len(rules.rules)} interlock rule(s); spool {spool}"

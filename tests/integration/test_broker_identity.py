@@ -121,3 +121,66 @@ def test_the_listener_speaks_tls_only(broker: RepoBroker) -> None:
 
     with pytest.raises(aiomqtt.MqttError):
         asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("as_interlock", [True, False])
+def test_an_ingestors_stop_goes_out_only_as_the_interlock_role(
+    broker: RepoBroker, landing_dsn, tmp_path, as_interlock: bool
+) -> None:
+    """`fab ingest mqtt` reads as fab_ingest and, with FAB_MQTT_INTERLOCK_URL, sends its stops
+    as fab_interlock: the machine gets them. On its own read-only login it could not."""
+    import psycopg
+
+    from ingestion.stream.config import InterlockConfig, InterlockRule
+    from ingestion.stream.machines import load_machines
+    from ingestion.stream.mqtt import MqttIngestor, MqttOptions
+    from ingestion.stream.pipeline import BatchLimits
+    from tests.integration.ingest_support import now_ms, running, telemetry_message, until
+
+    site = "S" + uuid.uuid4().hex[:8]
+    reader = broker.address("fab_ingest")
+    options = MqttOptions(
+        host=reader.host,
+        port=reader.port,
+        username=reader.username,
+        password=reader.password,
+        tls=True,
+        cafile=reader.cafile,
+        client_id=f"il-{site}",
+        share_group=f"g{site}",
+        topic_filter=f"fab/v1/{site}/#",
+        command_broker=broker.address("fab_interlock") if as_interlock else None,
+        limits=BatchLimits(max_age_s=0.02),
+    )
+    rule = InterlockRule(
+        id="HOT", metric="temperature", op=">", threshold=188.0, machines=["ETCH-01"]
+    )
+    with psycopg.connect(landing_dsn) as conn:
+        machines = load_machines(conn)
+    ingestor = MqttIngestor(
+        options, landing_dsn, machines, tmp_path / "spool", interlocks=InterlockConfig(rules=[rule])
+    )
+    command = f"fab/v1/{site}/ETCH/ETCH-01/command"
+
+    async def scenario() -> set[str]:
+        async with (
+            running(ingestor),
+            client(broker, "ETCH-01") as etch01,
+            client(broker, "fab_interlock") as interlock,
+        ):
+            await etch01.subscribe(command, qos=1)
+            hot = telemetry_message(site, "ETCH-01", 1, now_ms(), metric="temperature", value=199.0)
+            await etch01.publish(*hot, qos=1)
+            await until(lambda: ingestor.trips, what="the interlock trip and its stop sent")
+            seen: set[str] = set()
+            async with asyncio.timeout(10):
+                await interlock.publish(command, b'{"marker": 1}', qos=1)
+                async for message in etch01.messages:
+                    if b"marker" in message.payload:
+                        return seen
+                    seen.add(message.payload.decode())
+            return seen
+
+    seen = asyncio.run(scenario())
+    stops = [s for s in seen if '"command":"stop"' in s and '"rule_id":"HOT"' in s]
+    assert len(stops) == (1 if as_interlock else 0), seen

@@ -61,6 +61,28 @@ async def _run_until_signal(
     task.result()
 
 
+def _ingestor_factory(
+    options: MqttOptions,
+    dsn: str,
+    spool_dir: Path,
+    interlocks: InterlockConfig,
+    retention_days: int,
+    spool_max_bytes: int,
+) -> Callable[[], MqttIngestor]:
+    """Reads the landing zone's reference data now; builds the ingestor inside the loop."""
+    machines, lots = load_reference(dsn)
+    return lambda: MqttIngestor(
+        options,
+        dsn,
+        machines,
+        spool_dir,
+        interlocks=interlocks,
+        lots=lots,
+        retention_days=retention_days,
+        spool_max_bytes=spool_max_bytes,
+    )
+
+
 def run_mqtt(
     options: MqttOptions,
     dsn: str,
@@ -72,19 +94,10 @@ def run_mqtt(
     progress: Callable[[MqttIngestor], None] | None = None,
 ) -> MqttIngestor:
     """Run the MQTT ingestor until SIGINT/SIGTERM (or ``duration`` s); flushes before returning."""
-    machines, lots = load_reference(dsn)
+    make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
 
     async def main() -> MqttIngestor:
-        ingestor = MqttIngestor(
-            options,
-            dsn,
-            machines,
-            spool_dir,
-            interlocks=interlocks,
-            lots=lots,
-            retention_days=retention_days,
-            spool_max_bytes=spool_max_bytes,
-        )
+        ingestor = make()
         await _run_until_signal(
             ingestor.run,
             ingestor.stop,
@@ -128,20 +141,11 @@ def drain_and_leave(
     """Scale a shared-subscription member down without losing its share: resume its session,
     leave the group, land what was queued for it until idle, then delete the session (and the
     member's status row). Refuses to delete while its spool still holds batches."""
-    machines, lots = load_reference(dsn)
     options.leave = True
+    make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
 
     async def main() -> MqttIngestor:
-        ingestor = MqttIngestor(
-            options,
-            dsn,
-            machines,
-            spool_dir,
-            interlocks=interlocks,
-            lots=lots,
-            retention_days=retention_days,
-            spool_max_bytes=spool_max_bytes,
-        )
+        ingestor = make()
         watcher = asyncio.create_task(_stop_when_idle(ingestor, idle_s, timeout_s))
         try:
             await _run_until_signal(ingestor.run, ingestor.stop, None, None)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from fabstack.cli.broker import broker_users
 from fabstack.mqtt import BrokerAddress, machine_password, mosquitto_password_file
+from ingestion.stream.mqtt import MqttOptions
+from ingestion.stream.pipeline import BatchLimits
 from tests.conftest import REPO, free_port
 
 MOSQUITTO_DIR = REPO / "ingestion" / "config" / "mosquitto"
@@ -70,6 +72,25 @@ class RepoBroker:
 
     def url(self, user: str) -> str:
         return self.address(user).url()
+
+    def ingest_options(self, client_id: str, site: str, **more: object) -> MqttOptions:
+        """A shared-subscription member on this broker, logged in as fab_ingest over TLS."""
+        reader = self.address("fab_ingest")
+        return MqttOptions(
+            host=reader.host,
+            port=reader.port,
+            username=reader.username,
+            password=reader.password,
+            tls=True,
+            cafile=reader.cafile,
+            client_id=client_id,
+            share_group=f"g{site}",
+            topic_filter=f"fab/v1/{site}/#",
+            limits=BatchLimits(max_age_s=0.02),
+            backoff_initial_s=0.05,
+            backoff_max_s=0.5,
+            **more,  # type: ignore[arg-type]
+        )
 
 
 def _replace(text: str, old: str, new: str) -> str:

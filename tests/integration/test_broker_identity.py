@@ -133,24 +133,14 @@ def test_an_ingestors_stop_goes_out_only_as_the_interlock_role(
 
     from ingestion.stream.config import InterlockConfig, InterlockRule
     from ingestion.stream.machines import load_machines
-    from ingestion.stream.mqtt import MqttIngestor, MqttOptions
-    from ingestion.stream.pipeline import BatchLimits
+    from ingestion.stream.mqtt import MqttIngestor
     from tests.integration.ingest_support import now_ms, running, telemetry_message, until
 
     site = "S" + uuid.uuid4().hex[:8]
-    reader = broker.address("fab_ingest")
-    options = MqttOptions(
-        host=reader.host,
-        port=reader.port,
-        username=reader.username,
-        password=reader.password,
-        tls=True,
-        cafile=reader.cafile,
-        client_id=f"il-{site}",
-        share_group=f"g{site}",
-        topic_filter=f"fab/v1/{site}/#",
+    options = broker.ingest_options(
+        f"il-{site}",
+        site,
         command_broker=broker.address("fab_interlock") if as_interlock else None,
-        limits=BatchLimits(max_age_s=0.02),
     )
     rule = InterlockRule(
         id="HOT", metric="temperature", op=">", threshold=188.0, machines=["ETCH-01"]

@@ -23,8 +23,7 @@ import psycopg
 import pytest
 
 from ingestion.stream.machines import load_machines
-from ingestion.stream.mqtt import MqttIngestor, MqttOptions
-from ingestion.stream.pipeline import BatchLimits
+from ingestion.stream.mqtt import MqttIngestor
 from ingestion.stream.service import absent_members
 from tests.conftest import REPO
 from tests.integration.broker_support import RepoBroker, repo_broker
@@ -50,24 +49,9 @@ def broker(tmp_path) -> RepoBroker:
 def member(
     broker: RepoBroker, dsn: str, spool: Path, site: str, client_id: str, expiry_s: int = 60
 ) -> MqttIngestor:
-    address = broker.address("fab_ingest")
     with psycopg.connect(dsn) as conn:
         machines = load_machines(conn)
-    options = MqttOptions(
-        host=address.host,
-        port=address.port,
-        username=address.username,
-        password=address.password,
-        tls=True,
-        cafile=address.cafile,
-        client_id=client_id,
-        share_group=f"g{site}",
-        topic_filter=f"fab/v1/{site}/#",
-        session_expiry_s=expiry_s,
-        limits=BatchLimits(max_age_s=0.02),
-        backoff_initial_s=0.05,
-        backoff_max_s=0.5,
-    )
+    options = broker.ingest_options(client_id, site, session_expiry_s=expiry_s)
     return MqttIngestor(options, dsn, machines, spool / client_id)
 
 

@@ -109,9 +109,9 @@ def run_mqtt(
     return asyncio.run(main())
 
 
-async def _stop_when_idle(ingestor: MqttIngestor, idle_s: float, timeout_s: float) -> None:
+async def _stop_when_idle(ingestor: MqttIngestor, idle_s: float, timeout_s: float) -> bool:
     """Stop the draining member once it has taken nothing new for ``idle_s`` (its queue is
-    empty) or, failing that, after ``timeout_s``."""
+    empty: True) or, failing that, after ``timeout_s`` (False)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     seen, quiet_since = (-1, -1), loop.time()
@@ -121,11 +121,11 @@ async def _stop_when_idle(ingestor: MqttIngestor, idle_s: float, timeout_s: floa
         if now_seen != seen or not ingestor.subscribed.is_set():
             seen, quiet_since = now_seen, loop.time()
         elif loop.time() - quiet_since >= idle_s:
-            break
+            ingestor.stop()
+            return True
         await asyncio.sleep(0.05)
-    else:
-        log.error("%s still receiving after %.0fs", ingestor.options.client_id, timeout_s)
     ingestor.stop()
+    return False
 
 
 def drain_and_leave(
@@ -141,6 +141,12 @@ def drain_and_leave(
     """Scale a shared-subscription member down without losing its share: resume its session,
     leave the group, land what was queued for it until idle, then delete the session (and the
     member's status row). Refuses to delete while its spool still holds batches."""
+    name = f"mqtt:{options.client_id}"
+    with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+        query = named_queries(MEMBERS_SQL)["member_running"]
+        if conn.execute(query, {"ingestor": name, "within_s": 10.0}).fetchone()[0]:
+            # its session would be taken over back and forth between the two processes
+            raise FabError(f"{name} is still running (reported connected): stop it first")
     options.leave = True
     make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
 
@@ -150,7 +156,13 @@ def drain_and_leave(
         try:
             await _run_until_signal(ingestor.run, ingestor.stop, None, None)
         finally:
+            drained = watcher.done() and not watcher.cancelled() and watcher.result()
             watcher.cancel()
+        if not drained:
+            raise FabError(
+                f"{options.client_id}: not drained (interrupted, broker unreachable, or still "
+                f"receiving after {timeout_s:.0f}s); session kept, run again"
+            )
         if ingestor.committer.spool.depth:
             raise FabError(
                 f"{options.client_id}: {ingestor.committer.spool.depth} batches still spooled "

@@ -69,17 +69,23 @@ def readings(dsn: str) -> int:
     return scalar(dsn, "SELECT count(*) FROM landing.sensor_reading WHERE machine_id = 'ETCH-01'")
 
 
-def fab_leave(broker: RepoBroker, dsn: str, home: Path, site: str, client_id: str) -> int:
-    """Run `fab ingest leave` for the member; the number of queued messages it landed."""
+def run_leave(
+    broker: RepoBroker, dsn: str, home: Path, site: str, client_id: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
     env.update(FAB_HOME=str(home), FAB_PG_DSN=dsn, FAB_MQTT_URL=broker.url("fab_ingest"))
     env.update(NO_COLOR="1", COLUMNS="200")
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "fabstack.cli.main", "ingest", "leave", "--client-id", client_id,
          "--share-group", f"g{site}", "--topic-filter", f"fab/v1/{site}/#",
          "--spool-dir", str(home / "spool" / client_id), "--idle-s", "1"],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
     )  # fmt: skip
+
+
+def fab_leave(broker: RepoBroker, dsn: str, home: Path, site: str, client_id: str) -> int:
+    """Run `fab ingest leave` for the member; the number of queued messages it landed."""
+    done = run_leave(broker, dsn, home, site, client_id)
     assert done.returncode == 0, done.stderr
     assert "session removed" in done.stdout
     return int(re.search(r"left \S+: ([\d,]+) queued", done.stdout).group(1).replace(",", ""))
@@ -165,3 +171,30 @@ def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn) ->
         assert "fab ingest leave --client-id gone" in warnings[0]
         conn.execute("UPDATE landing.ingest_status SET messages_per_s = 0")
         assert absent_members(conn, offline_s=300) == [], "no traffic, nothing taken"
+
+
+def test_leave_refuses_a_member_that_is_still_running(broker, landing_dsn, tmp_path) -> None:
+    site = unique_site()
+
+    async def scenario() -> subprocess.CompletedProcess:
+        a = member(broker, landing_dsn, tmp_path / "spool", site, "member-a")
+        async with running(a):
+            await until(
+                lambda: scalar(
+                    landing_dsn,
+                    "SELECT count(*) FROM landing.ingest_status "
+                    "WHERE ingestor = 'mqtt:member-a' AND connected",
+                ),
+                what="member-a reporting connected",
+            )
+            done = await asyncio.to_thread(
+                run_leave, broker, landing_dsn, tmp_path, site, "member-a"
+            )
+            assert a.subscribed.is_set(), "the running member kept its session"
+            return done
+
+    done = asyncio.run(scenario())
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "fab: error: mqtt:member-a is still running (reported connected): stop it first"
+    )

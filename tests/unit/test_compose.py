@@ -496,3 +496,8 @@ def test_opcua_is_encrypted_in_the_deployment(compose) -> None:
     for server in nodes["servers"]:
         assert server["security"]["mode"] == "SignAndEncrypt"
         assert server["security"]["policy"] == "Basic256Sha256"
+
+
+def test_keys_stay_out_of_the_image() -> None:
+    ignored = (REPO / ".dockerignore").read_text().splitlines()
+    assert "deploy/certs" in ignored, "the Dockerfile copies deploy/: keep the keys out"

@@ -11,3 +11,8 @@ SELECT ingestor, connected, extract(epoch FROM now() - updated_at)::float8 AS si
 FROM landing.ingest_status
 WHERE source = 'mqtt'
 ORDER BY ingestor;
+
+-- name: member_running
+-- A member that reported itself connected in the last seconds is still running.
+SELECT count(*) > 0 FROM landing.ingest_status
+WHERE ingestor = %(ingestor)s AND connected AND updated_at > now() - make_interval(secs => %(within_s)s);

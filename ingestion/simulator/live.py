@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -112,7 +113,7 @@ class LiveSimulator:
         # set: every machine publishes and hears its commands on its own login (the broker's
         # ACL lets it write only its own topics); unset: one connection for all (no ACL)
         self.machine_secret = machine_secret
-        self._machine_clients: dict[str, object] = {}
+        self._machine_clients: dict[str, Any] = {}  # machine -> its aiomqtt.Client
         self.dsn = dsn
         self.start = (start or datetime.now(UTC)).timestamp()
         horizon = self.start + (400 if speed > 60 else 30) * 86400
@@ -291,9 +292,7 @@ class LiveSimulator:
                 out.append((machine, topic, payload))
         if out:
             own = self._machine_clients
-            await asyncio.gather(
-                *(own.get(m, client).publish(t, p, qos=1) for m, t, p in out)  # type: ignore[attr-defined]
-            )
+            await asyncio.gather(*(own.get(m, client).publish(t, p, qos=1) for m, t, p in out))
         for _machine, topic, _payload in out:
             self.stats.messages[topic.rsplit("/", 1)[1]] += 1
 

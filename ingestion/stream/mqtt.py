@@ -157,7 +157,10 @@ class MqttIngestor:
                         await client.subscribe(self.options.subscription, qos=1)
                     self.pipeline.connected = True  # "connected" = subscribed, for the board
                     log.info(
-                        "%s subscribed to %s", self.options.client_id, self.options.subscription
+                        "%s %s %s",
+                        self.options.client_id,
+                        "left" if self.options.leave else "subscribed to",
+                        self.options.subscription,
                     )
                     self.subscribed.set()
                     backoff.reset()

@@ -152,7 +152,7 @@ def test_an_absent_member_costs_nothing_past_its_session_expiry(
     asyncio.run(scenario())
 
 
-def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn) -> None:
+def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn, tmp_path) -> None:
     rows = [
         ("mqtt:live", True, "0 seconds", 1500.0),
         ("mqtt:gone", False, "20 minutes", 0.0),
@@ -169,6 +169,14 @@ def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn) ->
         warnings = absent_members(conn, offline_s=300)
         assert len(warnings) == 1 and warnings[0].startswith("mqtt:gone has been offline 20 min")
         assert "fab ingest leave --client-id gone" in warnings[0]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
+        env.update(FAB_PG_DSN=landing_dsn, FAB_HOME=str(tmp_path), NO_COLOR="1", COLUMNS="400")
+        shown = subprocess.run(
+            [sys.executable, "-m", "fabstack.cli.main", "ingest", "status"],
+            capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+        )  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        assert f"warning: {warnings[0]}" in shown.stdout
         conn.execute("UPDATE landing.ingest_status SET messages_per_s = 0")
         assert absent_members(conn, offline_s=300) == [], "no traffic, nothing taken"
 

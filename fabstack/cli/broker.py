@@ -53,9 +53,10 @@ def passwd(
     users = broker_users(plant or settings().plant, _secret(), dict(os.environ))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.touch(mode=0o600)
+    tmp.unlink(missing_ok=True)
+    tmp.touch(mode=0o600)  # hashes only, but nobody else needs to read them
     tmp.write_text(mosquitto_password_file(users))
-    tmp.replace(out)
+    tmp.replace(out)  # the broker never reads a half-written file
     console.print(
         f"{out}: {len(SERVICE_USERS)} service roles, {len(users) - len(SERVICE_USERS)} machines"
     )

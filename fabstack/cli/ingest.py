@@ -6,12 +6,17 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from fabstack.cli.common import console, human_bytes, landing, settings
 from fabstack.errors import FabError
+
+if TYPE_CHECKING:
+    from fabstack.settings import Settings
+    from ingestion.stream.mqtt import MqttOptions
 
 app = typer.Typer(
     help="Streaming ingestion: MQTT and OPC UA into the landing zone.", no_args_is_help=True
@@ -111,7 +116,9 @@ def mqtt(
     )
 
 
-def _member_options(cfg, instance: int, client_id: str, share_group: str, topic_filter: str):
+def _member_options(
+    cfg: Settings, instance: int, client_id: str, share_group: str, topic_filter: str
+) -> MqttOptions:
     """MqttOptions of one shared-subscription member, from settings and its identity."""
     from fabstack.services import broker_endpoint
     from ingestion.stream.mqtt import MqttOptions

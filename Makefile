@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format venv lock clean services bench
+.PHONY: demo test lint format venv lock clean services bench certs
 
 demo: $(STAMP)
 	$(BIN)/fab demo
@@ -36,6 +36,11 @@ $(STAMP): requirements.lock pyproject.toml
 # Re-resolve the lock after editing pyproject.toml dependencies.
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o requirements.lock
+
+# TLS for the compose stack: a private CA, the broker's and the Dagster proxy's certificates in
+# deploy/certs (git-ignored; existing files are kept). FAB_PUBLIC_HOST adds the proxy's name.
+certs:
+	deploy/certs.sh deploy/certs
 
 clean:
 	rm -rf $(VENV) .fab

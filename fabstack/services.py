@@ -241,7 +241,8 @@ def stop_embedded_broker(settings: Settings) -> bool:
 def broker_endpoint(settings: Settings, *, start: bool = True) -> Endpoint:
     if settings.mqtt_url:
         parts = urlsplit(settings.mqtt_url)
-        if not port_open(parts.hostname or "127.0.0.1", parts.port or 1883):
+        default_port = 8883 if parts.scheme == "mqtts" else 1883
+        if not port_open(parts.hostname or "127.0.0.1", parts.port or default_port):
             raise FabError(f"FAB_MQTT_URL: nothing answers at {redact(settings.mqtt_url)}")
         return Endpoint("broker", "configured", settings.mqtt_url, "FAB_MQTT_URL")
     pid = _embedded_broker_pid(settings)

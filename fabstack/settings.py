@@ -49,13 +49,21 @@ class Settings(BaseSettings):
     seed: int = Field(42, description="Random seed for simulator and models")
     retention_days: int = Field(90, ge=1, le=3650, description="Raw time-series retention")
     log_level: str = Field("INFO", description="Python log level")
+    mqtt_session_expiry_s: int = Field(
+        3600, ge=0, le=2**32 - 1, description="How long the broker keeps an absent ingestor's share"
+    )
+    mqtt_interlock_url: str | None = Field(None, description="Broker URL as the interlock role")
+    mqtt_machine_secret: str | None = Field(
+        None, repr=False, description="Derives each machine's own broker password"
+    )
+    ingest_offline_warn_s: int = Field(300, ge=1, description="Warn about an absent member after")
 
     @field_validator("pg_dsn", "dagster_pg_dsn")
     @classmethod
     def _pg(cls, v: str | None) -> str | None:
         return _check_url(v, ("postgresql", "postgres"), "postgresql://user@host:5432/db")
 
-    @field_validator("mqtt_url")
+    @field_validator("mqtt_url", "mqtt_interlock_url")
     @classmethod
     def _mqtt(cls, v: str | None) -> str | None:
         return _check_url(v, ("mqtt", "mqtts"), "mqtt://host:1883")

@@ -6,12 +6,17 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from fabstack.cli.common import console, human_bytes, landing, settings
 from fabstack.errors import FabError
+
+if TYPE_CHECKING:
+    from fabstack.settings import Settings
+    from ingestion.stream.mqtt import MqttOptions
 
 app = typer.Typer(
     help="Streaming ingestion: MQTT and OPC UA into the landing zone.", no_args_is_help=True
@@ -45,47 +50,41 @@ def mqtt(
     duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
     status_every_ms: int = typer.Option(1000, min=50, help="Live status update interval"),
     session_expiry_s: int = typer.Option(
-        3600,
+        None,
         min=0,
+        max=2**32 - 1,
         help="How long the broker keeps this "
-        "instance's session (and unacknowledged messages) "
-        "while it is down",
+        "instance's session (and its queued share) "
+        "while it is down (default FAB_MQTT_SESSION_EXPIRY_S)",
     ),
 ) -> None:
     """Subscribe to $share/<group>/fab/v1/# with QoS 1 and land every message exactly once."""
-    from fabstack.services import broker_endpoint, landing_endpoint
+    from fabstack.services import landing_endpoint
     from ingestion.stream.config import INTERLOCKS_FILE, load_interlocks
-    from ingestion.stream.mqtt import MqttOptions
     from ingestion.stream.pipeline import BatchLimits
-    from ingestion.stream.service import broker_address, run_mqtt
+    from ingestion.stream.service import run_mqtt
 
     _logging()
     cfg = settings()
     rules = load_interlocks(interlocks or INTERLOCKS_FILE)
-    broker = broker_address(broker_endpoint(cfg).url)
-    host, port = broker.host, broker.port
     dsn = landing_endpoint(cfg).url
-    cid = client_id or f"fab-ingest-{socket.gethostname()}-{instance}"
-    if not cid.replace("-", "").replace("_", "").isalnum():
-        raise FabError(f"--client-id: letters, digits, - and _ only, got {cid!r}")
-    options = MqttOptions(
-        host=host,
-        port=port,
-        username=broker.username,
-        password=broker.password,
-        client_id=cid,
-        share_group=share_group,
-        topic_filter=topic_filter,
-        receive_maximum=min(65_535, max(100, 3 * batch_messages)),
-        session_expiry_s=session_expiry_s,
-        limits=BatchLimits(
-            max_rows=batch_rows,
-            max_messages=batch_messages,
-            max_age_s=batch_age_ms / 1000,
-            status_every_s=status_every_ms / 1000,
-        ),
+    options = _member_options(cfg, instance, client_id, share_group, topic_filter)
+    host, port, cid = options.host, options.port, options.client_id
+    options.receive_maximum = min(65_535, max(100, 3 * batch_messages))
+    if session_expiry_s is not None:
+        options.session_expiry_s = session_expiry_s
+    options.limits = BatchLimits(
+        max_rows=batch_rows,
+        max_messages=batch_messages,
+        max_age_s=batch_age_ms / 1000,
+        status_every_s=status_every_ms / 1000,
     )
     spool = spool_dir or cfg.home_dir / "spool" / cid
+    if rules.rules and options.username and options.command_broker is None:
+        console.print(
+            "[bold yellow]warning:[/] interlock stops go out on this ingestor's own login; "
+            "where the broker lets only fab_interlock write commands, set FAB_MQTT_INTERLOCK_URL"
+        )
     console.print(
         f"ingesting {options.subscription} from {host}:{port} as {cid}; "
         f"{len(rules.rules)} interlock rule(s); spool {spool}"
@@ -117,6 +116,78 @@ def mqtt(
     )
 
 
+def _member_options(
+    cfg: Settings, instance: int, client_id: str, share_group: str, topic_filter: str
+) -> MqttOptions:
+    """MqttOptions of one shared-subscription member, from settings and its identity."""
+    from fabstack.services import broker_endpoint
+    from ingestion.stream.mqtt import MqttOptions
+    from ingestion.stream.service import broker_address
+
+    broker = broker_address(broker_endpoint(cfg).url)
+    cid = client_id or f"fab-ingest-{socket.gethostname()}-{instance}"
+    if not cid.replace("-", "").replace("_", "").isalnum():
+        raise FabError(f"--client-id: letters, digits, - and _ only, got {cid!r}")
+    return MqttOptions(
+        host=broker.host,
+        port=broker.port,
+        username=broker.username,
+        password=broker.password,
+        tls=broker.tls,
+        cafile=broker.cafile,
+        command_broker=broker_address(cfg.mqtt_interlock_url) if cfg.mqtt_interlock_url else None,
+        client_id=cid,
+        share_group=share_group,
+        topic_filter=topic_filter,
+        session_expiry_s=cfg.mqtt_session_expiry_s,
+    )
+
+
+@app.command("leave")
+def leave(
+    instance: int = typer.Option(0, min=0, help="Instance number of the member to remove"),
+    client_id: str = typer.Option(
+        "", help="Its MQTT client id (default fab-ingest-<host>-<instance>)"
+    ),
+    share_group: str = typer.Option("ingest", help="Shared-subscription group"),
+    topic_filter: str = typer.Option("fab/v1/#", help="Topic filter inside the share"),
+    interlocks: Path = typer.Option(None, help="Interlock rules YAML (default the shipped one)"),
+    spool_dir: Path = typer.Option(None, help="The member's spool (default FAB_HOME/spool/<id>)"),
+    idle_s: float = typer.Option(
+        2.0, min=0.1, max=3600, help="Done when nothing came for this long"
+    ),
+    timeout_s: float = typer.Option(300.0, min=1, max=86_400, help="Give up draining after this"),
+) -> None:
+    """Scale down: land what the broker queued for a member, then delete its session.
+
+    Run it for an ingestor that is stopped for good (scaled down, renamed, its host retired):
+    until its session expires, the broker keeps handing it a share of the traffic."""
+    from fabstack.services import landing_endpoint
+    from ingestion.stream.config import INTERLOCKS_FILE, load_interlocks
+    from ingestion.stream.service import drain_and_leave
+
+    _logging()
+    cfg = settings()
+    options = _member_options(cfg, instance, client_id, share_group, topic_filter)
+    spool = spool_dir or cfg.home_dir / "spool" / options.client_id
+    console.print(f"draining {options.client_id} from {options.subscription}")
+    ing = drain_and_leave(
+        options,
+        landing_endpoint(cfg).url,
+        spool,
+        load_interlocks(interlocks or INTERLOCKS_FILE),
+        cfg.retention_days,
+        1 << 30,
+        idle_s=idle_s,
+        timeout_s=timeout_s,
+    )
+    s = ing.pipeline.stats
+    console.print(
+        f"{options.client_id} left {options.share_group}: {s.messages_total:,} queued messages "
+        f"landed ({s.rows_total:,} rows, {s.dead_letters_total} dead letters); session removed"
+    )
+
+
 @app.command("opcua")
 def opcua(
     config: Path = typer.Option(None, help="OPC UA servers and node mapping YAML"),
@@ -124,6 +195,11 @@ def opcua(
     interlocks: Path = typer.Option(None, help="Interlock rules YAML (default the shipped one)"),
     spool_dir: Path = typer.Option(None, help="Store-and-forward spool (default FAB_HOME/spool)"),
     duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
+    allow_insecure: bool = typer.Option(
+        False,
+        "--allow-insecure",
+        help="Allow servers configured with security mode None (no signing, no encryption)",
+    ),
 ) -> None:
     """Subscribe to the configured OPC UA nodes (500 ms) and land data changes."""
     from fabstack.services import broker_endpoint, landing_endpoint
@@ -138,10 +214,20 @@ def opcua(
     if not servers:
         names = ", ".join(s.name for s in opc.servers)
         raise FabError(f"--server: {server!r} is not in the config (have: {names})")
+    for s in servers:
+        if s.security.insecure and not allow_insecure:
+            raise FabError(
+                f"servers.{s.name}.security.mode: None (no signing, no encryption) is refused; "
+                "use SignAndEncrypt, or pass --allow-insecure"
+            )
+        if s.security.insecure:
+            console.print(f"[bold yellow]warning:[/] OPC UA server {s.name} WITHOUT security")
     rules = load_interlocks(interlocks or INTERLOCKS_FILE)
     dsn = landing_endpoint(cfg).url
     spool = spool_dir or cfg.home_dir / "spool" / "opcua"
-    broker = broker_address(broker_endpoint(cfg).url) if rules.rules else None
+    # stops go out as the interlock role where the broker has one
+    broker_url = cfg.mqtt_interlock_url or broker_endpoint(cfg).url
+    broker = broker_address(broker_url) if rules.rules else None
     console.print(f"ingesting OPC UA from {', '.join(s.url or cfg.opcua_url for s in servers)}")
     run_opcua(
         servers,
@@ -153,6 +239,7 @@ def opcua(
         duration=duration,
         console=console,
         broker=broker,
+        pki_dir=cfg.home_dir / "opcua" / "client",
     )
 
 
@@ -198,6 +285,16 @@ def status() -> None:
             r[11] or "",
         )
     console.print(table if rows else "no ingestor has reported yet")
+    _warn_absent_members()
+
+
+def _warn_absent_members() -> None:
+    from ingestion.stream.service import absent_members
+
+    with landing() as conn:
+        warnings = absent_members(conn, settings().ingest_offline_warn_s)
+    for line in warnings:
+        console.print(f"[bold yellow]warning:[/] {line}")
 
 
 def demo_step(seconds: float = 30.0) -> dict[str, int]:

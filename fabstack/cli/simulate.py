@@ -93,10 +93,10 @@ def simulate(
     rate: float = typer.Option(1.0, "--rate", help="Sensor readings per second per metric."),
     duration: float = typer.Option(None, "--for", help="Live: stop after this many seconds."),
     security: str = typer.Option(
-        "None",
+        "SignAndEncrypt",
         "--security",
-        help="Live OPC UA security: None, Sign or SignAndEncrypt "
-        "(Basic256Sha256, self-signed cert under FAB_HOME).",
+        help="Live OPC UA security: SignAndEncrypt, Sign (Basic256Sha256, self-signed cert "
+        "under FAB_HOME) or None (unprotected: prints a warning).",
     ),
     no_opcua: bool = typer.Option(False, "--no-opcua", help="Live: do not host OPC UA."),
     start: str = typer.Option(
@@ -142,6 +142,11 @@ def _live(
         raise FabError(f"--for: must be > 0 seconds, got {duration}")
     if security not in ("None", "Sign", "SignAndEncrypt"):
         raise FabError(f"--security: expected None, Sign or SignAndEncrypt, got {security!r}")
+    if security == "None" and not no_opcua:
+        console.print(
+            "[bold yellow]warning:[/] OPC UA server WITHOUT security (--security None): "
+            "anyone who reaches it can read it"
+        )
     s = settings()
     spec = load_plant(plant)
     try:
@@ -160,6 +165,7 @@ def _live(
         home=s.home_dir,
         security=security,
         start=start,
+        machine_secret=s.mqtt_machine_secret,
     )
     console.print(
         f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "

@@ -19,11 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from fabstack.errors import FabError
-from fabstack.mqtt import BrokerAddress
+from fabstack.mqtt import BrokerAddress, machine_password
 from ingestion.payloads import CommandPayload, parse_topic, topic_for
 from ingestion.plant import PlantSpec
 from ingestion.simulator.model import FabModel
@@ -96,7 +97,8 @@ class LiveSimulator:
         start: datetime | None = None,
         tick_s: float = 1.0,
         home: Path | None = None,
-        security: SecurityMode = "None",
+        security: SecurityMode = "SignAndEncrypt",
+        machine_secret: str | None = None,
     ) -> None:
         if not speed > 0:
             raise FabError(f"--speed: must be > 0, got {speed}")
@@ -108,6 +110,10 @@ class LiveSimulator:
         self.rate = rate_hz
         self.tick_s = tick_s
         self.mqtt_url = mqtt_url
+        # set: every machine publishes and hears its commands on its own login (the broker's
+        # ACL lets it write only its own topics); unset: one connection for all (no ACL)
+        self.machine_secret = machine_secret
+        self._machine_clients: dict[str, Any] = {}  # machine -> its aiomqtt.Client
         self.dsn = dsn
         self.start = (start or datetime.now(UTC)).timestamp()
         horizon = self.start + (400 if speed > 60 else 30) * 86400
@@ -147,7 +153,6 @@ class LiveSimulator:
         duration_s: float | None = None,
         ready: asyncio.Event | None = None,
     ) -> LiveStats:
-        import aiomqtt
 
         stop = stop or asyncio.Event()
         if self.opcua:
@@ -155,15 +160,16 @@ class LiveSimulator:
                 {m.id: set(self.model.types[m.type].sensors) for m in self.model.machines.values()}
             )
         try:
-            async with aiomqtt.Client(
-                **BrokerAddress.parse(self.mqtt_url).client_kwargs(),
-                identifier=f"fab-sim-{self.plant.plant}-{id(self):x}",
-                max_inflight_messages=200,
-            ) as client:
-                client.pending_calls_threshold = 100_000  # a tick publishes many at once
-                await client.subscribe(f"fab/v1/{self.site}/+/+/command", qos=1)
+            async with contextlib.AsyncExitStack() as connections:
+                client = await connections.enter_async_context(
+                    self._connect(BrokerAddress.parse(self.mqtt_url), f"fab-sim-{self.plant.plant}")
+                )
                 await client.subscribe(CHAOS_TOPIC.format(site=self.site), qos=1)
-                listener = asyncio.create_task(self._listen(client))
+                listeners = [asyncio.create_task(self._listen(client))]
+                if self.machine_secret:
+                    await self._connect_machines(connections, listeners)
+                else:
+                    await client.subscribe(f"fab/v1/{self.site}/+/+/command", qos=1)
                 self._clock0 = time.monotonic()
                 began = time.monotonic()
                 last_truth = began
@@ -181,14 +187,44 @@ class LiveSimulator:
                             await asyncio.wait_for(stop.wait(), self.tick_s)
                     await self._tick(client)
                 finally:
-                    listener.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await listener
+                    for listener in listeners:
+                        listener.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await listener
+                    self._machine_clients.clear()
         finally:
             if self.opcua:
                 await self.opcua.stop()
         await asyncio.to_thread(self.write_truth)
         return self.stats
+
+    def _connect(self, broker: BrokerAddress, name: str):
+        import aiomqtt
+
+        client = aiomqtt.Client(
+            **broker.client_kwargs(),
+            identifier=f"{name}-{id(self):x}",
+            max_inflight_messages=200,
+        )
+        client.pending_calls_threshold = 100_000  # a tick publishes many at once
+        return client
+
+    async def _connect_machines(
+        self, connections: contextlib.AsyncExitStack, listeners: list[asyncio.Task]
+    ) -> None:
+        """One login per machine (username = machine id), each hearing only its own commands."""
+        assert self.machine_secret
+        broker = BrokerAddress.parse(self.mqtt_url)
+        for machine in self.model.machines:
+            password = machine_password(self.machine_secret, machine)
+            client = await connections.enter_async_context(
+                self._connect(broker.as_user(machine, password), machine)
+            )
+            await client.subscribe(
+                topic_for(self.site, self.area[machine], machine, "command"), qos=1
+            )
+            listeners.append(asyncio.create_task(self._listen(client)))
+            self._machine_clients[machine] = client
 
     def write_truth(self) -> None:
         """Record the run's truth so far; a landing zone that cannot take it is warned about
@@ -241,22 +277,23 @@ class LiveSimulator:
             await self.opcua.update(self._opcua_values())
 
     async def _publish(self, client, messages: list[tuple[str, str, bytes]], now: float) -> None:
-        out: list[tuple[str, bytes]] = []
+        out: list[tuple[str, str, bytes]] = []
         for machine, end in list(self.partitions.items()):
             if now >= end:  # partition healed: the held messages go out late, as they were
                 del self.partitions[machine]
                 released = self.held.pop(machine, [])
-                out += released
+                out += [(machine, topic, payload) for topic, payload in released]
                 self.stats.released_late += len(released)
         for machine, topic, payload in messages:
             if machine in self.partitions:
                 self.held[machine].append((topic, payload))
                 self.stats.held += 1
             else:
-                out.append((topic, payload))
+                out.append((machine, topic, payload))
         if out:
-            await asyncio.gather(*(client.publish(t, p, qos=1) for t, p in out))
-        for topic, _ in out:
+            own = self._machine_clients
+            await asyncio.gather(*(own.get(m, client).publish(t, p, qos=1) for m, t, p in out))
+        for _machine, topic, _payload in out:
             self.stats.messages[topic.rsplit("/", 1)[1]] += 1
 
     # --- payloads ----------------------------------------------------------------------------

@@ -53,7 +53,11 @@ class PlantOpcUaServer:
     """Hosts Objects/Machines/{machine} and writes the latest values on ``update``."""
 
     def __init__(
-        self, url: str, node_map: NodeMap, home: Path | None = None, security: SecurityMode = "None"
+        self,
+        url: str,
+        node_map: NodeMap,
+        home: Path | None = None,
+        security: SecurityMode = "SignAndEncrypt",
     ) -> None:
         self.url = url
         self.node_map = node_map

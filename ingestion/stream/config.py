@@ -42,9 +42,13 @@ class InterlockConfig(_Strict):
 
 
 class Security(_Strict):
-    mode: Literal["None", "Sign", "SignAndEncrypt"] = "None"
-    policy: Literal["None", "Basic256Sha256"] = "None"
-    certificate: Path | None = None  # client certificate (DER or PEM)
+    """Signed and encrypted by default. ``None`` must be asked for in the config and allowed
+    on the command line (``fab ingest opcua --allow-insecure``)."""
+
+    mode: Literal["None", "Sign", "SignAndEncrypt"] = "SignAndEncrypt"
+    policy: Literal["None", "Basic256Sha256"] = "Basic256Sha256"
+    # client certificate (DER or PEM) and key; both unset = a self-signed pair made on first use
+    certificate: Path | None = None
     private_key: Path | None = None
     server_certificate: Path | None = None
 
@@ -52,9 +56,16 @@ class Security(_Strict):
     def _consistent(self) -> Security:
         if (self.mode == "None") != (self.policy == "None"):
             raise ValueError(f"mode {self.mode} does not go with policy {self.policy}")
-        if self.mode != "None" and not (self.certificate and self.private_key):
-            raise ValueError(f"mode {self.mode} needs certificate and private_key")
+        if (self.certificate is None) != (self.private_key is None):
+            raise ValueError("give both certificate and private_key, or neither (self-signed)")
         return self
+
+    @property
+    def insecure(self) -> bool:
+        return self.mode == "None"
+
+
+INSECURE = Security(mode="None", policy="None")  # tests and explicitly insecure servers
 
 
 class VariableMap(_Strict):

@@ -22,6 +22,7 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from fabstack.mqtt import BrokerAddress
 from ingestion.payloads import CommandPayload, CountPayload, topic_for
 from ingestion.stream.backoff import Backoff
 from ingestion.stream.batch import Batch
@@ -49,7 +50,15 @@ class MqttOptions:
     share_group: str = "ingest"
     topic_filter: str = "fab/v1/#"
     receive_maximum: int = 10_000  # unacknowledged messages the broker may send us
-    session_expiry_s: int = 3600
+    session_expiry_s: int = 3600  # FAB_MQTT_SESSION_EXPIRY_S: how long a member may be away
+    tls: bool = False
+    cafile: str | None = None
+    # The interlock identity stops are published with (FAB_MQTT_INTERLOCK_URL); None = this
+    # connection (a broker without per-role ACLs, as in development).
+    command_broker: BrokerAddress | None = None
+    # Scale-down: resume this member's session, leave the share group and take only what is
+    # already queued for it (see ``drain_and_leave``).
+    leave: bool = False
     limits: BatchLimits = field(default_factory=BatchLimits)
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 15.0
@@ -128,6 +137,7 @@ class MqttIngestor:
             properties=props,
             keepalive=10,
             timeout=10,
+            **_tls_kwargs(self.options),
         )
         client._client.manual_ack_set(True)  # PUBACK only after commit or spool (see module doc)
         return client
@@ -140,10 +150,17 @@ class MqttIngestor:
                 async with client:
                     self._epoch += 1
                     self._client = client
-                    await client.subscribe(self.options.subscription, qos=1)
+                    if self.options.leave:
+                        # no new share of the traffic; what the session holds still comes
+                        await client.unsubscribe(self.options.subscription)
+                    else:
+                        await client.subscribe(self.options.subscription, qos=1)
                     self.pipeline.connected = True  # "connected" = subscribed, for the board
                     log.info(
-                        "%s subscribed to %s", self.options.client_id, self.options.subscription
+                        "%s %s %s",
+                        self.options.client_id,
+                        "left" if self.options.leave else "subscribed to",
+                        self.options.subscription,
                     )
                     self.subscribed.set()
                     backoff.reset()
@@ -248,7 +265,7 @@ class MqttIngestor:
             client = self._client
             if client is not None:
                 try:
-                    await client.publish(topic, body, qos=1)
+                    await self._publish_command(client, topic, body)
                     self.trips.append((trip, asyncio.get_running_loop().time()))
                     log.warning("STOP sent to %s: %s", trip.machine_id, trip.reason)
                     return
@@ -256,6 +273,16 @@ class MqttIngestor:
                     log.error("stop for %s not sent yet: %s", trip.machine_id, exc)
             await asyncio.sleep(0.2)
         log.error("STOP for %s could not be sent: %s", trip.machine_id, trip.reason)
+
+    async def _publish_command(self, client: aiomqtt.Client, topic: str, body: bytes) -> None:
+        """On this connection, or as the interlock identity when one is configured (the
+        ingestor's own identity may only read)."""
+        broker = self.options.command_broker
+        if broker is None:
+            await client.publish(topic, body, qos=1)
+            return
+        async with aiomqtt.Client(**broker.client_kwargs(), timeout=5) as own:
+            await own.publish(topic, body, qos=1)
 
     # --- after commit ---------------------------------------------------------------------
 
@@ -268,3 +295,29 @@ class MqttIngestor:
         for epoch, mid, qos in batch.acks:
             if epoch == self._epoch:  # ids from an older connection mean nothing now
                 paho.ack(mid, qos)
+
+
+def _tls_kwargs(options: MqttOptions) -> dict[str, object]:
+    return BrokerAddress(
+        options.host, options.port, tls=options.tls, cafile=options.cafile
+    ).tls_kwargs()
+
+
+async def remove_session(options: MqttOptions) -> None:
+    """Delete a member's session on the broker: connect with its client id, clean start and a
+    session expiry of 0, then disconnect. Its queued messages go with it: drain them first."""
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    async with aiomqtt.Client(
+        options.host,
+        options.port,
+        identifier=options.client_id,
+        username=options.username,
+        password=options.password,
+        protocol=aiomqtt.ProtocolVersion.V5,
+        clean_start=True,
+        properties=props,
+        timeout=10,
+        **_tls_kwargs(options),
+    ):
+        pass

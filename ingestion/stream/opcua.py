@@ -19,6 +19,7 @@ import contextlib
 import gc
 import logging
 import math
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -148,11 +149,33 @@ class Handoff:
         self.chunks.put_nowait(None)
 
 
-async def _security(client: Client, server: OpcuaServer) -> None:
+async def client_certificate(pki_dir: Path, application_uri: str) -> tuple[Path, Path]:
+    """This client's self-signed certificate and key under ``pki_dir``, made on first use."""
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    pki_dir.mkdir(parents=True, exist_ok=True)
+    cert, key = pki_dir / "client_cert.der", pki_dir / "client_key.pem"
+    await setup_self_signed_certificate(
+        key,
+        cert,
+        application_uri,
+        socket.gethostname(),
+        [ExtendedKeyUsageOID.CLIENT_AUTH],
+        {"organizationName": "fabstack", "commonName": "fab ingest opcua"},
+    )
+    return cert, key
+
+
+async def _security(client: Client, server: OpcuaServer, pki_dir: Path) -> None:
     sec = server.security
-    if sec.mode == "None":
+    if sec.insecure:
+        log.warning("opcua:%s: connecting WITHOUT security (mode None)", server.name)
         return
-    parts = [sec.policy, sec.mode, str(sec.certificate), str(sec.private_key)]
+    cert, key = sec.certificate, sec.private_key
+    if cert is None or key is None:
+        cert, key = await client_certificate(pki_dir, client.application_uri)
+    parts = [sec.policy, sec.mode, str(cert), str(key)]
     if sec.server_certificate:
         parts.append(str(sec.server_certificate))
     await client.set_security_string(",".join(parts))
@@ -172,8 +195,10 @@ class OpcuaIngestor:
         limits: BatchLimits | None = None,
         send_stop: SendStop | None = None,
         backoff_max_s: float = 10.0,
+        pki_dir: Path | None = None,
     ) -> None:
         self.server = server
+        self.pki_dir = pki_dir or spool_dir / "pki"  # the client certificate, if self-signed
         self.url = url
         self.machines = dict(machines)
         self.name = f"opcua:{server.name}"
@@ -262,7 +287,7 @@ class OpcuaIngestor:
     async def _open(self) -> int:
         """Connect, browse and subscribe; returns the number of nodes subscribed."""
         client = Client(self.url, timeout=10, watchdog_intervall=1.0)
-        await _security(client, self.server)
+        await _security(client, self.server, self.pki_dir)
 
         async def lost(exc: Exception) -> None:
             log.warning("%s: connection lost: %s", self.name, exc)

@@ -50,6 +50,7 @@ def run_opcua(
     duration: float | None = None,
     console=None,
     broker: BrokerAddress | None = None,
+    pki_dir: Path | None = None,
 ) -> list[OpcuaIngestor]:
     machines, lots = load_reference(dsn)
 
@@ -66,6 +67,7 @@ def run_opcua(
                 lots=lots,
                 retention_days=retention_days,
                 send_stop=send,
+                pki_dir=pki_dir,
             )
             for s in servers
         ]

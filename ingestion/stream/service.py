@@ -13,11 +13,13 @@ import psycopg
 
 from fabstack.errors import FabError
 from fabstack.mqtt import BrokerAddress
+from fabstack.sqlfile import named_queries
 from ingestion.stream.config import InterlockConfig
 from ingestion.stream.machines import last_lots, load_machines
-from ingestion.stream.mqtt import MqttIngestor, MqttOptions
+from ingestion.stream.mqtt import MqttIngestor, MqttOptions, remove_session
 
 log = logging.getLogger("fab.ingest")
+MEMBERS_SQL = Path(__file__).parent / "sql" / "members.sql"
 
 
 def load_reference(dsn: str) -> tuple[dict, dict]:
@@ -59,6 +61,28 @@ async def _run_until_signal(
     task.result()
 
 
+def _ingestor_factory(
+    options: MqttOptions,
+    dsn: str,
+    spool_dir: Path,
+    interlocks: InterlockConfig,
+    retention_days: int,
+    spool_max_bytes: int,
+) -> Callable[[], MqttIngestor]:
+    """Reads the landing zone's reference data now; builds the ingestor inside the loop."""
+    machines, lots = load_reference(dsn)
+    return lambda: MqttIngestor(
+        options,
+        dsn,
+        machines,
+        spool_dir,
+        interlocks=interlocks,
+        lots=lots,
+        retention_days=retention_days,
+        spool_max_bytes=spool_max_bytes,
+    )
+
+
 def run_mqtt(
     options: MqttOptions,
     dsn: str,
@@ -70,19 +94,10 @@ def run_mqtt(
     progress: Callable[[MqttIngestor], None] | None = None,
 ) -> MqttIngestor:
     """Run the MQTT ingestor until SIGINT/SIGTERM (or ``duration`` s); flushes before returning."""
-    machines, lots = load_reference(dsn)
+    make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
 
     async def main() -> MqttIngestor:
-        ingestor = MqttIngestor(
-            options,
-            dsn,
-            machines,
-            spool_dir,
-            interlocks=interlocks,
-            lots=lots,
-            retention_days=retention_days,
-            spool_max_bytes=spool_max_bytes,
-        )
+        ingestor = make()
         await _run_until_signal(
             ingestor.run,
             ingestor.stop,
@@ -92,3 +107,90 @@ def run_mqtt(
         return ingestor
 
     return asyncio.run(main())
+
+
+async def _stop_when_idle(ingestor: MqttIngestor, idle_s: float, timeout_s: float) -> bool:
+    """Stop the draining member once it has taken nothing new for ``idle_s`` (its queue is
+    empty: True) or, failing that, after ``timeout_s`` (False)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    seen, quiet_since = (-1, -1), loop.time()
+    while loop.time() < deadline:
+        stats, batch = ingestor.pipeline.stats, ingestor.pipeline.batch
+        now_seen = (stats.messages_total, batch.messages)
+        if now_seen != seen or not ingestor.subscribed.is_set():
+            seen, quiet_since = now_seen, loop.time()
+        elif loop.time() - quiet_since >= idle_s:
+            ingestor.stop()
+            return True
+        await asyncio.sleep(0.05)
+    ingestor.stop()
+    return False
+
+
+def drain_and_leave(
+    options: MqttOptions,
+    dsn: str,
+    spool_dir: Path,
+    interlocks: InterlockConfig,
+    retention_days: int,
+    spool_max_bytes: int,
+    idle_s: float = 2.0,
+    timeout_s: float = 300.0,
+) -> MqttIngestor:
+    """Scale a shared-subscription member down without losing its share: resume its session,
+    leave the group, land what was queued for it until idle, then delete the session (and the
+    member's status row). Refuses to delete while its spool still holds batches."""
+    name = f"mqtt:{options.client_id}"
+    with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+        query = named_queries(MEMBERS_SQL)["member_running"]
+        if conn.execute(query, {"ingestor": name, "within_s": 10.0}).fetchone()[0]:
+            # its session would be taken over back and forth between the two processes
+            raise FabError(f"{name} is still running (reported connected): stop it first")
+    options.leave = True
+    make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
+
+    async def main() -> MqttIngestor:
+        ingestor = make()
+        watcher = asyncio.create_task(_stop_when_idle(ingestor, idle_s, timeout_s))
+        try:
+            await _run_until_signal(ingestor.run, ingestor.stop, None, None)
+        finally:
+            drained = watcher.done() and not watcher.cancelled() and watcher.result()
+            watcher.cancel()
+        if not drained:
+            raise FabError(
+                f"{options.client_id}: not drained (interrupted, broker unreachable, or still "
+                f"receiving after {timeout_s:.0f}s); session kept, run again"
+            )
+        if ingestor.committer.spool.depth:
+            raise FabError(
+                f"{options.client_id}: {ingestor.committer.spool.depth} batches still spooled "
+                f"in {spool_dir} (landing zone unreachable?); session kept, run again later"
+            )
+        await remove_session(options)
+        return ingestor
+
+    ingestor = asyncio.run(main())
+    with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+        conn.execute(named_queries(MEMBERS_SQL)["forget_member"], {"ingestor": ingestor.name})
+    return ingestor
+
+
+def absent_members(conn: psycopg.Connection, offline_s: float) -> list[str]:
+    """One warning per MQTT group member silent for more than ``offline_s`` while another
+    member is live and messages flow: the broker keeps queueing the absent one's share."""
+    rows = conn.execute(named_queries(MEMBERS_SQL)["mqtt_members"]).fetchall()
+    flowing = sum(
+        rate or 0 for _name, connected, silent, rate in rows if connected and silent <= offline_s
+    )
+    if not flowing:
+        return []
+    return [
+        f"{name} has been offline {silent / 60:.0f} min while the group takes "
+        f"{flowing:,.0f} msgs/s: the broker keeps queueing its share until its session "
+        f"expires, then drops it; restart it or run "
+        f"`fab ingest leave --client-id {name.removeprefix('mqtt:')}`"
+        for name, _connected, silent, _rate in rows
+        if silent > offline_s
+    ]

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,8 +22,8 @@ import orjson
 import psycopg
 
 from tests.conftest import REPO, drop_database, free_port, migrated_and_seeded
+from tests.integration.broker_support import mosquitto
 
-BROKER = ("127.0.0.1", 1883)
 # Mosquitto's default max_queued_messages (1000) drops QoS 1 messages beyond it for a slow
 # subscriber, so the publisher stays at most this many messages ahead of what has landed.
 AHEAD_LIMIT = 3_000
@@ -60,34 +58,15 @@ log_dest none
 
 
 @contextlib.contextmanager
-def private_broker(timeout: float = 10) -> Iterator[PrivateBroker]:
-    """A Mosquitto of the benchmark's own on a free port, so its limits can differ from the
-    system broker's (whose max_queued_messages defaults to 1000) without touching that one."""
-    if not shutil.which("mosquitto"):
-        raise SystemExit("mosquitto is not installed")
+def private_broker() -> Iterator[PrivateBroker]:
+    """A Mosquitto of the benchmark's own on a free port: no session another run (or another
+    helper's test) left in a shared group can take a share of the benchmark's messages, and
+    its limits can differ from the system broker's (max_queued_messages 1000 there)."""
     port = free_port()
     conf = Path(tempfile.mkdtemp(prefix="bench_mosquitto_")) / "mosquitto.conf"
     conf.write_text(PRIVATE_BROKER_CONF.format(port=port))
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"mosquitto -c {conf} exited with {proc.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"mosquitto did not listen on {port}") from None
-                time.sleep(0.02)
-        yield PrivateBroker(("127.0.0.1", port), proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with mosquitto(conf, port) as pid:
+        yield PrivateBroker(("127.0.0.1", port), pid)
 
 
 def start_ingestor(
@@ -97,7 +76,7 @@ def start_ingestor(
     share_group: str,
     home: Path,
     *extra: str,
-    broker: tuple[str, int] = BROKER,
+    broker: tuple[str, int],
 ) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -213,7 +192,8 @@ async def publish_all(
     counter: LandedCounter | None,
     rate_per_s: float | None = None,
     window: int = 200,
-    broker: tuple[str, int] = BROKER,
+    *,
+    broker: tuple[str, int],
 ) -> float:
     """Publish QoS 1 with ``window`` publishes in flight, at most AHEAD_LIMIT ahead of
     ``counter``, optionally paced to ``rate_per_s``; a callable body is built at send time.

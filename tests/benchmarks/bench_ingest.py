@@ -1,4 +1,5 @@
-"""MQTT ingestion speed, one `fab ingest mqtt` process against the real Mosquitto and PostgreSQL.
+"""MQTT ingestion speed, one `fab ingest mqtt` process against a private Mosquitto (a free port
+of its own, so no stray session in a shared group skews it) and the real PostgreSQL.
 
 1. batched: 100 readings per message, publish -> committed rows, readings/s;
 2. unbatched: 1 reading per message, msgs/s, against a bare aiomqtt subscriber that does nothing;
@@ -23,9 +24,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from tests.benchmarks._ingest_harness import (
-    BROKER,
     LandedCounter,
     landing_zone,
+    private_broker,
     publish_all,
     start_ingestor,
     status,
@@ -49,15 +50,20 @@ def _messages(site: str, n: int, readings: int, base_ms: int) -> list[tuple[str,
 
 
 def _run_ingest(
-    dsn: str, messages: list, expected_rows: int, home: Path, extra: tuple[str, ...] = ()
+    broker: tuple[str, int],
+    dsn: str,
+    messages: list,
+    expected_rows: int,
+    home: Path,
+    extra: tuple[str, ...] = (),
 ) -> tuple[float, dict]:
     site = "B" + uuid.uuid4().hex[:8]
     messages = [(t.replace("/SITE/", f"/{site}/"), b) for t, b in messages]
-    proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, *extra)
+    proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, *extra, broker=broker)
     try:
         wait_connected(dsn, 1, [proc])
         counter = LandedCounter(dsn, [f"bench-{site}"])
-        t0 = asyncio.run(publish_all(messages, counter))
+        t0 = asyncio.run(publish_all(messages, counter, broker=broker))
         deadline = time.monotonic() + 300
         while counter.rows < expected_rows and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -70,14 +76,16 @@ def _run_ingest(
         stop([proc])
 
 
-async def _bare_subscriber(messages: list[tuple[str, bytes]], site: str) -> float:
+async def _bare_subscriber(
+    broker: tuple[str, int], messages: list[tuple[str, bytes]], site: str
+) -> float:
     """msgs/s of an aiomqtt subscriber that only counts (QoS 1, automatic acks)."""
     got = 0
     done = asyncio.Event()
     props = Properties(PacketTypes.CONNECT)
     props.ReceiveMaximum = 6_000  # the same window the ingestor asks for
     async with aiomqtt.Client(
-        *BROKER, identifier=f"bare-{site}", properties=props, protocol=aiomqtt.ProtocolVersion.V5
+        *broker, identifier=f"bare-{site}", properties=props, protocol=aiomqtt.ProtocolVersion.V5
     ) as sub:
         await sub.subscribe(f"$share/g{site}/fab/v1/{site}/#", qos=1)
 
@@ -94,16 +102,16 @@ async def _bare_subscriber(messages: list[tuple[str, bytes]], site: str) -> floa
                     return
 
         task = asyncio.create_task(count())
-        t0 = await publish_all(messages, Counter)  # type: ignore[arg-type]
+        t0 = await publish_all(messages, Counter, broker=broker)  # type: ignore[arg-type]
         await done.wait()
         elapsed = time.monotonic() - t0
         task.cancel()
     return len(messages) / elapsed
 
 
-def _latency(dsn: str, home: Path, seconds: float) -> dict:
+def _latency(broker: tuple[str, int], dsn: str, home: Path, seconds: float) -> dict:
     site = "L" + uuid.uuid4().hex[:8]
-    proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home)
+    proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, broker=broker)
     rate = 100  # messages/s x 100 readings = 10,000 readings/s
     n = int(rate * seconds)
     try:
@@ -123,7 +131,7 @@ def _latency(dsn: str, home: Path, seconds: float) -> dict:
             for i in range(n)
         ]
         counter = LandedCounter(dsn, [f"bench-{site}"])
-        asyncio.run(publish_all(msgs, counter, rate_per_s=rate))
+        asyncio.run(publish_all(msgs, counter, rate_per_s=rate, broker=broker))
         deadline = time.monotonic() + 120
         while counter.rows < n * 100 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -143,10 +151,11 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     base = int(time.time() * 1000) - 7_200_000  # distinct past timestamps per step
     results: dict = {}
-    with landing_zone() as dsn:
+    with landing_zone() as dsn, private_broker() as private:
+        broker = private.address
         n_batched = 1_000 if quick else 5_000
         elapsed, st = _run_ingest(
-            dsn, _messages("SITE", n_batched, 100, base), n_batched * 100, home
+            broker, dsn, _messages("SITE", n_batched, 100, base), n_batched * 100, home
         )
         results["batched_readings"] = n_batched * 100
         results["batched_readings_per_s"] = round(n_batched * 100 / elapsed)
@@ -157,11 +166,13 @@ def main() -> None:
 
         n_single = 5_000 if quick else 30_000
         single = _messages("SITE", n_single, 1, base + 3_600_000)
-        elapsed, st = _run_ingest(dsn, single, n_single, home)
+        elapsed, st = _run_ingest(broker, dsn, single, n_single, home)
         ingest_rate = n_single / elapsed
         site = "S" + uuid.uuid4().hex[:8]
         bare_rate = asyncio.run(
-            _bare_subscriber([(t.replace("/SITE/", f"/{site}/"), b) for t, b in single], site)
+            _bare_subscriber(
+                broker, [(t.replace("/SITE/", f"/{site}/"), b) for t, b in single], site
+            )
         )
         results["unbatched_msgs"] = n_single
         results["unbatched_msgs_per_s"] = round(ingest_rate)
@@ -172,7 +183,7 @@ def main() -> None:
             f"{bare_rate:,.0f} msgs/s, ratio {ingest_rate / bare_rate:.2f}"
         )
 
-        lat = _latency(dsn, home, 10 if quick else 30)
+        lat = _latency(broker, dsn, home, 10 if quick else 30)
         results["latency_at_readings_per_s"] = 10_000
         results["latency_p50_ms"] = round(lat["p50_ms"], 1)
         results["latency_p99_ms"] = round(lat["p99_ms"], 1)

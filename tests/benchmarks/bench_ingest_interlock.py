@@ -23,8 +23,8 @@ import aiomqtt
 import orjson
 
 from tests.benchmarks._ingest_harness import (
-    BROKER,
     landing_zone,
+    private_broker,
     start_ingestor,
     stop,
     telemetry,
@@ -38,13 +38,13 @@ RULES = """rules:
 """
 
 
-async def _scenario(site: str, trips: int) -> list[float]:
+async def _scenario(broker: tuple[str, int], site: str, trips: int) -> list[float]:
     sent: dict[str, float] = {}
     latencies: list[float] = []
     topic = f"fab/v1/{site}/ETCH/ETCH-01/telemetry"
     async with (
-        aiomqtt.Client(*BROKER, identifier=f"il-sub-{site}") as sub,
-        aiomqtt.Client(*BROKER, identifier=f"il-pub-{site}") as pub,
+        aiomqtt.Client(*broker, identifier=f"il-sub-{site}") as sub,
+        aiomqtt.Client(*broker, identifier=f"il-pub-{site}") as pub,
     ):
         sub.pending_calls_threshold = pub.pending_calls_threshold = 1 << 30
         await sub.subscribe(f"fab/v1/{site}/ETCH/ETCH-01/command", qos=1)
@@ -106,7 +106,7 @@ def main() -> None:
     rules = home / "interlocks.yaml"
     rules.write_text(RULES)
     site = "I" + uuid.uuid4().hex[:8]
-    with landing_zone() as dsn:
+    with landing_zone() as dsn, private_broker() as private:
         proc = start_ingestor(
             dsn,
             site,
@@ -117,10 +117,11 @@ def main() -> None:
             str(rules),
             "--batch-age-ms",
             "20",
+            broker=private.address,
         )
         try:
             wait_connected(dsn, 1, [proc])
-            lat = asyncio.run(_scenario(site, trips))
+            lat = asyncio.run(_scenario(private.address, site, trips))
             st = wait_status(dsn, lambda s: s["interlocks_total"] >= trips)
         finally:
             stop([proc])

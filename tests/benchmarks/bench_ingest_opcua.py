@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.stream.config import OpcuaServer, VariableMap
+from ingestion.stream.config import INSECURE, OpcuaServer, VariableMap
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor
 from tests.benchmarks._ingest_harness import landing_zone
@@ -106,6 +106,7 @@ async def _ingest(dsn: str, url: str, seconds: float) -> dict:
         url=url,
         publishing_interval_ms=500,
         variables={v: VariableMap(metric=v.lower()) for v in VARS},
+        security=INSECURE,  # the benchmark's server has no security: this measures browsing
     )
     ing = OpcuaIngestor(cfg, url, dsn, known, Path(tempfile.mkdtemp()) / "spool")
     stall = 0.0

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from ingestion.stream.config import OpcuaServer, VariableMap, load_opcua
+from ingestion.stream.config import INSECURE, OpcuaServer, VariableMap, load_opcua
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor, signed_status
 from tests.conftest import free_port
@@ -29,7 +29,9 @@ MACHINES = {"ETCH-01": ["State", "Reason", "Temperature", "PartCount"],
 def _ingestor(dsn: str, url: str, spool) -> OpcuaIngestor:
     with psycopg.connect(dsn) as conn:
         machines = load_machines(conn)
-    server = OpcuaServer(name="test", url=url, variables=VARIABLES, publishing_interval_ms=100)
+    server = OpcuaServer(
+        name="test", url=url, variables=VARIABLES, publishing_interval_ms=100, security=INSECURE
+    )
     return OpcuaIngestor(server, url, dsn, machines, spool, backoff_max_s=0.5)
 
 

@@ -45,10 +45,10 @@ class Inbox:
     def __init__(self) -> None:
         self.items: list[tuple[float, str, str, dict]] = []
 
-    async def collect(self, site: str, ready: asyncio.Event) -> None:
+    async def collect(self, site: str, ready: asyncio.Event, broker: dict | None = None) -> None:
         import aiomqtt
 
-        async with aiomqtt.Client("127.0.0.1", 1883) as client:
+        async with aiomqtt.Client(**(broker or {"hostname": "127.0.0.1", "port": 1883})) as client:
             await client.subscribe(f"fab/v1/{site}/#", qos=1)
             ready.set()
             async for message in client.messages:
@@ -188,6 +188,7 @@ def test_opcua_server_is_browsable_and_values_move():
             tick_s=0.2,
             opcua_url=url,
             node_map=node_map,
+            security="None",  # the asyncua command-line tools below connect without security
         )
         stop, ready = asyncio.Event(), asyncio.Event()
         runner = asyncio.create_task(sim.run(stop=stop, ready=ready))
@@ -318,3 +319,63 @@ def test_opcua_sign_and_encrypt_with_self_signed_certificates(tmp_path):
     assert policies == {("Basic256Sha256", "SignAndEncrypt")}
     assert 150 < value < 200
     assert (tmp_path / "opcua" / "server_cert.der").exists()
+
+
+def test_live_machines_log_in_as_themselves_on_the_secured_broker(tmp_path):
+    """With FAB_MQTT_MACHINE_SECRET set, on the repository's broker config (TLS, passwords,
+    ACL): every machine publishes on its own login, hears the interlock's commands, and does
+    not obey another machine's; chaos still reaches the simulator as fab_sim."""
+    import aiomqtt
+
+    from tests.integration.broker_support import MACHINE_SECRET, repo_broker
+
+    plant = _plant()
+    site = plant.site.id
+    inbox = Inbox()
+
+    async def scenario(broker) -> tuple[LiveSimulator, dict]:
+        sim = LiveSimulator(
+            plant,
+            21,
+            mqtt_url=broker.url("fab_sim"),
+            machine_secret=MACHINE_SECRET,
+            speed=60,
+            rate_hz=1.0,
+            tick_s=0.2,
+        )
+        subscribed, ready = asyncio.Event(), asyncio.Event()
+        reader = broker.address("fab_ingest").client_kwargs()
+        collector = asyncio.create_task(inbox.collect(site, subscribed, reader))
+        await subscribed.wait()
+        stop = asyncio.Event()
+        runner = asyncio.create_task(sim.run(stop=stop, ready=ready))
+        await ready.wait()
+        machines = {m.id for m in plant.machines}
+        await _until(
+            lambda: {m for _, m, c, _ in inbox.items if c == "telemetry"} == machines,
+            15,
+            "telemetry from every machine on its own login",
+        )
+        command = topic_for(site, "ETCH", "ETCH-01", "command")
+        now = datetime.now(UTC).isoformat()
+        stop_body = json.dumps({"ts": now, "command": "stop", "reason": "test"})
+        async with (
+            aiomqtt.Client(**broker.address("fab_interlock").client_kwargs()) as interlock,
+            aiomqtt.Client(**broker.address("ETCH-02").client_kwargs()) as etch02,
+        ):
+            await interlock.publish(command, stop_body, qos=1)
+            await _until(lambda: sim.stats.commands == 1, 10, "the interlock's stop obeyed")
+            await etch02.publish(command, stop_body, qos=1)  # refused by the broker's ACL
+            resume = json.dumps({"ts": now, "command": "resume"})
+            await interlock.publish(command, resume, qos=1)
+            await _until(lambda: sim.stats.commands >= 2, 10, "the interlock's resume")
+        ack = await send_chaos(broker.url("fab_sim"), site, "ETCH-02", "machine_down", 60, 10)
+        stop.set()
+        await runner
+        collector.cancel()
+        return sim, ack
+
+    with repo_broker(tmp_path / "broker") as broker:
+        sim, ack = asyncio.run(scenario(broker))
+    assert sim.stats.commands == 2, "ETCH-02's forged stop never reached ETCH-01"
+    assert ack["machine"] == "ETCH-02" and sim.stats.faults == 1

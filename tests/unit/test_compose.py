@@ -157,6 +157,10 @@ class ComposeFile(Strict):
     volumes: dict[str, None | dict] = {}
 
 
+ONE_SHOTS = ("migrate", "broker-credentials")
+MOSQUITTO = REPO / "ingestion" / "config" / "mosquitto"
+
+
 def fake_env() -> dict[str, str]:
     """Every variable .env.example documents, set as a deployment would (secrets filled)."""
     env = {}
@@ -197,6 +201,8 @@ def test_the_whole_stack_is_there(compose: ComposeFile) -> None:
         "dagster-daemon",
         "grafana",
         "migrate",
+        "broker-credentials",
+        "dagster-proxy",
     ):
         assert needed in services, needed
     mqtt = [
@@ -209,7 +215,7 @@ def test_the_whole_stack_is_there(compose: ComposeFile) -> None:
 
 def test_every_long_running_service_has_a_healthcheck_and_restart_policy(compose) -> None:
     for name, service in compose.services.items():
-        if name == "migrate":
+        if name in ONE_SHOTS:
             assert service.restart == "on-failure"
             continue
         assert service.healthcheck is not None, f"{name}: no healthcheck"
@@ -355,11 +361,16 @@ def test_mosquitto_acl_gives_each_user_only_its_topics() -> None:
         elif line.startswith("topic ") and current:
             users[current].append(line)
     assert "topic read fab/v1/#" in users["fab_ingest"]
-    assert "topic write fab/v1/+/+/+/command" in users["fab_ingest"]
-    assert not any(t.startswith("topic write fab/v1/#") for t in users["fab_ingest"])
-    assert "topic write fab/v1/#" in users["fab_sim"]
-    assert "topic read fab/v1/+/+/+/command" in users["fab_sim"]
-    conf = (REPO / "ingestion" / "config" / "mosquitto" / "mosquitto.conf").read_text()
+    assert not any(" write " in t or "readwrite" in t for t in users["fab_ingest"]), "read only"
+    assert users["fab_interlock"] == ["topic write fab/v1/+/+/+/command"]
+    assert not any("fab/v1" in t for t in users["fab_sim"]), "machines publish as themselves"
+    # everyone else writes only as a machine, on its own (%u) non-command channels
+    patterns = [line.split() for line in acl.splitlines() if line.startswith("pattern ")]
+    assert patterns and all(p[2].startswith("fab/v1/+/+/%u/") for p in patterns)
+    writes = {p[2].rsplit("/", 1)[1] for p in patterns if p[1] == "write"}
+    assert writes == {"telemetry", "state", "count", "alarm", "inspection"}
+    assert [p[2] for p in patterns if p[1] == "read"] == ["fab/v1/+/+/%u/command"]
+    conf = (MOSQUITTO / "mosquitto.conf").read_text()
     assert "allow_anonymous false" in conf and "acl_file" in conf and "password_file" in conf
 
 
@@ -426,3 +437,67 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_only_grafana_and_the_dagster_proxy_are_published(compose) -> None:
+    published = {name for name, service in compose.services.items() if service.ports}
+    assert published == {"grafana", "dagster-proxy"}
+    proxy = compose.services["dagster-proxy"]
+    assert [p.split(":")[-1] for p in proxy.ports] == ["8443"], "the proxy's TLS listener"
+    caddy = (REPO / "deploy" / "proxy" / "Caddyfile").read_text()
+    site = caddy.split(":8443", 1)[1].split("\n}", 1)[0]
+    assert "basic_auth" in site and "tls /certs/proxy.crt" in site
+    assert "reverse_proxy dagster-webserver:3000" in site
+    entrypoint = (REPO / "deploy" / "proxy" / "entrypoint.sh").read_text()
+    assert "${FAB_DAGSTER_UI_PASSWORD:?" in entrypoint, "no default UI password"
+
+
+def test_the_broker_speaks_tls_only_and_clients_verify_it(compose) -> None:
+    conf = (MOSQUITTO / "mosquitto.conf").read_text()
+    listeners = [line.split() for line in conf.splitlines() if line.startswith("listener ")]
+    assert listeners == [["listener", "8883"]], "one listener, the TLS one"
+    for key in ("cafile", "certfile", "keyfile"):
+        assert re.search(rf"^{key} /mosquitto/data/certs/", conf, re.M), key
+    urls = {
+        f"{name}.{key}": value
+        for name, service in compose.services.items()
+        for key, value in service.environment.items()
+        if key.startswith("FAB_MQTT") and key.endswith("_URL")
+    }
+    assert urls, "services reach the broker"
+    for where, url in urls.items():
+        assert url.startswith("mqtts://") and "@mosquitto:8883?cafile=/fab/certs/ca.crt" in url
+        service = compose.services[where.split(".")[0]]
+        assert "./deploy/certs/public:/fab/certs:ro" in service.volumes, where
+    mosquitto = compose.services["mosquitto"]
+    assert "./deploy/certs:/mosquitto/certs:ro" in mosquitto.volumes
+    assert mosquitto.depends_on["broker-credentials"].condition == "service_completed_successfully"
+    creds = compose.services["broker-credentials"]
+    assert creds.command[:3] == ["fab", "broker", "passwd"]
+
+
+def test_certificates_come_from_make_certs_and_stay_out_of_git() -> None:
+    assert "deploy/certs.sh deploy/certs" in (REPO / "Makefile").read_text()
+    script = REPO / "deploy" / "certs.sh"
+    assert script.stat().st_mode & stat.S_IXUSR
+    ignore = (REPO / "deploy" / "certs" / ".gitignore").read_text().splitlines()
+    assert "*" in ignore, "keys and certificates are never committed"
+    tracked = subprocess.run(
+        ["git", "ls-files", "deploy/certs"], capture_output=True, text=True, cwd=REPO
+    ).stdout.split()
+    assert all(name.endswith((".gitignore", ".gitkeep")) for name in tracked), tracked
+
+
+def test_opcua_is_encrypted_in_the_deployment(compose) -> None:
+    simulator = compose.services["simulator"].command
+    assert "--security" not in simulator or "None" not in simulator
+    assert "--insecure-opcua" not in " ".join(compose.services["ingest-opcua"].command)
+    nodes = yaml.safe_load((REPO / "ingestion" / "config" / "opcua_nodes.yaml").read_text())
+    for server in nodes["servers"]:
+        assert server["security"]["mode"] == "SignAndEncrypt"
+        assert server["security"]["policy"] == "Basic256Sha256"
+
+
+def test_keys_stay_out_of_the_image() -> None:
+    ignored = (REPO / ".dockerignore").read_text().splitlines()
+    assert "deploy/certs" in ignored, "the Dockerfile copies deploy/: keep the keys out"

@@ -154,10 +154,15 @@ def test_shipped_configs_load_and_bad_ones_name_the_field(tmp_path):
     sec = tmp_path / "opc.yaml"
     sec.write_text(
         "servers:\n  - name: a\n    variables: {T: {}}\n"
-        "    security: {mode: Sign, policy: Basic256Sha256}\n"
+        "    security: {mode: Sign, policy: Basic256Sha256, certificate: c.der}\n"
     )
-    with pytest.raises(FabError, match="needs certificate"):
+    with pytest.raises(FabError, match="both certificate and private_key"):
         load_opcua(sec)
+    sec.write_text("servers:\n  - name: a\n    variables: {T: {}}\n    security: {mode: None}\n")
+    with pytest.raises(FabError, match="mode None does not go with policy Basic256Sha256"):
+        load_opcua(sec)
+    shipped = load_opcua().servers[0].security
+    assert (shipped.mode, shipped.policy) == ("SignAndEncrypt", "Basic256Sha256")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
@@ -100,23 +99,6 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
             message = (cause.message if cause else "step failed").strip().splitlines()
             return f"{event.step_key}: {message[0] if message else 'failed'}"
     return "run failed"
-
-
-def dagster_home(fab_home: Path) -> Path:
-    """DAGSTER_HOME for `fab ui` and persistent runs: FAB_HOME/dagster."""
-    path = fab_home / "dagster"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def materialize_range(first: date, last: date, **kwargs) -> list[dg.ExecuteInProcessResult]:
-    """Every day from ``first`` to ``last`` inclusive."""
-    if last < first:
-        raise FabError(f"day range: last {last} is before first {first}")
-    days: Sequence[date] = [
-        date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)
-    ]
-    return materialize_days(days, **kwargs)
 
 
 IMPLICIT_JOB = "__ASSET_JOB"  # with asset_selection: whatever job Dagster builds for them

@@ -80,12 +80,14 @@ def _backfill(plant: str, days: int, rate: float) -> dict:
 
 def _dbt_staging() -> None:
     from orchestration.definitions import defs
+    from orchestration.instance import persistent_instance
     from orchestration.run import IMPLICIT_JOB, run_job
 
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "staging"]
     # dbt models are views over the landing zone: one run covers every day
-    run_job(IMPLICIT_JOB, asset_selection=keys, defs=defs)
+    with persistent_instance() as instance:
+        run_job(IMPLICIT_JOB, asset_selection=keys, defs=defs, instance=instance)
     console.print(f"built {len(keys)} staging models and ran their dbt tests")
 
 
@@ -115,23 +117,29 @@ def _train(days: int) -> None:
 
 
 def _maintenance() -> None:
+    from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
-    run_job(
-        "maintenance_daily",
-        run_config={"ops": {"maintenance_features": {"config": {"source": "landing"}}}},
-    )
+    with persistent_instance() as instance:
+        run_job(
+            "maintenance_daily",
+            run_config={"ops": {"maintenance_features": {"config": {"source": "landing"}}}},
+            instance=instance,
+        )
     console.print("scored failure risk, anomalies and health with the promoted model")
 
 
 def _plan_and_forecast(plan_seconds: float) -> None:
+    from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
-    run_job(
-        "planning_nightly",
-        run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
-    )
-    run_job("forecast_nightly")
+    with persistent_instance() as instance:
+        run_job(
+            "planning_nightly",
+            run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
+            instance=instance,
+        )
+        run_job("forecast_nightly", instance=instance)
     console.print("planned every open lot and forecast capacity and on-time delivery")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -13,37 +15,20 @@ import typer
 from fabstack.cli.common import console, settings
 
 REPO = Path(__file__).resolve().parents[2]
-DAGSTER_YAML = REPO / "orchestration" / "dagster.yaml"
 WORKSPACE_YAML = REPO / "orchestration" / "workspace.yaml"
-
-
-def dagster_storage_url(dsn: str) -> str:
-    """The storage DSN with an explicit psycopg2 driver: SQLAlchemy 2.1 defaults to psycopg 3,
-    whose server-side parameters break some of Dagster's daemon queries ("syntax error at $1")."""
-    try:
-        import psycopg2  # noqa: F401
-    except ImportError:
-        return dsn
-    scheme, sep, rest = dsn.partition("://")
-    return f"postgresql+psycopg2://{rest}" if sep and scheme in ("postgresql", "postgres") else dsn
 
 
 def prepare_dagster_home() -> dict[str, str]:
     """DAGSTER_HOME under FAB_HOME with our dagster.yaml, and the env `dagster dev` needs."""
-    from fabstack.services import dagster_storage_dsn, ensure_database, redact
+    from fabstack.services import dagster_storage_dsn, redact
+    from orchestration.instance import dagster_env
 
     s = settings()
-    home = s.home_dir / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
-    storage = dagster_storage_dsn(s)
-    ensure_database(storage)
-    console.print(f"DAGSTER_HOME={home}; run storage {redact(storage)}")
-    return {
-        "DAGSTER_HOME": str(home),
-        "FAB_DAGSTER_STORAGE_URL": dagster_storage_url(storage),
-        "FAB_HOME": str(s.home_dir),
-    }
+    env = dagster_env(s)
+    console.print(
+        f"DAGSTER_HOME={env['DAGSTER_HOME']}; run storage {redact(dagster_storage_dsn(s))}"
+    )
+    return env
 
 
 def ui(
@@ -64,4 +49,42 @@ def ui(
         str(port),
     ]
     console.print(f"Dagster UI at http://{host}:{port}  (Ctrl-C stops it)")
-    raise typer.Exit(subprocess.call(cmd, env=env, cwd=REPO))
+    raise typer.Exit(run_process_group(cmd, env=env, cwd=REPO))
+
+
+def run_process_group(
+    cmd: list[str], *, env: dict[str, str], cwd: Path, grace_s: float = 10
+) -> int:
+    """Run ``cmd`` in its own process group and take the whole group down when we stop.
+
+    `dagster dev` starts a webserver, a daemon and code servers; a SIGTERM to `fab ui` alone
+    would orphan them, so SIGINT/SIGTERM are forwarded to the group, and whatever is still
+    alive after ``grace_s`` is killed.
+    """
+    child = subprocess.Popen(cmd, env=env, cwd=cwd, start_new_session=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop_group(child, grace_s)
+
+
+def _stop_group(child: subprocess.Popen, grace_s: float) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(child.pid, 0)  # anyone left in the group?
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)

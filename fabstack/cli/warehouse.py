@@ -80,6 +80,7 @@ def status(
 
 def build_days(days: list[date]) -> None:
     """Materialize every asset of the daily job for ``days``, in-process, with a progress bar."""
+    from orchestration.instance import persistent_instance
     from orchestration.run import materialize_days
 
     with Progress(
@@ -94,7 +95,9 @@ def build_days(days: list[date]) -> None:
         def progress(done: int, total: int, day: str) -> None:
             bar.update(task, completed=done, description=f"{done}/{total} days ({day})")
 
-        materialize_days(days, progress=progress)
+        # recorded in the instance `fab ui` reads: the runs, partitions and checks show there
+        with persistent_instance() as instance:
+            materialize_days(days, progress=progress, instance=instance)
 
 
 @app.command()

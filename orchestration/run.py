@@ -111,10 +111,12 @@ def run_job(
     defs: dg.Definitions | None = None,
     instance: dg.DagsterInstance | None = None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
+    partition_key: str | None = None,
     log_level: str = "WARNING",
 ) -> dg.ExecuteInProcessResult:
-    """Run one unpartitioned job of the code location in-process (the nightly plan, forecasts,
-    maintenance scoring); raises FabError naming the first failed step."""
+    """Run one job of the code location in-process (the nightly plan, forecasts, maintenance
+    scoring), for one partition where the job is partitioned; raises FabError naming the first
+    failed step."""
     if defs is None:
         from orchestration.definitions import defs as location_defs
 
@@ -128,6 +130,7 @@ def run_job(
         instance=instance or dg.DagsterInstance.ephemeral(),
         run_config={**quiet, **(run_config or {})},
         asset_selection=list(asset_selection) if asset_selection else None,
+        partition_key=partition_key,
         raise_on_error=False,
     )
     if not result.success:

@@ -14,7 +14,7 @@ from assets.oee.metrics import ADDITIVE, oee_by_window, rollup, six_big_losses
 from assets.oee.shifts import WINDOW_SCHEMA, hour_windows
 from assets.oee.targets import targets_frame
 from assets.oee.warehouse_io import SQL_DIR, insert_frame, replace_partition, sql_text
-from warehouse.build import day_window
+from fabstack.calendar import day_window
 from warehouse.client import Warehouse
 
 UTC_TS = pl.Datetime("us", "UTC")

@@ -21,7 +21,7 @@ from assets.spc.series import (
     load_points,
     new_versions,
 )  # fmt: skip
-from warehouse.build import day_window
+from fabstack.calendar import day_window
 from warehouse.client import Warehouse
 
 

@@ -24,7 +24,7 @@ import psycopg
 
 from assets.spc.charts import Limits, chart_points, phase1_limits
 from assets.spc.rules import RULES, violations
-from warehouse.build import day_window
+from fabstack.calendar import day_window
 from warehouse.client import Warehouse, split_statements
 
 SQL_DIR = Path(__file__).parent / "sql"

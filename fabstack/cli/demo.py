@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 import typer
 
@@ -60,7 +61,7 @@ def demo(
     )
     _step(7, "failure model: train, register, promote", lambda: _train(days))
     _step(8, "failure risk, anomalies and health", _maintenance)
-    _step(9, "nightly plan and forecasts", lambda: _plan_and_forecast(plan_seconds))
+    _step(9, "nightly plan and forecasts", lambda: _plan_and_forecast(plan_seconds, local[-1]))
     failed = _step(10, "board queries", _boards)
     console.rule("[bold]summary")
     _summary(local)
@@ -95,8 +96,8 @@ def _build_days(summary: dict, count: int) -> list:
     from datetime import datetime
 
     from assets.partitions import plant_timezone
+    from fabstack.calendar import local_days
     from fabstack.cli.warehouse import build_days, print_status
-    from warehouse.build import local_days
 
     start = datetime.fromisoformat(str(summary["start"]))
     end = datetime.fromisoformat(str(summary["end"]))
@@ -129,7 +130,7 @@ def _maintenance() -> None:
     console.print("scored failure risk, anomalies and health with the promoted model")
 
 
-def _plan_and_forecast(plan_seconds: float) -> None:
+def _plan_and_forecast(plan_seconds: float, day: date) -> None:
     from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
@@ -139,7 +140,7 @@ def _plan_and_forecast(plan_seconds: float) -> None:
             run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
             instance=instance,
         )
-        run_job("forecast_nightly", instance=instance)
+        run_job("forecast_nightly", instance=instance, partition_key=day.isoformat())
     console.print("planned every open lot and forecast capacity and on-time delivery")
 
 

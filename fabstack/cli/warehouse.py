@@ -106,7 +106,7 @@ def build(
     last: str = typer.Argument(None, help="Last day (default: the first)."),
 ) -> None:
     """Rebuild dimensions and every fact for a range of days (same as materializing in Dagster)."""
-    from warehouse.build import parse_day
+    from fabstack.calendar import parse_day
 
     a = parse_day(first)
     b = parse_day(last) if last else a

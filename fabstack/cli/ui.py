@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -58,33 +59,39 @@ def run_process_group(
     """Run ``cmd`` in its own process group and take the whole group down when we stop.
 
     `dagster dev` starts a webserver, a daemon and code servers; a SIGTERM to `fab ui` alone
-    would orphan them, so SIGINT/SIGTERM are forwarded to the group, and whatever is still
-    alive after ``grace_s`` is killed.
+    would orphan them. SIGINT/SIGTERM are forwarded to the group; whatever is still alive
+    ``grace_s`` later is killed.
     """
     child = subprocess.Popen(cmd, env=env, cwd=cwd, start_new_session=True)
+    stopping = threading.Event()
 
     def forward(signum: int, _frame: object) -> None:
+        stopping.set()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return child.wait()
+        while not stopping.is_set():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                return child.wait(timeout=0.5)
+        return 128 + signal.SIGTERM
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _stop_group(child, grace_s)
+        stop_group(child, grace_s)
 
 
-def _stop_group(child: subprocess.Popen, grace_s: float) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(child.pid, 0)  # anyone left in the group?
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGKILL)
+def stop_group(child: subprocess.Popen, grace_s: float) -> None:
+    """SIGTERM the child's process group, then SIGKILL whatever outlives ``grace_s``."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            child.poll()  # reap the leader, or the group never looks empty
+            try:
+                os.killpg(child.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)

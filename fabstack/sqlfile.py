@@ -18,3 +18,9 @@ def named_queries(path: Path) -> dict[str, str]:
         elif name:
             out[name] += line + "\n"
     return {k: v.strip().rstrip(";").rstrip() for k, v in out.items()}
+
+
+@cache
+def sql_file(path: Path) -> str:
+    """A one-statement ``.sql`` file's text, without its final ``;`` (drivers take one)."""
+    return path.read_text().strip().rstrip(";").rstrip()

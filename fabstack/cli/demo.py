@@ -139,6 +139,7 @@ def _plan_and_forecast(plan_seconds: float, day: date) -> None:
             "planning_nightly",
             run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
             instance=instance,
+            partition_key=day.isoformat(),
         )
         run_job("forecast_nightly", instance=instance, partition_key=day.isoformat())
     console.print("planned every open lot and forecast capacity and on-time delivery")

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a .sql file into statements at semicolons that end a line; drop comment-only parts."""
+    parts = re.split(r";[ \t]*(?:\n|$)", text)
+    out = []
+    for part in parts:
+        code = "\n".join(
+            line for line in part.splitlines() if not line.strip().startswith("--")
+        ).strip()
+        if code:
+            out.append(part.strip())
+    return out
 
 
 @cache
@@ -18,3 +32,40 @@ def named_queries(path: Path) -> dict[str, str]:
         elif name:
             out[name] += line + "\n"
     return {k: v.strip().rstrip(";").rstrip() for k, v in out.items()}
+
+
+@cache
+def sql_file(path: Path) -> str:
+    """A one-statement ``.sql`` file's text, without its final ``;`` (drivers take one)."""
+    return path.read_text().strip().rstrip(";").rstrip()
+
+
+@cache
+def last_statement(path: Path) -> str:
+    """The last statement of a ``.sql`` file (header comments and set-up statements before it)."""
+    return split_statements(path.read_text())[-1]
+
+
+class SqlFolder:
+    """The ``.sql`` files of one folder, by name without the suffix: ``text`` (a script),
+    ``statement`` (its last statement) and ``queries`` (its ``-- name:`` sections)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.sql"
+
+    def text(self, name: str) -> str:
+        return _read(self.path(name))
+
+    def statement(self, name: str) -> str:
+        return last_statement(self.path(name))
+
+    def queries(self, name: str) -> dict[str, str]:
+        return named_queries(self.path(name))
+
+
+@cache
+def _read(path: Path) -> str:
+    return path.read_text()

@@ -25,6 +25,7 @@ DOMAINS: list[str] = [
     "defects",
     "planning",
     "forecasting",
+    "fact_checks",
 ]
 
 defs = build_definitions(DOMAINS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
@@ -102,23 +101,6 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     return "run failed"
 
 
-def dagster_home(fab_home: Path) -> Path:
-    """DAGSTER_HOME for `fab ui` and persistent runs: FAB_HOME/dagster."""
-    path = fab_home / "dagster"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def materialize_range(first: date, last: date, **kwargs) -> list[dg.ExecuteInProcessResult]:
-    """Every day from ``first`` to ``last`` inclusive."""
-    if last < first:
-        raise FabError(f"day range: last {last} is before first {first}")
-    days: Sequence[date] = [
-        date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)
-    ]
-    return materialize_days(days, **kwargs)
-
-
 IMPLICIT_JOB = "__ASSET_JOB"  # with asset_selection: whatever job Dagster builds for them
 
 
@@ -129,10 +111,12 @@ def run_job(
     defs: dg.Definitions | None = None,
     instance: dg.DagsterInstance | None = None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
+    partition_key: str | None = None,
     log_level: str = "WARNING",
 ) -> dg.ExecuteInProcessResult:
-    """Run one unpartitioned job of the code location in-process (the nightly plan, forecasts,
-    maintenance scoring); raises FabError naming the first failed step."""
+    """Run one job of the code location in-process (the nightly plan, forecasts, maintenance
+    scoring), for one partition where the job is partitioned; raises FabError naming the first
+    failed step."""
     if defs is None:
         from orchestration.definitions import defs as location_defs
 
@@ -146,6 +130,7 @@ def run_job(
         instance=instance or dg.DagsterInstance.ephemeral(),
         run_config={**quiet, **(run_config or {})},
         asset_selection=list(asset_selection) if asset_selection else None,
+        partition_key=partition_key,
         raise_on_error=False,
     )
     if not result.success:

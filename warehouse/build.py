@@ -8,11 +8,11 @@ ClickHouse partition and inserts the day again, so re-runs and backfills never d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
+from fabstack.calendar import as_of, day_window
 from fabstack.errors import FabError
 from warehouse.client import SQL_DIR, Warehouse
 
@@ -65,45 +65,16 @@ def landing_params(dsn: str) -> dict[str, str]:
     }
 
 
-def day_window(day: date, tz: str) -> tuple[datetime, datetime]:
-    """UTC start and end of a plant-local calendar day (23 or 25 hours over a DST change)."""
-    zone = ZoneInfo(tz)
-    start = datetime.combine(day, time(0), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    return start, end
-
-
-def local_day(ts: datetime, tz: str) -> date:
-    return ts.astimezone(ZoneInfo(tz)).date()
-
-
-def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
-    """The plant-local days touched by the UTC instants [start, end) (e.g. a backfill window)."""
-    if end <= start:
-        return []
-    first = local_day(start, tz)
-    last = local_day(end - timedelta(microseconds=1), tz)
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FabError(f"day: expected YYYY-MM-DD, got {value!r}") from None
-
-
 def partition_params(
     day: date, tz: str, landing_dsn: str, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """Everything a fact SQL file may ask for, for one plant-local day."""
     start, end = day_window(day, tz)
-    now = now or datetime.now(UTC)
     return {
         "day": day,
         "day_start": start,
         "day_end": end,
-        "as_of": max(start, min(end, now)),
+        "as_of": as_of(day, tz, now),
         "lookback_start": start - timedelta(days=LOOKBACK_DAYS),
         **landing_params(landing_dsn),
     }

@@ -27,22 +27,10 @@ import polars as pl
 
 from fabstack.errors import FabError
 from fabstack.settings import Settings
+from fabstack.sqlfile import split_statements
 
 SQL_DIR = Path(__file__).parent / "sql"
 LOCK_TIMEOUT_S = 600.0
-
-
-def split_statements(text: str) -> list[str]:
-    """Split a .sql file into statements at semicolons that end a line; drop comment-only parts."""
-    parts = re.split(r";[ \t]*(?:\n|$)", text)
-    out = []
-    for part in parts:
-        code = "\n".join(
-            line for line in part.splitlines() if not line.strip().startswith("--")
-        ).strip()
-        if code:
-            out.append(part.strip())
-    return out
 
 
 def read_sql(name: str) -> str:

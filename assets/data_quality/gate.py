@@ -23,9 +23,9 @@ from assets.data_quality.landing_day import (
 from assets.data_quality.suites import (
     SAMPLE_ROWS,
     SuiteOutcome,
-    SuiteRunner,
     build_suites,
     operating_limit_suite,
+    shared_runner,
 )
 
 # Machine clocks run a little ahead of the database clock; beyond this a row is "in the future".
@@ -126,7 +126,7 @@ def validate_day(
     """Run every suite over the landing rows of ``window``; rows after ``now`` + skew fail."""
     latest = (now or datetime.now(UTC)) + CLOCK_SKEW
     day = read_landing_day(conn, window)
-    runner = SuiteRunner()
+    runner = shared_runner()
     suites = build_suites(day.reference, latest)
     reports: dict[str, SuiteReport] = {}
 

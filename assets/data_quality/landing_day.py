@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import psycopg
 
-SQL_DIR = Path(__file__).parent / "sql"
+from fabstack.sqlfile import SqlFolder
+
+SQL = SqlFolder(Path(__file__).parent / "sql")
 
 # Row-level tables checked per day, in the order the report lists them.
 ROW_TABLES: tuple[str, ...] = (
@@ -44,15 +45,10 @@ class DayWindow:
         return {"start": self.start, "end": self.end}
 
 
-@cache
-def sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
-
-
 def read_frame(conn: psycopg.Connection, name: str, params: dict | None = None) -> pd.DataFrame:
     """Run ``sql/<name>.sql`` with driver parameters and return the rows as a pandas frame."""
     with conn.cursor() as cur:
-        cur.execute(sql_text(name), params or {})
+        cur.execute(SQL.text(name), params or {})
         columns = [c.name for c in cur.description]
         frame = pd.DataFrame(cur.fetchall(), columns=columns)
     for column in frame.columns:

@@ -8,6 +8,7 @@ and the CLI show. Nothing here imports Dagster.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -231,3 +232,10 @@ class SuiteRunner:
                 )
             )
         return SuiteOutcome(suite_name, bool(result.success), len(frame), outcomes)
+
+
+@functools.cache
+def shared_runner() -> SuiteRunner:
+    """One context per process: building a GX context costs seconds, and every day of a
+    backfill would pay it again."""
+    return SuiteRunner()

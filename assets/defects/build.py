@@ -11,10 +11,11 @@ import polars as pl
 from assets.defects.signature import classify_defects, train_classifier
 from assets.defects.summary import defect_pareto, tool_stats, trends
 from assets.defects.yield_model import lot_yield, wafer_yield
-from assets.oee.warehouse_io import replace_partition, sql_text
+from fabstack.sqlfile import SqlFolder
 from warehouse.client import Warehouse
+from warehouse.writer import replace_partition
 
-SQL_DIR = Path(__file__).parent / "sql"
+SQL = SqlFolder(Path(__file__).parent / "sql")
 UTC_TS = pl.Datetime("us", "UTC")
 TREND_DAYS = 28
 PARETO_DIMENSIONS = ("defect_type", "machine_id", "step_no")
@@ -27,11 +28,11 @@ def signature_model():
 
 
 def ensure_defect_schema(wh: Warehouse) -> None:
-    wh.run_script((SQL_DIR / "schema.sql").read_text())
+    wh.run_script(SQL.text("schema"))
 
 
 def _q(wh: Warehouse, name: str, params: dict) -> pl.DataFrame:
-    return wh.query(sql_text(SQL_DIR / f"{name}.sql"), params)
+    return wh.query(SQL.statement(name), params)
 
 
 def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:

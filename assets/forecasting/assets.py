@@ -1,21 +1,26 @@
-"""Thin Dagster assets over the forecasting math: capacity, on-time and the ETS cross-check."""
+"""Thin Dagster assets over the forecasting math: capacity, on-time and the ETS cross-check.
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+One plant-local day per partition: the forecast made as of the end of that day (now, while the
+day runs), so re-running a past day from the UI reproduces it.
+"""
+
+from datetime import date, datetime
 
 import dagster as dg
 import numpy as np
 
+from assets.conventions import WAREHOUSE_POOL, layer
 from assets.forecasting.ets import ets_forecast
 from assets.forecasting.history import forecast_latest_plan, load_forecast_inputs
 from assets.forecasting.montecarlo import Scenario, forecast_capacity, run_scenarios
 from assets.forecasting.store_warehouse import write_capacity, write_ets, write_on_time
-from assets.partitions import plant_timezone
+from assets.partitions import daily_partitions, partition_day, plant_timezone
+from fabstack.calendar import as_of
 from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "forecasting"
 OWNERS = ["team:planning"]
-POOL = "warehouse"
+TAGS = layer("fact", nightly=True)
 
 
 class CapacityConfig(dg.Config):
@@ -33,29 +38,64 @@ class OnTimeConfig(dg.Config):
     duration_cv: float = 0.08
 
 
-def _today() -> tuple[datetime, object]:
-    now = datetime.now(UTC)
-    return now, now.astimezone(ZoneInfo(plant_timezone())).date()
+def _day_and_as_of(context: dg.AssetExecutionContext) -> tuple[date, datetime]:
+    day = partition_day(context)
+    return day, as_of(day, plant_timezone())
 
 
-@dg.asset(
-    name="forecast_capacity", group_name=GROUP, owners=OWNERS, pool=POOL,
-    kinds={"numpy", "clickhouse"},
-    deps=[dg.AssetKey(["landing", "machine_state"]), dg.AssetKey(["landing", "lot_move"])],
-    description="Monte Carlo 30-day output per machine, area and line (10,000 seeded "
-    "simulations; efficiency from a truncated normal and MTBF/MTTR fitted on the last 30 days): "
-    "P5-P99, 95 % interval, the bottleneck by simulated share, scenarios with improvement %, "
-    "and the fan chart: cumulative output per day of the horizon (P10-P90 around P50).",
-)  # fmt: skip
+def _spec(key: str, description: str, kinds: set[str], deps: list | None = None) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        description=description,
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds=kinds,
+        tags=TAGS,
+        deps=deps or [],
+    )
+
+
+_HISTORY = [dg.AssetKey(["landing", "machine_state"]), dg.AssetKey(["landing", "lot_move"])]
+
+
+@dg.multi_asset(
+    name="forecast_capacity",
+    specs=[
+        _spec(
+            "fact_forecast_capacity",
+            "Monte Carlo 30-day output per machine, area and line (10,000 seeded simulations; "
+            "efficiency from a truncated normal and MTBF/MTTR fitted on the last 30 days): "
+            "P5-P99, 95 % interval and the bottleneck by simulated share.",
+            {"numpy", "clickhouse"},
+            _HISTORY,
+        ),
+        _spec(
+            "fact_forecast_fan",
+            "The fan chart: cumulative output per area and for the line on each day of the "
+            "horizon (P10-P90 around P50), from the same simulations as the totals.",
+            {"numpy", "clickhouse"},
+            _HISTORY,
+        ),
+        _spec(
+            "fact_forecast_scenario",
+            "What-if scenarios on the same simulations: one more machine like the bottleneck, "
+            "efficiency +x %, repair time -y %, each with its line P50 and improvement %.",
+            {"numpy", "clickhouse"},
+            _HISTORY,
+        ),
+    ],
+    partitions_def=daily_partitions(),
+    pool=WAREHOUSE_POOL,
+)
 def forecast_capacity_asset(
     context: dg.AssetExecutionContext,
     config: CapacityConfig,
     landing: LandingResource,
     warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
-    now, day = _today()
+):
+    day, at = _day_and_as_of(context)
     with landing.connect() as conn:
-        inputs = load_forecast_inputs(conn, now, config.lookback_days)
+        inputs = load_forecast_inputs(conn, at, config.lookback_days)
     base = forecast_capacity(
         inputs.machines,
         inputs.visits_per_wafer,
@@ -83,9 +123,11 @@ def forecast_capacity_asset(
     )
     with warehouse.open() as wh:
         written = write_capacity(wh, day, base, rows)
-    context.log.info("capacity %s, scenarios %s", base.line, rows)
-    return dg.MaterializeResult(
+    context.log.info("capacity as of %s: %s, scenarios %s", at, base.line, rows)
+    yield dg.MaterializeResult(
+        asset_key="fact_forecast_capacity",
         metadata={
+            "as_of": at.isoformat(),
             "line_p50_wafers": base.line["p50"],
             "line_p5_wafers": base.line["p5"],
             "line_p95_wafers": base.line["p95"],
@@ -93,29 +135,44 @@ def forecast_capacity_asset(
             "bottleneck_machine": base.bottleneck_machine,
             "efficiency_samples": inputs.efficiency_samples,
             "failures_seen": inputs.failures_seen,
-            "scenarios": dg.MetadataValue.json(rows),
-            "fan_rows": written.get("fact_forecast_fan", 0),
             "dagster/row_count": written["fact_forecast_capacity"],
-        }
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="fact_forecast_fan",
+        metadata={"dagster/row_count": written.get("fact_forecast_fan", 0)},
+    )
+    yield dg.MaterializeResult(
+        asset_key="fact_forecast_scenario",
+        metadata={
+            "scenarios": dg.MetadataValue.json(rows),
+            "dagster/row_count": written["fact_forecast_scenario"],
+        },
     )
 
 
 @dg.asset(
-    name="forecast_on_time", group_name=GROUP, owners=OWNERS, pool=POOL,
-    kinds={"numpy", "clickhouse"}, deps=[dg.AssetKey("plan_schedule")],
-    description="The latest plan executed 1,000+ times under random durations and breakdowns: "
-    "the probability each lot meets its due date (fab.fact_forecast_on_time).",
-)  # fmt: skip
+    name="fact_forecast_on_time",
+    group_name=GROUP,
+    owners=OWNERS,
+    pool=WAREHOUSE_POOL,
+    kinds={"numpy", "clickhouse"},
+    tags=TAGS,
+    partitions_def=daily_partitions(),
+    deps=[dg.AssetKey("plan_schedule")],
+    description="The day's latest plan executed 1,000+ times under random durations and "
+    "breakdowns: the probability each lot meets its due date.",
+)
 def forecast_on_time_asset(
     context: dg.AssetExecutionContext,
     config: OnTimeConfig,
     landing: LandingResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
-    now, day = _today()
+    day, at = _day_and_as_of(context)
     with landing.connect() as conn:
         result = forecast_latest_plan(
-            conn, now, duration_cv=config.duration_cv, sims=config.sims, seed=config.seed
+            conn, at, duration_cv=config.duration_cv, sims=config.sims, seed=config.seed
         )
     if result is None:
         context.log.warning("no feasible plan yet: nothing to forecast")
@@ -136,17 +193,23 @@ def forecast_on_time_asset(
 
 
 @dg.asset(
-    name="forecast_ets", group_name=GROUP, owners=OWNERS, pool=POOL,
-    kinds={"statsmodels", "clickhouse"}, deps=[dg.AssetKey("forecast_capacity")],
+    name="fact_forecast_ets",
+    group_name=GROUP,
+    owners=OWNERS,
+    pool=WAREHOUSE_POOL,
+    kinds={"statsmodels", "clickhouse"},
+    tags=TAGS,
+    partitions_def=daily_partitions(),
+    deps=[dg.AssetKey("fact_forecast_capacity")],
     description="ETS forecast of daily line output (wafers finishing their route) with 95 % "
     "prediction intervals, stored beside the Monte Carlo line P50 as the classical cross-check.",
-)  # fmt: skip
+)
 def forecast_ets_asset(
     context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    now, day = _today()
+    day, at = _day_and_as_of(context)
     with landing.connect() as conn:
-        inputs = load_forecast_inputs(conn, now, lookback_days=60)
+        inputs = load_forecast_inputs(conn, at, lookback_days=60)
     daily = np.array([float(w) for _, w in inputs.daily_output])
     if len(daily) < 7:
         context.log.warning("only %d days of output history: ETS needs 7", len(daily))

@@ -85,9 +85,9 @@ def forecast_latest_plan(
     sims: int = 1_000,
     seed: int = 0,
 ) -> PlanOnTime | None:
-    """The latest feasible plan executed ``sims`` times under random durations and the fitted
-    breakdowns: each lot's chance of meeting its due date. None when there is no plan yet."""
-    row = conn.execute(q("latest_plan")).fetchone()
+    """The latest feasible plan made by ``now``, executed ``sims`` times under random durations
+    and the fitted breakdowns: each lot's chance of meeting its due date. None without a plan."""
+    row = conn.execute(q("latest_plan"), {"at": now}).fetchone()
     if row is None:
         return None
     plan_id, start = row

@@ -9,8 +9,8 @@ import polars as pl
 
 from assets.forecasting.montecarlo import FAN_PERCENTILES, CapacityFan, CapacityForecast
 from assets.forecasting.on_time import OnTimeForecast
-from assets.oee.warehouse_io import replace_partition
 from warehouse.client import Warehouse
+from warehouse.writer import replace_partition
 
 DDL = Path(__file__).parent / "sql" / "warehouse.sql"
 _STATS = ("mean", "p5", "p10", "p50", "p90", "p95", "p99", "ci95_low", "ci95_high")

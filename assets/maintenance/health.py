@@ -18,13 +18,3 @@ def health_expr(probability: str = "probability", anomaly_rate: str = "anomaly_r
     risk = pl.col(probability).fill_null(0.0).clip(0.0, 1.0)
     rate = (pl.col(anomaly_rate).fill_null(0.0) / ANOMALY_RATE_AT_WORST).clip(0.0, 1.0)
     return (100.0 - RISK_WEIGHT * risk - ANOMALY_WEIGHT * rate).clip(0.0, 100.0).round(1)
-
-
-def machine_health(risk: pl.DataFrame, anomaly_rates: pl.DataFrame) -> pl.DataFrame:
-    """``risk`` (machine_id, day, probability) + ``anomaly_rates`` (machine_id, anomaly_rate_7d)."""
-    return (
-        risk.select("machine_id", "day", "probability")
-        .join(anomaly_rates.select("machine_id", "anomaly_rate_7d"), on="machine_id", how="left")
-        .with_columns(health=health_expr())
-        .sort("machine_id")
-    )

@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from assets.maintenance.features import MaintenanceInputs
 from assets.maintenance.sources import SCHEMAS, _cast, _check_window, named_queries
-from warehouse.client import Warehouse, split_statements
+from fabstack.sqlfile import split_statements
+from warehouse import writer
+from warehouse.client import Warehouse
 
 SCHEMA_FILE = Path(__file__).parent / "sql" / "warehouse" / "schema.sql"
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "fact_failure_risk": (
-        "day",
-        "machine_id",
-        "machine_type",
-        "model_version",
-        "horizon_days",
-        "probability",
-        "band",
-        "action",
-        "top_features",
-        "scored_at",
-    ),
-    "fact_anomaly": (
-        "day",
-        "machine_id",
-        "machine_type",
-        "window_start",
-        "window_end",
-        "score",
-        "is_anomaly",
-    ),
-    "fact_machine_health": (
-        "day",
-        "machine_id",
-        "machine_type",
-        "model_version",
-        "probability",
-        "band",
-        "anomaly_rate_7d",
-        "health",
-    ),
-}
 
 
 def ensure_schema(wh: Warehouse) -> None:
@@ -100,23 +68,4 @@ def warehouse_data_end(wh: Warehouse) -> datetime | None:
 def replace_days(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
     """Drop the day partitions ``frame`` covers, then insert it: a re-run never duplicates."""
     ensure_schema(wh)
-    days: list[date] = sorted(set(frame["day"].to_list()))
-    for day in days:
-        wh.command(
-            f"ALTER TABLE fab.{table} DROP PARTITION tuple(toYYYYMMDD({{day:Date}}))", {"day": day}
-        )
-    if frame.is_empty():
-        return 0
-    data = frame.select(TABLE_COLUMNS[table])
-    if hasattr(wh, "client"):  # ClickHouse server: ship Arrow over the wire
-        wh.client.insert_arrow(f"fab.{table}", data.to_arrow())
-        return data.height
-    with tempfile.TemporaryDirectory() as tmp:  # chDB reads a local Parquet file
-        path = Path(tmp) / f"{table}.parquet"
-        data.write_parquet(path)
-        wh.command(
-            f"INSERT INTO fab.{table} ({', '.join(TABLE_COLUMNS[table])}) "
-            "SELECT * FROM file({path:String}, Parquet)",
-            {"path": str(path)},
-        )
-    return data.height
+    return writer.replace_days(wh, table, frame)

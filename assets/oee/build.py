@@ -10,23 +10,24 @@ import polars as pl
 import psycopg
 
 from assets.oee.downtime import downtime_pareto, mtbf_mttr
+from assets.oee.landing import SQL
 from assets.oee.metrics import ADDITIVE, oee_by_window, rollup, six_big_losses
 from assets.oee.shifts import WINDOW_SCHEMA, hour_windows
 from assets.oee.targets import targets_frame
-from assets.oee.warehouse_io import SQL_DIR, insert_frame, replace_partition, sql_text
-from warehouse.build import day_window
+from fabstack.calendar import day_window
 from warehouse.client import Warehouse
+from warehouse.writer import insert_frame, replace_partition
 
 UTC_TS = pl.Datetime("us", "UTC")
 LEVELS = {"machine": "machine_id", "area": "area_id", "line": "line", "plant": "site_id"}
 
 
 def ensure_oee_schema(wh: Warehouse) -> None:
-    wh.run_script((SQL_DIR / "schema.sql").read_text())
+    wh.run_script(SQL.text("schema"))
 
 
 def write_targets(wh: Warehouse) -> int:
-    wh.command(sql_text(SQL_DIR / "wh_replace_targets.sql"))
+    wh.command(SQL.statement("wh_replace_targets"))
     return insert_frame(wh, "dim_oee_target", targets_frame())
 
 
@@ -50,29 +51,27 @@ def compute_oee_day(
     """OEE per machine/area/line/plant for the shifts ending in ``day`` and its hours."""
     start, end = day_window(day, tz)
     as_of = min(end, now or datetime.now(UTC))
-    shifts = wh.query(sql_text(SQL_DIR / "wh_shifts.sql"), {"start": start, "end": end})
+    shifts = wh.query(SQL.statement("wh_shifts"), {"start": start, "end": end})
     shift_windows = _ts(shifts, "window_start", "window_end").select(
         pl.lit("shift").alias("grain"), pl.col("shift_date").alias("window_date"),
         pl.col("shift_code").cast(pl.Utf8), "window_start", "window_end",
     ).cast(WINDOW_SCHEMA)  # fmt: skip
     hours = hour_windows(start, end).with_columns(pl.lit(day).alias("window_date"))
     read_from = min([start, *shift_windows["window_start"].to_list()]) - timedelta(hours=1)
-    intervals = _ts(wh.query(sql_text(SQL_DIR / "wh_machine_state.sql"), {
+    intervals = _ts(wh.query(SQL.statement("wh_machine_state"), {
         "first_day": day - timedelta(days=2), "last_day": day, "start": read_from, "end": end,
     }), "start_ts", "end_ts")  # fmt: skip
     unknown = intervals.filter(pl.col("loss_category") == "")["reason_code"].unique().to_list()
     if unknown:
         raise ValueError(f"state reason codes without a loss_category: {sorted(unknown)}")
     with landing.cursor() as cur:
-        cur.execute(
-            (SQL_DIR / "landing_counts_range.sql").read_text(), {"start": read_from, "end": end}
-        )
+        cur.execute(SQL.text("landing_counts_range"), {"start": read_from, "end": end})
         counts = pl.DataFrame(
             cur.fetchall(),
             orient="row",
             schema={"ts": UTC_TS, "machine_id": pl.Utf8, "good": pl.Int64, "scrap": pl.Int64},
         )
-    machines = wh.query(sql_text(SQL_DIR / "wh_machines.sql")).with_columns(
+    machines = wh.query(SQL.statement("wh_machines")).with_columns(
         pl.col("machine_id", "area_id", "line", "site_id").cast(pl.Utf8)
     )
 

@@ -11,12 +11,9 @@ import polars as pl
 import psycopg
 
 from assets.oee.shifts import Shift
+from fabstack.sqlfile import SqlFolder
 
-SQL_DIR = Path(__file__).parent / "sql"
-
-
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
+SQL = SqlFolder(Path(__file__).parent / "sql")
 
 
 def query_frame(
@@ -24,7 +21,7 @@ def query_frame(
 ) -> pl.DataFrame:
     """Run the named .sql file with driver parameters; return a polars frame."""
     with conn.cursor() as cur:
-        cur.execute(_sql(name), params or {})
+        cur.execute(SQL.text(name), params or {})
         cols = [d.name for d in cur.description]
         rows = cur.fetchall()
     if schema is not None:

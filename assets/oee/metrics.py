@@ -26,7 +26,6 @@ import polars as pl
 
 from assets.oee.intervals import clip_to_windows
 
-WINDOW_KEYS = ["grain", "window_date", "shift_code", "window_start", "window_end"]
 CATEGORY_COLUMNS = {
     "run": "run_only_min",
     "small_stop": "small_stop_min",
@@ -42,7 +41,6 @@ ADDITIVE = [
     "run_min", "downtime_min", "good", "scrap", "total", "startup_scrap", "ideal_run_min",
     "fully_productive_min", "reduced_speed_min", "startup_reject_min", "production_reject_min",
 ]  # fmt: skip
-RUN_CATEGORIES = ("run", "small_stop")
 # Returning to run after these is a start-up (after idle or a small stop it is not).
 STARTUP_AFTER = ("setup_adjustment", "breakdown", "planned_stop", "not_scheduled")
 

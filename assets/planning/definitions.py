@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.partitions import plant_timezone
+from assets.partitions import plant_day_schedule
 from assets.planning.assets import plan_schedule
 
 # the plan and whatever hangs off it (the on-time forecast when the forecasting domain is loaded)
@@ -13,12 +13,12 @@ planning_nightly = dg.define_asset_job(
     selection=dg.AssetSelection.assets(plan_schedule).downstream(),
     description="The nightly plan and its on-time forecast.",
 )
-planning_nightly_schedule = dg.ScheduleDefinition(
-    name="planning_nightly_0200",
+# the on-time forecast downstream is partitioned by plant day: the run is for today
+planning_nightly_schedule = plant_day_schedule(
+    "planning_nightly_0200",
+    "0 2 * * *",
+    "Every night at 02:00 plant time: plan every open lot's remaining steps.",
     job=planning_nightly,
-    cron_schedule="0 2 * * *",
-    execution_timezone=plant_timezone(),
-    description="Every night at 02:00 plant time: plan every open lot's remaining steps.",
 )
 
 defs = dg.Definitions(

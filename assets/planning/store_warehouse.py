@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from assets.oee.warehouse_io import replace_partition
 from assets.planning.nightly import PlanOutcome
 from warehouse.client import Warehouse
+from warehouse.writer import replace_partition
 
 DDL = Path(__file__).parent / "sql" / "warehouse.sql"
 

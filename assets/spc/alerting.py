@@ -12,10 +12,10 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from assets.oee.targets import target
-from assets.oee.warehouse_io import sql_text
+from fabstack.sqlfile import SqlFolder
 from warehouse.client import Warehouse
 
-SQL_DIR = Path(__file__).parent / "sql"
+SQL = SqlFolder(Path(__file__).parent / "sql")
 ALERT_SOURCES = ("measurement",)  # sensor drift and defect-map charts are too chatty
 
 
@@ -29,7 +29,7 @@ def candidate_alerts(
     alerts: list[dict] = []
     try:
         viol = wh.query(
-            sql_text(SQL_DIR / "wh_alert_violations.sql"),
+            SQL.statement("wh_alert_violations"),
             {"first_day": since, "sources": list(sources)},
         )
     except Exception:  # the SPC facts do not exist yet
@@ -45,7 +45,7 @@ def candidate_alerts(
         })  # fmt: skip
     goal = target(oee_target_name)["oee"] / 100.0
     try:
-        low = wh.query(sql_text(SQL_DIR / "wh_alert_oee.sql"), {"first_day": since, "target": goal})
+        low = wh.query(SQL.statement("wh_alert_oee"), {"first_day": since, "target": goal})
     except Exception:
         low = pl.DataFrame()
     for s in low.iter_rows(named=True):
@@ -65,7 +65,7 @@ def candidate_alerts(
 def record_alerts(conn: psycopg.Connection, alerts: list[dict]) -> list[dict]:
     """Insert alerts; returns only those that are new (the rest were raised before)."""
     new = []
-    sql = (SQL_DIR / "landing_insert_alert.sql").read_text()
+    sql = SQL.text("landing_insert_alert")
     with conn.cursor() as cur:
         for a in alerts:
             cur.execute(
@@ -79,12 +79,8 @@ def record_alerts(conn: psycopg.Connection, alerts: list[dict]) -> list[dict]:
 
 def tag_run(conn: psycopg.Connection, alert_ids: list[int], run_id: str) -> None:
     """Remember which run announced the alerts."""
-    conn.execute(
-        (SQL_DIR / "landing_tag_alert_run.sql").read_text(), {"run_id": run_id, "ids": alert_ids}
-    )
+    conn.execute(SQL.text("landing_tag_alert_run"), {"run_id": run_id, "ids": alert_ids})
 
 
 def alerts_by_id(conn: psycopg.Connection, alert_ids: list[int]) -> list[tuple]:
-    return conn.execute(
-        (SQL_DIR / "landing_alerts_by_id.sql").read_text(), {"ids": alert_ids}
-    ).fetchall()
+    return conn.execute(SQL.text("landing_alerts_by_id"), {"ids": alert_ids}).fetchall()

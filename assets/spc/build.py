@@ -7,12 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import psycopg
 
-from assets.oee.warehouse_io import insert_frame, replace_partition
 from assets.spc.capability import WINDOW_DAYS, series_capability, spec_limits
 from assets.spc.series import (
     CHART_OF_SOURCE,
     RULE_CONTEXT_DAYS,
-    SQL_DIR,
+    SQL,
     UTC_TS,
     Baseline,
     _wh_sql,
@@ -21,12 +20,13 @@ from assets.spc.series import (
     load_points,
     new_versions,
 )  # fmt: skip
-from warehouse.build import day_window
+from fabstack.calendar import day_window
 from warehouse.client import Warehouse
+from warehouse.writer import insert_frame, replace_partition
 
 
 def ensure_spc_schema(wh: Warehouse) -> None:
-    wh.run_script((SQL_DIR / "schema.sql").read_text())
+    wh.run_script(SQL.text("schema"))
 
 
 def read_limits(wh: Warehouse) -> pl.DataFrame:

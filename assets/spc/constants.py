@@ -74,10 +74,6 @@ def B4(n: int) -> float:  # noqa: N802
     return 1.0 + 3.0 * math.sqrt(1.0 - c4(n) ** 2) / c4(n)
 
 
-def A2(n: int) -> float:  # noqa: N802
-    return 3.0 / (d2(n) * math.sqrt(n))
-
-
 # qcc's printed tables (R package qcc, .qcc.options): d2 to 3 decimals as in textbook tables,
 # d3 to 7 decimals from an older, slightly less precise computation. Only used under the
 # "qcc" convention, to reproduce qcc's printed limits digit for digit.

@@ -31,7 +31,6 @@ RULES: dict[int, str] = {
     7: "15 in a row within 1 sigma",
     8: "8 in a row beyond 1 sigma, either side",
 }
-SHEWHART_RULES = (1, 2, 3, 4)
 
 
 def _count_window(flags: np.ndarray, width: int) -> np.ndarray:

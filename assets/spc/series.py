@@ -24,10 +24,11 @@ import psycopg
 
 from assets.spc.charts import Limits, chart_points, phase1_limits
 from assets.spc.rules import RULES, violations
-from warehouse.build import day_window
-from warehouse.client import Warehouse, split_statements
+from fabstack.calendar import day_window
+from fabstack.sqlfile import SqlFolder
+from warehouse.client import Warehouse
 
-SQL_DIR = Path(__file__).parent / "sql"
+SQL = SqlFolder(Path(__file__).parent / "sql")
 SERIES_KEYS = ["source", "machine_id", "item", "recipe_id"]
 CHART_OF_SOURCE = {"measurement": "imr", "sensor": "imr", "defects": "laney-u"}
 # Run rules (2-8) assume independent points. Hourly means of a sensor are autocorrelated (the
@@ -52,12 +53,12 @@ MAX_BASELINE_DAYS = 28  # a series too sparse for a baseline in 4 weeks stays pr
 
 
 def _wh_sql(name: str) -> str:
-    return split_statements((SQL_DIR / f"{name}.sql").read_text())[-1]
+    return SQL.statement(name)
 
 
 def _pg(conn: psycopg.Connection, name: str, params: dict, schema: dict) -> pl.DataFrame:
     with conn.cursor() as cur:
-        cur.execute((SQL_DIR / f"{name}.sql").read_text(), params)
+        cur.execute(SQL.text(name), params)
         return pl.DataFrame(cur.fetchall(), schema=schema, orient="row")
 
 

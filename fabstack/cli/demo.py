@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 import typer
 
@@ -60,7 +61,7 @@ def demo(
     )
     _step(7, "failure model: train, register, promote", lambda: _train(days))
     _step(8, "failure risk, anomalies and health", _maintenance)
-    _step(9, "nightly plan and forecasts", lambda: _plan_and_forecast(plan_seconds))
+    _step(9, "nightly plan and forecasts", lambda: _plan_and_forecast(plan_seconds, local[-1]))
     failed = _step(10, "board queries", _boards)
     console.rule("[bold]summary")
     _summary(local)
@@ -80,12 +81,14 @@ def _backfill(plant: str, days: int, rate: float) -> dict:
 
 def _dbt_staging() -> None:
     from orchestration.definitions import defs
+    from orchestration.instance import persistent_instance
     from orchestration.run import IMPLICIT_JOB, run_job
 
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "staging"]
     # dbt models are views over the landing zone: one run covers every day
-    run_job(IMPLICIT_JOB, asset_selection=keys, defs=defs)
+    with persistent_instance() as instance:
+        run_job(IMPLICIT_JOB, asset_selection=keys, defs=defs, instance=instance)
     console.print(f"built {len(keys)} staging models and ran their dbt tests")
 
 
@@ -93,8 +96,8 @@ def _build_days(summary: dict, count: int) -> list:
     from datetime import datetime
 
     from assets.partitions import plant_timezone
+    from fabstack.calendar import local_days
     from fabstack.cli.warehouse import build_days, print_status
-    from warehouse.build import local_days
 
     start = datetime.fromisoformat(str(summary["start"]))
     end = datetime.fromisoformat(str(summary["end"]))
@@ -115,23 +118,30 @@ def _train(days: int) -> None:
 
 
 def _maintenance() -> None:
+    from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
-    run_job(
-        "maintenance_daily",
-        run_config={"ops": {"maintenance_features": {"config": {"source": "landing"}}}},
-    )
+    with persistent_instance() as instance:
+        run_job(
+            "maintenance_daily",
+            run_config={"ops": {"maintenance_features": {"config": {"source": "landing"}}}},
+            instance=instance,
+        )
     console.print("scored failure risk, anomalies and health with the promoted model")
 
 
-def _plan_and_forecast(plan_seconds: float) -> None:
+def _plan_and_forecast(plan_seconds: float, day: date) -> None:
+    from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
-    run_job(
-        "planning_nightly",
-        run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
-    )
-    run_job("forecast_nightly")
+    with persistent_instance() as instance:
+        run_job(
+            "planning_nightly",
+            run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
+            instance=instance,
+            partition_key=day.isoformat(),
+        )
+        run_job("forecast_nightly", instance=instance, partition_key=day.isoformat())
     console.print("planned every open lot and forecast capacity and on-time delivery")
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import typer
@@ -13,37 +16,20 @@ import typer
 from fabstack.cli.common import console, settings
 
 REPO = Path(__file__).resolve().parents[2]
-DAGSTER_YAML = REPO / "orchestration" / "dagster.yaml"
 WORKSPACE_YAML = REPO / "orchestration" / "workspace.yaml"
-
-
-def dagster_storage_url(dsn: str) -> str:
-    """The storage DSN with an explicit psycopg2 driver: SQLAlchemy 2.1 defaults to psycopg 3,
-    whose server-side parameters break some of Dagster's daemon queries ("syntax error at $1")."""
-    try:
-        import psycopg2  # noqa: F401
-    except ImportError:
-        return dsn
-    scheme, sep, rest = dsn.partition("://")
-    return f"postgresql+psycopg2://{rest}" if sep and scheme in ("postgresql", "postgres") else dsn
 
 
 def prepare_dagster_home() -> dict[str, str]:
     """DAGSTER_HOME under FAB_HOME with our dagster.yaml, and the env `dagster dev` needs."""
-    from fabstack.services import dagster_storage_dsn, ensure_database, redact
+    from fabstack.services import dagster_storage_dsn, redact
+    from orchestration.instance import dagster_env
 
     s = settings()
-    home = s.home_dir / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
-    storage = dagster_storage_dsn(s)
-    ensure_database(storage)
-    console.print(f"DAGSTER_HOME={home}; run storage {redact(storage)}")
-    return {
-        "DAGSTER_HOME": str(home),
-        "FAB_DAGSTER_STORAGE_URL": dagster_storage_url(storage),
-        "FAB_HOME": str(s.home_dir),
-    }
+    env = dagster_env(s)
+    console.print(
+        f"DAGSTER_HOME={env['DAGSTER_HOME']}; run storage {redact(dagster_storage_dsn(s))}"
+    )
+    return env
 
 
 def ui(
@@ -64,4 +50,48 @@ def ui(
         str(port),
     ]
     console.print(f"Dagster UI at http://{host}:{port}  (Ctrl-C stops it)")
-    raise typer.Exit(subprocess.call(cmd, env=env, cwd=REPO))
+    raise typer.Exit(run_process_group(cmd, env=env, cwd=REPO))
+
+
+def run_process_group(
+    cmd: list[str], *, env: dict[str, str], cwd: Path, grace_s: float = 10
+) -> int:
+    """Run ``cmd`` in its own process group and take the whole group down when we stop.
+
+    `dagster dev` starts a webserver, a daemon and code servers; a SIGTERM to `fab ui` alone
+    would orphan them. SIGINT/SIGTERM are forwarded to the group; whatever is still alive
+    ``grace_s`` later is killed.
+    """
+    child = subprocess.Popen(cmd, env=env, cwd=cwd, start_new_session=True)
+    stopping = threading.Event()
+
+    def forward(signum: int, _frame: object) -> None:
+        stopping.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping.is_set():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                return child.wait(timeout=0.5)
+        return 128 + signal.SIGTERM
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        stop_group(child, grace_s)
+
+
+def stop_group(child: subprocess.Popen, grace_s: float) -> None:
+    """SIGTERM the child's process group, then SIGKILL whatever outlives ``grace_s``."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            child.poll()  # reap the leader, or the group never looks empty
+            try:
+                os.killpg(child.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)

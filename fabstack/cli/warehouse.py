@@ -79,7 +79,9 @@ def status(
 
 
 def build_days(days: list[date]) -> None:
-    """Materialize every asset of the daily job for ``days``, in-process, with a progress bar."""
+    """Materialize every asset of the daily job for ``days``, in-process, with a progress bar,
+    then print how the asset checks of those days came out."""
+    from orchestration.instance import persistent_instance
     from orchestration.run import materialize_days
 
     with Progress(
@@ -94,7 +96,26 @@ def build_days(days: list[date]) -> None:
         def progress(done: int, total: int, day: str) -> None:
             bar.update(task, completed=done, description=f"{done}/{total} days ({day})")
 
-        materialize_days(days, progress=progress)
+        # recorded in the instance `fab ui` reads: the runs, partitions and checks show there
+        with persistent_instance() as instance:
+            results = materialize_days(days, progress=progress, instance=instance)
+    print_checks(results)
+
+
+def print_checks(results: list) -> None:
+    """One line per asset check that did not pass, and the totals, over the runs' evaluations."""
+    evaluations = [e for r in results for e in r.get_asset_check_evaluations()]
+    failed = [e for e in evaluations if not e.passed]
+    for e in failed:
+        level = "warn" if e.severity.value == "WARN" else "[red]fail[/]"
+        detail = ", ".join(f"{k} {v.value:g}" for k, v in e.metadata.items())
+        where = f"{e.asset_key.to_user_string()}.{e.check_name} ({e.partition or '-'})"
+        console.print(f"  {level} {where}: {detail}")
+    errors = sum(1 for e in failed if e.severity.value != "WARN")
+    console.print(
+        f"asset checks: {len(evaluations) - len(failed)} passed, {errors} failed, "
+        f"{len(failed) - errors} warnings"
+    )
 
 
 @app.command()
@@ -103,7 +124,7 @@ def build(
     last: str = typer.Argument(None, help="Last day (default: the first)."),
 ) -> None:
     """Rebuild dimensions and every fact for a range of days (same as materializing in Dagster)."""
-    from warehouse.build import parse_day
+    from fabstack.calendar import parse_day
 
     a = parse_day(first)
     b = parse_day(last) if last else a

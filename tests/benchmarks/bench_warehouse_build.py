@@ -24,6 +24,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from fabstack.calendar import day_window
 from tests.conftest import create_database, drop_database
 from warehouse.build import (
     DIMS,
@@ -31,7 +32,6 @@ from warehouse.build import (
     FACTS,
     build_dim,
     build_fact,
-    day_window,
     ensure_schema,
 )
 from warehouse.client import ChdbWarehouse

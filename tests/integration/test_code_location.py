@@ -78,7 +78,7 @@ def test_dagster_yaml_keeps_runs_events_and_schedules_in_postgres(
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    from fabstack.cli.ui import dagster_storage_url
+    from orchestration.instance import dagster_storage_url
 
     monkeypatch.setenv("FAB_DAGSTER_STORAGE_URL", dagster_storage_url(empty_db))
     instance = dg.DagsterInstance.from_config(str(home))

@@ -8,6 +8,7 @@ import dagster as dg
 import psycopg
 import pytest
 
+from fabstack.calendar import local_day
 from tests.integration.test_plan_landing import T0, _seed_lots
 
 pytestmark = pytest.mark.integration
@@ -35,11 +36,13 @@ def test_plan_and_forecast_assets_write_the_warehouse(
         "ops": {
             "plan_schedule": {"config": {"time_limit_s": 1.0, "plan_start": T0.isoformat()}},
             "forecast_capacity": {"config": {"sims": 2000, "seed": 1}},
-            "forecast_on_time": {"config": {"sims": 500, "seed": 1}},
+            "fact_forecast_on_time": {"config": {"sims": 500, "seed": 1}},
         }
     }
     assets = [plan_schedule, forecast_on_time_asset, forecast_capacity_asset, forecast_ets_asset]
-    result = dg.materialize(assets, resources=resources, run_config=config)
+    # the forecasts are partitioned by plant day: the plan's day, forecast as of its end
+    day = local_day(T0, "Europe/Berlin").isoformat()
+    result = dg.materialize(assets, resources=resources, run_config=config, partition_key=day)
     assert result.success
     meta = result.asset_materializations_for_node("plan_schedule")[0].metadata
     assert meta["status"].value in ("OPTIMAL", "FEASIBLE")

@@ -11,9 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from fabstack.calendar import day_window
 from fabstack.errors import FabError
 from tests.conftest import create_database, drop_database
-from warehouse.build import FACTS, day_window
+from warehouse.build import FACTS
 
 pytestmark = pytest.mark.integration
 

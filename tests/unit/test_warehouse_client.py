@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from fabstack import calendar
 from fabstack.errors import FabError
 from warehouse import build
 from warehouse.client import ChdbWarehouse, ServerWarehouse, split_statements
@@ -50,7 +51,7 @@ def test_landing_params_from_dsn() -> None:
     ("day", "hours"), [(date(2025, 3, 30), 23), (date(2025, 10, 26), 25), (date(2025, 6, 1), 24)]
 )
 def test_day_window_follows_the_plant_time_zone(day: date, hours: int) -> None:
-    start, end = build.day_window(day, "Europe/Berlin")
+    start, end = calendar.day_window(day, "Europe/Berlin")
     assert (end - start).total_seconds() == hours * 3600
     assert start.tzinfo == UTC and start.hour in (22, 23)
 
@@ -66,16 +67,18 @@ def test_partition_params_cut_today_at_now() -> None:
 def test_local_days_of_a_backfill_window() -> None:
     start = datetime(2025, 6, 4, 9, tzinfo=UTC)
     end = datetime(2025, 6, 11, 9, tzinfo=UTC)  # 7 days ending 11:00 Berlin
-    days = build.local_days(start, end, "Europe/Berlin")
+    days = calendar.local_days(start, end, "Europe/Berlin")
     assert days[0] == date(2025, 6, 4) and days[-1] == date(2025, 6, 11) and len(days) == 8
     # 23:30 UTC is already the next day in Berlin
     late = datetime(2025, 6, 10, 23, 30, tzinfo=UTC)
-    assert build.local_days(late, late.replace(minute=45), "Europe/Berlin") == [date(2025, 6, 11)]
+    assert calendar.local_days(late, late.replace(minute=45), "Europe/Berlin") == [
+        date(2025, 6, 11)
+    ]
 
 
 def test_parse_day_names_the_bad_value() -> None:
     with pytest.raises(FabError, match="'2025-13-01'"):
-        build.parse_day("2025-13-01")
+        calendar.parse_day("2025-13-01")
 
 
 class FakeClickHouseClient:

@@ -58,6 +58,7 @@ GROUP BY 1 ORDER BY 1;
 
 -- name: latest_plan
 SELECT plan_id, plan_start FROM landing.plan_run WHERE status IN ('OPTIMAL', 'FEASIBLE')
+  AND plan_start <= %(at)s
 ORDER BY plan_start DESC, created_at DESC LIMIT 1;
 
 -- name: plan_slots

@@ -1,5 +1,5 @@
-"""Write analytics frames into the warehouse: drop a day partition, insert the day again.
-Shared by the OEE, SPC and defect assets. Plain code over the `Warehouse` interface."""
+"""The one way analytics frames reach the warehouse: insert a frame, or replace a day partition
+with exactly a frame (drop, then insert), so a re-run never duplicates."""
 
 from __future__ import annotations
 
@@ -9,18 +9,14 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.client import Warehouse, split_statements
+from fabstack.sqlfile import last_statement
+from warehouse.client import Warehouse
 
-SQL_DIR = Path(__file__).parent / "sql"
-
-
-def sql_text(path: Path) -> str:
-    """The last statement of a .sql file (comments allowed before it)."""
-    return split_statements(path.read_text())[-1]
+SQL_DIR = Path(__file__).parent / "sql" / "writer"
 
 
 def table_columns(wh: Warehouse, table: str) -> list[tuple[str, str]]:
-    cols = wh.query(sql_text(SQL_DIR / "table_structure.sql"), {"table": table})
+    cols = wh.query(last_statement(SQL_DIR / "table_structure.sql"), {"table": table})
     if cols.is_empty():
         raise ValueError(f"warehouse table fab.{table} does not exist")
     return list(zip(cols["name"].to_list(), cols["type"].to_list(), strict=True))
@@ -38,9 +34,10 @@ def insert_frame(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
         pl.col(pl.Float64, pl.Float32).fill_nan(None)
     )
     structure = ", ".join(f"`{name}` {ctype}" for name, ctype in columns)
+    # base64 NDJSON as a query parameter: no escaping, and the same text on chDB and a server
     payload = base64.b64encode(ordered.write_ndjson().encode()).decode()
     wh.command(
-        sql_text(SQL_DIR / "insert_rows.sql"),
+        last_statement(SQL_DIR / "insert_rows.sql"),
         {"table": table, "structure": structure, "rows": payload},
     )
     return ordered.height
@@ -48,7 +45,15 @@ def insert_frame(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
 
 def replace_partition(wh: Warehouse, table: str, day: date, frame: pl.DataFrame) -> int:
     """Make partition ``day`` of fab.``table`` hold exactly ``frame`` (idempotent re-runs)."""
-    wh.command(sql_text(SQL_DIR / "drop_partition.sql"), {"table": table, "day": day})
+    wh.command(last_statement(SQL_DIR / "drop_partition.sql"), {"table": table, "day": day})
     if frame.is_empty():
         return 0
     return insert_frame(wh, table, frame.with_columns(pl.lit(day).alias("day")))
+
+
+def replace_days(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
+    """Replace every day partition ``frame`` covers (by its ``day`` column) with its rows."""
+    return sum(
+        replace_partition(wh, table, day, frame.filter(pl.col("day") == day))
+        for day in sorted(set(frame["day"].to_list()))
+    )

@@ -1,0 +1,1 @@
+"""Reconciliation and range checks on every fact table, run as Dagster asset checks."""

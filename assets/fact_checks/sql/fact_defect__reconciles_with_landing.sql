@@ -1,0 +1,1 @@
+SELECT count() AS observed, count() AS checked FROM fab.fact_defect WHERE day = {day:Date};

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     seed: int = Field(42, description="Random seed for simulator and models")
     retention_days: int = Field(90, ge=1, le=3650, description="Raw time-series retention")
     log_level: str = Field("INFO", description="Python log level")
+    timescale_allow_unfixed: bool = Field(
+        False, description="Accept TimescaleDB 2.11-2.18.0 (issue 7672; the anti-join carries it)"
+    )
+    clickhouse_cluster: str | None = Field(
+        None, description="ClickHouse cluster name: ON CLUSTER DDL, replicated + Distributed"
+    )
 
     @field_validator("pg_dsn", "dagster_pg_dsn")
     @classmethod

@@ -417,7 +417,7 @@ def _attach_day(conn: psycopg.Connection, part: str, day_start: datetime) -> Non
         cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         cur.execute("SET LOCAL synchronous_commit = off")
         if not _partition_empty(conn, part):  # someone wrote into the day meanwhile: merge
-            _insert_new_readings(cur, sql.SQL("landing.{}").format(new), day_start, day_end)
+            insert_new_readings(cur, sql.SQL("landing.{}").format(new), day_start, day_end)
             cur.execute(sql.SQL("DROP TABLE landing.{}").format(new))
             return
         # The parent's unique constraint and a CHECK of the day's bounds: ATTACH then adopts
@@ -456,7 +456,7 @@ def _attach_day(conn: psycopg.Connection, part: str, day_start: datetime) -> Non
     log.debug("%s: indexed and attached in %.1fs", part, time.perf_counter() - began)
 
 
-def _insert_new_readings(cur: psycopg.Cursor, source: sql.Composable, lo, hi) -> int:
+def insert_new_readings(cur: psycopg.Cursor, source: sql.Composable, lo, hi) -> int:
     """Insert the rows of ``source`` whose key the table lacks. The anti-join, bounded to
     [lo, hi) so only that day's chunk or partition is probed, carries correctness; ON CONFLICT
     stays only as a guard against a concurrent writer."""
@@ -488,5 +488,5 @@ def _copy_staged(conn, model, lo, hi, rate, progress, a, b) -> int:
             "(LIKE landing.sensor_reading INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
         n = _stream(cur, sql.SQL("_sim_sensor_stage"), model, lo, hi, rate, progress, a, b)
-        _insert_new_readings(cur, sql.SQL("_sim_sensor_stage"), dt(lo), dt(hi))
+        insert_new_readings(cur, sql.SQL("_sim_sensor_stage"), dt(lo), dt(hi))
     return n

@@ -81,8 +81,7 @@ def test_facts_are_replicated_shards_behind_a_distributed_table_sharded_by_site(
     stage = next(s for s in ddl if s.startswith(f"CREATE TABLE IF NOT EXISTS fab.{fact}__stage "))
     assert (
         f"AS fab.{fact}_local ENGINE = ReplicatedMergeTree("
-        f"'/clickhouse/tables/{{shard}}/fab/{fact}__stage', '{{replica}}')"
-        in stage
+        f"'/clickhouse/tables/{{shard}}/fab/{fact}__stage', '{{replica}}')" in stage
     )
     # the local table is created before the Distributed front that reads it
     assert ddl.index(local) < ddl.index(front)

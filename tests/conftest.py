@@ -25,6 +25,15 @@ def broker_address() -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 1883
 
 
+def server_mode() -> str:
+    """The storage mode a new test database gets: ``timescale`` when the server has the
+    extension, else ``native``. Tests whose expectations differ by mode branch on it."""
+    from ingestion.landing.db import timescale_available
+
+    with psycopg.connect(SERVER_DSN) as conn:
+        return "timescale" if timescale_available(conn) else "native"
+
+
 def _dsn_for(database: str) -> str:
     from fabstack.services import with_database
 

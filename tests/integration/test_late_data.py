@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingestion.landing.db import storage_mode, timescale_available
+from ingestion.landing.db import storage_mode
 from ingestion.simulator.backfill import insert_new_readings
 from ingestion.sink import LandingSink
-from tests.conftest import SERVER_DSN
+from tests.conftest import server_mode
 
 pytestmark = pytest.mark.integration
 DAY = (datetime.now(UTC) - timedelta(days=10)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -119,13 +119,8 @@ def test_late_rows_land_next_to_duplicates_in_either_mode(landing_dsn: str, path
     _check_every_new_row_lands(landing_dsn, PATHS[path], compress)
 
 
-def _timescale_here() -> bool:
-    with psycopg.connect(SERVER_DSN) as conn:
-        return timescale_available(conn)
-
-
 @pytest.mark.skipif(
-    not _timescale_here(),
+    server_mode() != "timescale",
     reason="the timescaledb extension is not installed on FAB_TEST_PG_DSN's server "
     "(set FAB_TEST_PG_DSN to a TimescaleDB to run it)",
 )

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from fabstack.errors import FabError
-from tests.conftest import create_database, drop_database
+from tests.conftest import drop_database, migrated_and_seeded
 from warehouse.build import FACTS, day_window
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,7 @@ TZ = "Europe/Berlin"
 def backfilled() -> Iterator[str]:
     from ingestion.simulator.backfill import run_backfill
 
-    dsn = create_database()
+    dsn = migrated_and_seeded()  # retention paused: END is more than 90 days back
     run_backfill(dsn, "demo", 2, 42, END, sensor_rate_hz=0.05)
     yield dsn
     drop_database(dsn)

@@ -29,7 +29,8 @@ def row_estimate(conn: psycopg.Connection, mode: str, qualified: str) -> int:
     else:
         row = conn.execute(
             """SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint
-               FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid""",
+               FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid
+               WHERE t.isleaf  -- an analyzed parent holds the total too""",
             (qualified,),
         ).fetchone()
     return int(row[0] or 0)

@@ -218,3 +218,20 @@ def test_retention_drops_only_old_partitions(landing_dsn: str) -> None:
             ).fetchone()[0]
             assert recent >= 7  # partitions made ahead survive
     assert n == 1  # the recent reading stays
+
+
+def test_status_row_estimates_see_every_partition_or_chunk(landing_dsn: str) -> None:
+    """Above the exact-count threshold `fab db status` trusts statistics: they must cover the
+    day partitions (native) or the chunks (TimescaleDB, which pg_partition_tree cannot see)."""
+    from ingestion.landing.status import row_estimate
+
+    start = datetime.now(UTC) - timedelta(days=3)
+    rows = [(start + timedelta(seconds=i), "ETCH-01", "temperature", 1.0, 0) for i in range(3000)]
+    rows += [
+        (start + timedelta(days=2, seconds=i), "ETCH-01", "pressure", 1.0, 0) for i in range(2000)
+    ]
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        LandingSink(conn).write("sensor_reading", rows)
+        conn.execute("ANALYZE landing.sensor_reading")
+        estimate = row_estimate(conn, storage_mode(conn), "landing.sensor_reading")
+    assert estimate == pytest.approx(5000, rel=0.05)

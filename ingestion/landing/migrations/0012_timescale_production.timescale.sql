@@ -63,5 +63,5 @@ RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'landing.sensor_reading_hourly is a continuous aggregate: CALL '
         'refresh_continuous_aggregate(''landing.sensor_reading_hourly'', %, %) on an autocommit '
-        'connection (ingestion.landing.timescale.refresh_hourly does)', p_from, p_to;
+        'connection (ingestion.landing.timescale.refresh_rollup does)', p_from, p_to;
 END $$;

@@ -129,7 +129,6 @@ def _check_timescale(conn: psycopg.Connection) -> None:
     if version is None:
         raise FabError("landing zone is in timescale mode but the timescaledb extension is absent")
     check_version(version, allow_unfixed=load_settings().timescale_allow_unfixed)
-    conn.rollback()  # the version query opened a transaction; migrations open their own
 
 
 def ensure_partitions(conn: psycopg.Connection, first: date, last: date) -> int:

@@ -15,6 +15,7 @@ from ingestion.landing.migrate import MIGRATIONS_DIR, migrate
 from ingestion.landing.seed import seed_plant
 from ingestion.plant import load_plant
 from ingestion.sink import LandingSink
+from tests.conftest import server_mode
 
 pytestmark = pytest.mark.integration
 
@@ -235,3 +236,13 @@ def test_status_row_estimates_see_every_partition_or_chunk(landing_dsn: str) -> 
         conn.execute("ANALYZE landing.sensor_reading")
         estimate = row_estimate(conn, storage_mode(conn), "landing.sensor_reading")
     assert estimate == pytest.approx(5000, rel=0.05)
+
+
+@pytest.mark.skipif(server_mode() == "timescale", reason="needs a server without timescaledb")
+def test_timescale_mode_without_the_extension_is_refused_before_anything_runs(
+    empty_db: str,
+) -> None:
+    with psycopg.connect(empty_db) as conn:
+        with pytest.raises(FabError, match="timescaledb extension is absent"):
+            migrate(conn, mode="timescale")
+        assert conn.execute("SELECT to_regclass('landing.schema_migrations')").fetchone()[0] is None

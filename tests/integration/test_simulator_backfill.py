@@ -217,3 +217,32 @@ def test_extension_equals_one_long_run(landing_dsn):
             assert again == readings
     finally:
         drop_database(fresh)
+
+
+def test_direct_copy_path_lands_what_the_attach_path_lands(landing_dsn, monkeypatch):
+    """TimescaleDB's path (one COPY per empty day straight into the table) runs here on the
+    partitioned table too, and lands exactly what the native load-and-attach path lands."""
+    from ingestion.simulator import backfill
+    from tests.conftest import drop_database, migrated_and_seeded
+
+    end = datetime(2026, 11, 12, 6, tzinfo=UTC)
+    query = "SELECT count(*), sum(value::numeric), min(ts), max(ts) FROM landing.sensor_reading"
+    fresh = migrated_and_seeded()
+    try:
+        run_backfill(fresh, "demo", 0.5, 5, end, sensor_rate_hz=RATE)
+        with psycopg.connect(fresh) as conn:
+            attached = _one(conn, query)
+    finally:
+        drop_database(fresh)
+    taken: list[str] = []
+
+    def always_copy(mode, day_empty):
+        taken.append("copy" if day_empty else "staged")
+        return taken[-1]
+
+    monkeypatch.setattr(backfill, "day_strategy", always_copy)
+    run_backfill(landing_dsn, "demo", 0.5, 5, end, sensor_rate_hz=RATE)
+    with psycopg.connect(landing_dsn) as conn:
+        copied = _one(conn, query)
+    assert taken == ["copy", "copy"]  # the window spans two UTC days, both empty
+    assert copied == attached and copied[0] > 0

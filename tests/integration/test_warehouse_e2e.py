@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from fabstack.errors import FabError
-from tests.conftest import drop_database, migrated_and_seeded
+from tests.conftest import create_database, drop_database
 from warehouse.build import FACTS, day_window
 
 pytestmark = pytest.mark.integration
@@ -24,9 +24,15 @@ TZ = "Europe/Berlin"
 
 @pytest.fixture(scope="module")
 def backfilled() -> Iterator[str]:
+    from ingestion.landing.migrate import migrate
     from ingestion.simulator.backfill import run_backfill
+    from tests.conftest import pause_retention
 
-    dsn = migrated_and_seeded()  # retention paused: END is more than 90 days back
+    dsn = create_database()
+    with psycopg.connect(dsn) as conn:  # END is more than 90 days back: no retention run
+        migrate(conn)
+        pause_retention(conn)
+        conn.commit()
     run_backfill(dsn, "demo", 2, 42, END, sensor_rate_hz=0.05)
     yield dsn
     drop_database(dsn)

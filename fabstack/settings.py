@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         None, repr=False, description="Derives each machine's own broker password"
     )
     ingest_offline_warn_s: int = Field(300, ge=1, description="Warn about an absent member after")
+    timescale_allow_unfixed: bool = Field(
+        False, description="Accept TimescaleDB 2.11-2.18.0 (issue 7672; the anti-join carries it)"
+    )
+    clickhouse_cluster: str | None = Field(
+        None, description="ClickHouse cluster name: ON CLUSTER DDL, replicated + Distributed"
+    )
 
     @field_validator("pg_dsn", "dagster_pg_dsn")
     @classmethod

@@ -12,7 +12,26 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference"
+# The servers under test. Point FAB_TEST_PG_DSN at a TimescaleDB to run the suite in that mode.
 SERVER_DSN = os.environ.get("FAB_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+MQTT_URL = os.environ.get("FAB_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
+
+
+def broker_address() -> tuple[str, int]:
+    """(host, port) of the test broker named by FAB_TEST_MQTT_URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(MQTT_URL)
+    return parts.hostname or "127.0.0.1", parts.port or 1883
+
+
+def server_mode() -> str:
+    """The storage mode a new test database gets: ``timescale`` when the server has the
+    extension, else ``native``. Tests whose expectations differ by mode branch on it."""
+    from ingestion.landing.db import timescale_available
+
+    with psycopg.connect(SERVER_DSN) as conn:
+        return "timescale" if timescale_available(conn) else "native"
 
 
 def _dsn_for(database: str) -> str:
@@ -50,9 +69,22 @@ def migrated_and_seeded(plant: str = "demo") -> str:
     dsn = create_database()
     with psycopg.connect(dsn) as conn:
         migrate(conn)
+        pause_retention(conn)
         seed_plant(conn, load_plant(plant))
         conn.commit()
     return dsn
+
+
+def pause_retention(conn: psycopg.Connection) -> int:
+    """TimescaleDB mode: stop the retention policies of a test database, so a policy run can't
+    delete fixture rows dated more than 90 days back (a no-op on plain PostgreSQL)."""
+    from ingestion.landing.db import storage_mode
+    from ingestion.landing.timescale import set_jobs_scheduled
+
+    if storage_mode(conn) != "timescale":
+        return 0
+    with conn.transaction():
+        return set_jobs_scheduled(conn, "policy_retention", False)
 
 
 @pytest.fixture

@@ -80,9 +80,22 @@ def partition_params(
     }
 
 
-def ensure_schema(wh: Warehouse) -> int:
-    """Create database `fab` and every table that is missing; returns statements run."""
-    return sum(wh.run_file(name) for name in SCHEMA_FILES)
+def ensure_schema(wh: Warehouse, cluster: str | None = None) -> int:
+    """Create database `fab` and every table that is missing; returns statements run.
+    With a cluster (default ``FAB_CLICKHOUSE_CLUSTER``) the DDL runs ON CLUSTER with replicated
+    and Distributed tables (warehouse/cluster.py); without one the schema files run as they are."""
+    if cluster is None:
+        from fabstack.settings import load_settings
+
+        cluster = load_settings().clickhouse_cluster
+    if not cluster:
+        return sum(wh.run_file(name) for name in SCHEMA_FILES)
+    from warehouse.cluster import cluster_statements
+
+    statements = cluster_statements(SCHEMA_FILES, cluster)
+    for statement in statements:
+        wh.command(statement)
+    return len(statements)
 
 
 def build_dim(wh: Warehouse, name: str, landing_dsn: str, tz: str) -> int:

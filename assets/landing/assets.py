@@ -6,6 +6,8 @@ import dagster as dg
 
 from assets.data_quality.landing_day import DayWindow
 from assets.partitions import daily_partitions, partition_day, plant_timezone
+from ingestion.landing.db import storage_mode
+from ingestion.landing.timescale import refresh_rollup
 from orchestration.resources import LandingResource
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -14,9 +16,10 @@ SQL_DIR = Path(__file__).parent / "sql"
 @dg.asset(
     description=(
         "Hourly sensor statistics (count, mean, min, max per machine and metric) in the landing "
-        "zone, for live boards and quick looks without the warehouse. On TimescaleDB this is a "
-        "continuous aggregate kept by its own policy; on plain PostgreSQL this asset rebuilds "
-        "one plant day of it, so a re-run gives the same rows."
+        "zone, for live boards and quick looks without the warehouse. This asset brings one "
+        "plant day of it up to date: on TimescaleDB it refreshes the continuous aggregate over "
+        "the day (its policy only covers the last 3 days), on plain PostgreSQL it rebuilds the "
+        "day's rows; a re-run gives the same rows."
     ),
     partitions_def=daily_partitions(),
     deps=[dg.AssetKey(["landing", "sensor_reading"])],
@@ -28,8 +31,8 @@ def landing_sensor_hourly(
     context: dg.AssetExecutionContext, landing: LandingResource
 ) -> dg.MaterializeResult:
     window = DayWindow.of(partition_day(context), plant_timezone())
-    with landing.connect() as conn:
-        conn.execute((SQL_DIR / "refresh_sensor_hourly.sql").read_text(), window.params())
+    with landing.connect(autocommit=True) as conn:
+        refresh_rollup(conn, storage_mode(conn), window.start, window.end)
         buckets, readings = conn.execute(
             (SQL_DIR / "sensor_hourly_rows.sql").read_text(), window.params()
         ).fetchone()

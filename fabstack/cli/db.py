@@ -90,9 +90,11 @@ def status() -> None:
 def retention(
     keep_days: int = typer.Option(None, min=1, help="Days to keep (default FAB_RETENTION_DAYS)."),
 ) -> None:
-    """Drop raw time-series partitions older than the retention window."""
+    """Drop raw time-series partitions (or TimescaleDB chunks) older than the retention window."""
+    from ingestion.landing.db import storage_mode
     from ingestion.landing.migrate import apply_retention
 
     with landing() as conn:
         dropped = apply_retention(conn, keep_days or settings().retention_days)
-    console.print(f"dropped {dropped} partitions")
+        unit = "chunks" if storage_mode(conn) == "timescale" else "partitions"
+    console.print(f"dropped {dropped} {unit}")

@@ -84,6 +84,8 @@ def migrate(
 ) -> list[Migration]:
     """Apply pending migrations; returns those applied (empty when up to date)."""
     mode = mode or storage_mode(conn) or ("timescale" if timescale_available(conn) else "native")
+    if mode == "timescale":
+        _check_timescale(conn)
     migrations = discover(directory, mode)
     applied: list[Migration] = []
     with conn.transaction():
@@ -118,6 +120,17 @@ def migrate(
     return applied
 
 
+def _check_timescale(conn: psycopg.Connection) -> None:
+    """Refuse an extension release that cannot keep late data, before anything is applied."""
+    from fabstack.settings import load_settings
+    from ingestion.landing.timescale import check_version, extension_version
+
+    version = extension_version(conn)
+    if version is None:
+        raise FabError("landing zone is in timescale mode but the timescaledb extension is absent")
+    check_version(version, allow_unfixed=load_settings().timescale_allow_unfixed)
+
+
 def ensure_partitions(conn: psycopg.Connection, first: date, last: date) -> int:
     """Create the day partitions covering ``first``..``last`` (no-op under TimescaleDB)."""
     with conn.transaction():
@@ -126,7 +139,8 @@ def ensure_partitions(conn: psycopg.Connection, first: date, last: date) -> int:
 
 
 def apply_retention(conn: psycopg.Connection, keep_days: int) -> int:
-    """Drop day partitions older than ``keep_days`` (TimescaleDB's policy does it there)."""
+    """Drop day partitions (native) or chunks (TimescaleDB, via drop_chunks) whose whole UTC
+    day range is older than ``keep_days``; returns how many were dropped."""
     with conn.transaction():
         row = conn.execute(
             "SELECT landing.drop_partitions_before(%s)", (date.today() - timedelta(days=keep_days),)

@@ -20,6 +20,22 @@ class TableStatus:
     bytes: int
 
 
+def row_estimate(conn: psycopg.Connection, mode: str, qualified: str) -> int:
+    """Rows from statistics: pg_partition_tree sees day partitions but not chunks (they are
+    inheritance children), so TimescaleDB mode asks approximate_row_count, which sums the
+    chunks' statistics (and works on plain tables too)."""
+    if mode == "timescale":
+        row = conn.execute("SELECT approximate_row_count(%s::regclass)", (qualified,)).fetchone()
+    else:
+        row = conn.execute(
+            """SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint
+               FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid
+               WHERE t.isleaf  -- an analyzed parent holds the total too""",
+            (qualified,),
+        ).fetchone()
+    return int(row[0] or 0)
+
+
 def landing_status(conn: psycopg.Connection) -> tuple[str | None, list[TableStatus]]:
     mode = storage_mode(conn)
     if mode is None:
@@ -57,11 +73,7 @@ def landing_status(conn: psycopg.Connection) -> tuple[str | None, list[TableStat
                        pg_total_relation_size(%s::regclass))""",
                 (qualified, qualified),
             ).fetchone()
-        estimate = conn.execute(
-            """SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint
-               FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid""",
-            (qualified,),
-        ).fetchone()[0]
+        estimate = row_estimate(conn, mode, qualified)
         exact = estimate < EXACT_COUNT_BELOW
         rows = (
             conn.execute(f"SELECT count(*) FROM {qualified}").fetchone()[0]  # noqa: S608 - catalog name

@@ -33,3 +33,7 @@ SELECT count(*) FROM landing.sensor_reading WHERE ts >= %(from)s AND ts < %(to)s
 
 -- name: table_rows_between
 SELECT count(*) FROM landing.{table} WHERE ts >= %(from)s AND ts < %(to)s;
+
+-- name: readings_between
+-- Whether [lo, hi) already holds readings (chunk exclusion keeps this to one chunk).
+SELECT EXISTS (SELECT 1 FROM landing.sensor_reading WHERE ts >= %(lo)s AND ts < %(hi)s);

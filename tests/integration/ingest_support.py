@@ -30,8 +30,9 @@ from ingestion.stream.config import InterlockConfig
 from ingestion.stream.machines import load_machines
 from ingestion.stream.mqtt import MqttIngestor, MqttOptions
 from ingestion.stream.pipeline import BatchLimits
+from tests.conftest import broker_address
 
-BROKER = ("127.0.0.1", 1883)
+BROKER = broker_address()  # FAB_TEST_MQTT_URL
 AREA = {"ETCH-01": "ETCH", "ETCH-02": "ETCH", "LITHO-01": "LITHO", "INSP-01": "INSP",
         "DEP-01": "DEP", "CMP-01": "CMP"}  # fmt: skip
 

@@ -13,7 +13,7 @@ import typer.main
 import typer.testing
 
 from fabstack.cli.main import app
-from tests.conftest import REPO
+from tests.conftest import REPO, server_mode
 
 pytestmark = pytest.mark.integration
 FAB = [sys.executable, "-m", "fabstack.cli.main"]
@@ -50,17 +50,22 @@ def test_every_subcommand_has_help() -> None:
 
 def test_db_commands_against_a_real_database(empty_db: str, tmp_path: Path) -> None:
     env = {"FAB_PG_DSN": empty_db}
+    mode = server_mode()  # native here; timescale when FAB_TEST_PG_DSN is a TimescaleDB
     migrated = fab("db", "migrate", env=env, home=tmp_path)
     assert migrated.returncode == 0, migrated.stderr
-    assert "applied 0001 reference (native)" in migrated.stdout
+    assert f"applied 0001 reference ({mode})" in migrated.stdout
     again = fab("db", "migrate", env=env, home=tmp_path)
-    assert "up to date (native mode)" in again.stdout
+    assert f"up to date ({mode} mode)" in again.stdout
     seeded = fab("db", "seed", "--plant", "demo", env=env, home=tmp_path)
     assert seeded.returncode == 0, seeded.stderr
     assert "seeded plant demo" in seeded.stdout
     status = fab("db", "status", env=env, home=tmp_path)
-    assert "landing zone (native mode)" in status.stdout
-    assert "sensor_reading" in status.stdout and "partitions" in status.stdout
+    assert f"landing zone ({mode} mode)" in status.stdout
+    unit = "chunks" if mode == "timescale" else "partitions"
+    assert "sensor_reading" in status.stdout and unit in status.stdout
+    retention = fab("db", "retention", "--keep-days", "30", env=env, home=tmp_path)
+    assert retention.returncode == 0, retention.stderr
+    assert f"dropped 0 {unit}" in retention.stdout  # nothing older than 30 days yet
     with psycopg.connect(empty_db) as conn:
         assert conn.execute("SELECT count(*) FROM landing.machine").fetchone()[0] == 10
 

@@ -12,7 +12,7 @@ from functools import partial
 import psycopg
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import MQTT_URL, REPO
 from tests.integration.ingest_support import (
     now_ms,
     publisher,
@@ -30,7 +30,7 @@ def _start(site: str, dsn: str, home) -> subprocess.Popen:
     env = {
         **os.environ,
         "FAB_PG_DSN": dsn,
-        "FAB_MQTT_URL": "mqtt://127.0.0.1:1883",
+        "FAB_MQTT_URL": MQTT_URL,
         "FAB_HOME": str(home),
         "FAB_LOG_LEVEL": "WARNING",
     }

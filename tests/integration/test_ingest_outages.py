@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from tests.integration.ingest_support import (
+    BROKER,
     TcpProxy,
     make_ingestor,
     now_ms,
@@ -74,7 +75,7 @@ def test_broker_cut_reconnects_and_loses_nothing(landing_dsn, tmp_path):
     msgs = [telemetry_message(site, "ETCH-02", i, base + i, readings=2) for i in range(1200)]
 
     async def scenario() -> None:
-        proxy = await TcpProxy(1883).start()
+        proxy = await TcpProxy(BROKER[1], BROKER[0]).start()
         ing = make_ingestor(landing_dsn, tmp_path / "spool", site, port=proxy.port)
         try:
             async with running(ing), publisher() as pub:

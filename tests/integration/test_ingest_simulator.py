@@ -15,7 +15,7 @@ from ingestion.simulator import opcua_server
 from ingestion.stream.config import load_opcua
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor
-from tests.conftest import free_port
+from tests.conftest import MQTT_URL, free_port
 from tests.integration.ingest_support import make_ingestor, running, scalar, until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -42,7 +42,7 @@ def test_simulator_streams_land_over_mqtt_and_opcua(landing_dsn, tmp_path):
         sim = simulator.LiveSimulator(
             plant,
             42,
-            mqtt_url="mqtt://127.0.0.1:1883",
+            mqtt_url=MQTT_URL,
             speed=7200,
             rate_hz=0.01,
             tick_s=0.2,
@@ -97,7 +97,7 @@ def test_interlock_stops_the_simulated_etch_tool(landing_dsn, tmp_path):
         sim = simulator.LiveSimulator(
             plant,
             7,
-            mqtt_url="mqtt://127.0.0.1:1883",
+            mqtt_url=MQTT_URL,
             speed=3600,
             rate_hz=0.01,
             tick_s=0.2,

@@ -10,10 +10,12 @@ import psycopg
 import pytest
 
 from fabstack.errors import FabError
+from ingestion.landing.db import storage_mode
 from ingestion.landing.migrate import MIGRATIONS_DIR, migrate
 from ingestion.landing.seed import seed_plant
 from ingestion.plant import load_plant
 from ingestion.sink import LandingSink
+from tests.conftest import server_mode
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +50,18 @@ def test_thirty_days_land_in_their_day_partitions(landing_dsn: str) -> None:
     rows = [(start + timedelta(days=d), "ETCH-01", "temperature", 175.0 + d, 0) for d in range(30)]
     with psycopg.connect(landing_dsn) as conn:
         assert LandingSink(conn).write("sensor_reading", rows) == 30
+        if storage_mode(conn) == "timescale":  # each row in the 1-day chunk spanning its UTC day
+            placed = conn.execute(
+                """SELECT r.ts, c.range_start, c.range_end FROM landing.sensor_reading r
+                   JOIN timescaledb_information.chunks c
+                     ON format('%I.%I', c.chunk_schema, c.chunk_name)::regclass = r.tableoid
+                   ORDER BY r.ts"""
+            ).fetchall()
+            assert len(placed) == 30
+            for ts, lo, hi in placed:
+                assert hi - lo == timedelta(days=1)
+                assert lo == ts.astimezone(UTC).replace(hour=0, minute=0) and lo <= ts < hi
+            return
         placed = conn.execute(
             "SELECT tableoid::regclass::text, ts FROM landing.sensor_reading ORDER BY ts"
         ).fetchall()
@@ -137,7 +151,9 @@ def test_recipe_spec_limits_arrive_by_migration_0009_and_seeding(
         shutil.copy(f, tmp_path / f.name)
     with psycopg.connect(empty_db) as conn:
         assert [m.version for m in migrate(conn, tmp_path)][-1] == 8
-        assert [(m.version, m.name) for m in migrate(conn)] == [(9, "recipe_spec_limits")]
+        later = [(m.version, m.name) for m in migrate(conn)]
+        assert later[0] == (9, "recipe_spec_limits")
+        assert [v for v, _ in later] == list(range(9, 9 + len(later)))
         seed_plant(conn, load_plant("demo"))
         specs = dict(conn.execute("SELECT recipe_id, spec_limits FROM landing.recipe").fetchall())
         assert specs["LITHO-M2"] == {
@@ -172,16 +188,61 @@ def test_failed_migration_rolls_back_whole(tmp_path: Path, empty_db: str) -> Non
 
 
 def test_retention_drops_only_old_partitions(landing_dsn: str) -> None:
+    """Native: old day partitions go, those made ahead stay. TimescaleDB: drop_chunks drops
+    the old chunks and the count is the chunks really dropped; a recent chunk stays."""
     from ingestion.landing.migrate import apply_retention
 
-    old = datetime.now(UTC) - timedelta(days=120)
+    now = datetime.now(UTC)
+    old = [now - timedelta(days=120), now - timedelta(days=119), now - timedelta(days=100)]
     with psycopg.connect(landing_dsn) as conn:
-        LandingSink(conn).write("sensor_reading", [(old, "ETCH-01", "temperature", 1.0, 0)])
+        rows = [(ts, "ETCH-01", "temperature", 1.0, 0) for ts in [*old, now - timedelta(days=1)]]
+        LandingSink(conn).write("sensor_reading", rows)
+        mode = storage_mode(conn)
+        children = (
+            "SELECT count(*) FROM timescaledb_information.chunks "
+            "WHERE hypertable_schema = 'landing'"
+            if mode == "timescale"
+            else "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE c.relnamespace = 'landing'::regnamespace AND c.relkind = 'r'"
+        )
+        (before,) = conn.execute(children).fetchone()
         dropped = apply_retention(conn, keep_days=90)
-        assert dropped >= 1
+        (after,) = conn.execute(children).fetchone()
+        assert dropped == before - after  # the count is what really went
+        assert dropped >= 3  # one per old day of sensor_reading
         (n,) = conn.execute("SELECT count(*) FROM landing.sensor_reading").fetchone()
-        recent = conn.execute(
-            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'landing.sensor_reading'::regclass"
-        ).fetchone()[0]
-    assert n == 0
-    assert recent >= 7  # partitions made ahead survive
+        assert apply_retention(conn, keep_days=90) == 0  # nothing left to drop
+        if mode == "native":
+            recent = conn.execute(
+                "SELECT count(*) FROM pg_inherits "
+                "WHERE inhparent = 'landing.sensor_reading'::regclass"
+            ).fetchone()[0]
+            assert recent >= 7  # partitions made ahead survive
+    assert n == 1  # the recent reading stays
+
+
+def test_status_row_estimates_see_every_partition_or_chunk(landing_dsn: str) -> None:
+    """Above the exact-count threshold `fab db status` trusts statistics: they must cover the
+    day partitions (native) or the chunks (TimescaleDB, which pg_partition_tree cannot see)."""
+    from ingestion.landing.status import row_estimate
+
+    start = datetime.now(UTC) - timedelta(days=3)
+    rows = [(start + timedelta(seconds=i), "ETCH-01", "temperature", 1.0, 0) for i in range(3000)]
+    rows += [
+        (start + timedelta(days=2, seconds=i), "ETCH-01", "pressure", 1.0, 0) for i in range(2000)
+    ]
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        LandingSink(conn).write("sensor_reading", rows)
+        conn.execute("ANALYZE landing.sensor_reading")
+        estimate = row_estimate(conn, storage_mode(conn), "landing.sensor_reading")
+    assert estimate == pytest.approx(5000, rel=0.05)
+
+
+@pytest.mark.skipif(server_mode() == "timescale", reason="needs a server without timescaledb")
+def test_timescale_mode_without_the_extension_is_refused_before_anything_runs(
+    empty_db: str,
+) -> None:
+    with psycopg.connect(empty_db) as conn:
+        with pytest.raises(FabError, match="timescaledb extension is absent"):
+            migrate(conn, mode="timescale")
+        assert conn.execute("SELECT to_regclass('landing.schema_migrations')").fetchone()[0] is None

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from fabstack.errors import FabError
+from ingestion.landing.db import storage_mode
 from ingestion.simulator.backfill import run_backfill
 
 END = datetime(2026, 11, 18, 0, tzinfo=UTC)
@@ -187,9 +188,19 @@ def test_rerun_is_idempotent_and_a_later_window_extends_the_run(day_run):
 
 
 def test_extension_equals_one_long_run(landing_dsn):
-    """Backfilling 6 h then 3 h more gives the same events as 9 h at once."""
+    """Backfilling 6 h then 3 h more gives the same events as 9 h at once. On TimescaleDB the
+    first 6 h are compressed in between, so the extension lands next to compressed rows."""
     end = datetime(2026, 11, 10, 9, tzinfo=UTC)
     run_backfill(landing_dsn, "demo", 0.25, 9, end - timedelta(hours=3), sensor_rate_hz=RATE)
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        if storage_mode(conn) == "timescale":
+            compressed = conn.execute(
+                "SELECT count(compress_chunk(c, if_not_compressed => true)) "
+                "FROM timescaledb_information.hypertables h, "
+                "show_chunks(format('%I.%I', h.hypertable_schema, h.hypertable_name)) c "
+                "WHERE h.hypertable_schema = 'landing'"
+            ).fetchone()[0]
+            assert compressed >= 1
     run_backfill(landing_dsn, "demo", 0.25, 9, end, sensor_rate_hz=RATE)
     query = "SELECT ts, machine_id, state, reason_code FROM landing.machine_state ORDER BY 2, 1"
     with psycopg.connect(landing_dsn) as conn:
@@ -206,3 +217,32 @@ def test_extension_equals_one_long_run(landing_dsn):
             assert again == readings
     finally:
         drop_database(fresh)
+
+
+def test_direct_copy_path_lands_what_the_attach_path_lands(landing_dsn, monkeypatch):
+    """TimescaleDB's path (one COPY per empty day straight into the table) runs here on the
+    partitioned table too, and lands exactly what the native load-and-attach path lands."""
+    from ingestion.simulator import backfill
+    from tests.conftest import drop_database, migrated_and_seeded
+
+    end = datetime(2026, 11, 12, 6, tzinfo=UTC)
+    query = "SELECT count(*), sum(value::numeric), min(ts), max(ts) FROM landing.sensor_reading"
+    fresh = migrated_and_seeded()
+    try:
+        run_backfill(fresh, "demo", 0.5, 5, end, sensor_rate_hz=RATE)
+        with psycopg.connect(fresh) as conn:
+            attached = _one(conn, query)
+    finally:
+        drop_database(fresh)
+    taken: list[str] = []
+
+    def always_copy(mode, day_empty):
+        taken.append("copy" if day_empty else "staged")
+        return taken[-1]
+
+    monkeypatch.setattr(backfill, "day_strategy", always_copy)
+    run_backfill(landing_dsn, "demo", 0.5, 5, end, sensor_rate_hz=RATE)
+    with psycopg.connect(landing_dsn) as conn:
+        copied = _one(conn, query)
+    assert taken == ["copy", "copy"]  # the window spans two UTC days, both empty
+    assert copied == attached and copied[0] > 0

@@ -17,9 +17,9 @@ from ingestion.payloads import PAYLOAD_MODELS, parse_topic, topic_for
 from ingestion.plant import SiteSpec, load_plant
 from ingestion.simulator.live import LiveSimulator, send_chaos
 from ingestion.simulator.opcua_server import load_node_map
-from tests.conftest import REPO, free_port
+from tests.conftest import MQTT_URL, REPO, broker_address, free_port
 
-MQTT = "mqtt://127.0.0.1:1883"
+MQTT = MQTT_URL  # FAB_TEST_MQTT_URL
 pytestmark = pytest.mark.integration  # real Mosquitto: `make test` starts it if it is down
 
 
@@ -48,7 +48,8 @@ class Inbox:
     async def collect(self, site: str, ready: asyncio.Event, broker: dict | None = None) -> None:
         import aiomqtt
 
-        async with aiomqtt.Client(**(broker or {"hostname": "127.0.0.1", "port": 1883})) as client:
+        address = broker or dict(zip(("hostname", "port"), broker_address(), strict=True))
+        async with aiomqtt.Client(**address) as client:
             await client.subscribe(f"fab/v1/{site}/#", qos=1)
             ready.set()
             async for message in client.messages:
@@ -87,7 +88,7 @@ def test_live_stream_obeys_commands_and_shows_chaos(landing_dsn):
             "telemetry and state messages",
         )
         # stop / resume on the command topic
-        async with aiomqtt.Client("127.0.0.1", 1883) as client:
+        async with aiomqtt.Client(*broker_address()) as client:
             command = topic_for(site, "ETCH", "ETCH-01", "command")
             now = datetime.now(UTC).isoformat()
             await client.publish(

@@ -25,9 +25,15 @@ TZ = "Europe/Berlin"
 
 @pytest.fixture(scope="module")
 def backfilled() -> Iterator[str]:
+    from ingestion.landing.migrate import migrate
     from ingestion.simulator.backfill import run_backfill
+    from tests.conftest import pause_retention
 
     dsn = create_database()
+    with psycopg.connect(dsn) as conn:  # END is more than 90 days back: no retention run
+        migrate(conn)
+        pause_retention(conn)
+        conn.commit()
     run_backfill(dsn, "demo", 2, 42, END, sensor_rate_hz=0.05)
     yield dsn
     drop_database(dsn)

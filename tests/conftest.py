@@ -83,6 +83,20 @@ def fab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def mlflow_tracking(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throwaway MLflow backend database; FAB_MLFLOW_TRACKING_URI points at it."""
+    from fabstack.settings import get_settings
+
+    dsn = create_database("fabmlflow")
+    uri = "postgresql+psycopg://" + dsn.partition("://")[2]
+    monkeypatch.setenv("FAB_MLFLOW_TRACKING_URI", uri)
+    get_settings.cache_clear()
+    yield uri
+    get_settings.cache_clear()
+    drop_database(dsn)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 below the kernel's ephemeral range (32768+), so outgoing
     connections (which take ephemeral ports) cannot grab it between this call and the bind."""

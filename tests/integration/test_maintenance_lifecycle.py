@@ -77,7 +77,9 @@ def plant_dsn():
 
 
 @pytest.fixture
-def env(plant_dsn: str, fab_home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def env(
+    plant_dsn: str, fab_home: Path, mlflow_tracking: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     monkeypatch.setenv("FAB_PG_DSN", plant_dsn)
     return {**os.environ, "FAB_PG_DSN": plant_dsn, "FAB_HOME": str(fab_home)}
 

@@ -15,6 +15,7 @@ Generic by ``model_name``: the wafer-signature model uses the same functions.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -23,16 +24,18 @@ import subprocess
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import joblib
+import numpy as np
 import polars as pl
 import psycopg
 from psycopg.types.json import Jsonb
@@ -47,6 +50,7 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # a down server: 
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # No telemetry: the machine's only network is the package registries.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 REPO = Path(__file__).resolve().parents[2]
 TOLERANCE = 1e-9
@@ -238,8 +242,7 @@ class ModelRecord:
 def _load_fitted(uri: str, model_uri: str) -> Any:
     import mlflow.pyfunc
 
-    with _mlflow(uri), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _mlflow(uri), _quiet():
         return mlflow.pyfunc.load_model(model_uri).unwrap_python_model().fitted
 
 
@@ -365,8 +368,9 @@ def evaluation_figures(result: Any) -> dict[str, Any]:
 
     figures: dict[str, Any] = {}
     test = result.test_frame
-    y = test["label"].to_numpy() if "label" in test.columns else None
-    if y is not None and 0 < y.sum() < y.size and hasattr(result.fitted, "predict"):
+    binary = "label" in test.columns and test["label"].dtype.is_integer()
+    y = test["label"].to_numpy() if binary else None
+    if y is not None and set(np.unique(y)) == {0, 1}:
         fig, ax = plt.subplots(figsize=(6, 4.5))
         PrecisionRecallDisplay.from_predictions(y, result.fitted.predict(test), ax=ax)
         ax.set_title("precision-recall on the test window")
@@ -415,7 +419,7 @@ def register(
         "baseline_metrics": _jsonable(getattr(result, "baseline_metrics", None)),
         "importances": _jsonable(getattr(result, "importances", None) or []),
         "windows": windows,
-        "code_version": code_version(),
+        "code_version": getattr(result, "code_version", None) or code_version(),
     }
     params = {
         "family": stored["family"],
@@ -444,8 +448,8 @@ def register(
             if not figures:
                 mlflow.set_tag("plots", "skipped: matplotlib is not installed")
             _close_figures(figures)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            # quiet: the notes on pickling and signatures are about serving, which we don't do
+            with _quiet():
                 info = mlflow.pyfunc.log_model(
                     name="model",
                     python_model=FabModel(),
@@ -460,6 +464,20 @@ def register(
         _write_read_model(conn, record)
     log.info("registered %s v%d: %s", model_name, record.version, record.run_url)
     return record
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """MLflow's warnings and its "Created version" lines to stderr, silenced."""
+    pyfunc_log = logging.getLogger("mlflow.pyfunc")
+    level = pyfunc_log.level
+    pyfunc_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        pyfunc_log.setLevel(level)
 
 
 def _close_figures(figures: dict[str, Any]) -> None:
@@ -596,12 +614,7 @@ def compare_and_promote(
                 f"{_fmt(candidate_score)} >= {_fmt(current_score)} on {window}"
                 + (f" ({note})" if note else "")
             )
-        with _mlflow(uri) as client:
-            client.set_model_version_tag(model_name, str(version), "promotion_note", outcome.reason)
-            client.set_model_version_tag(
-                model_name, str(version), "promoted_at", datetime.now(UTC).isoformat()
-            )
-            client.set_registered_model_alias(model_name, CHAMPION, str(version))
+        _set_champion(uri, model_name, version, outcome.reason)
         if _fits_read_model(conn, candidate):
             _write_read_model(conn, candidate)
             _promote_read_model(conn, candidate, outcome.reason)
@@ -611,6 +624,70 @@ def compare_and_promote(
 
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+def _set_champion(uri: str, model_name: str, version: int, note: str) -> None:
+    with _mlflow(uri) as client:
+        client.set_model_version_tag(model_name, str(version), "promotion_note", note)
+        client.set_model_version_tag(
+            model_name, str(version), "promoted_at", datetime.now(UTC).isoformat()
+        )
+        client.set_registered_model_alias(model_name, CHAMPION, str(version))
+
+
+def import_legacy(conn: psycopg.Connection, home: Path, model_name: str = MODEL_NAME) -> list[str]:
+    """Move versions registered before MLflow (rows of landing.model_registry whose artifact is a
+    file under FAB_HOME/models) into MLflow, oldest first, keeping figures, windows and which one
+    was promoted. Only into a registry without versions of ``model_name``; returns one line per
+    row. MLflow numbers the versions again from 1 (a row whose files are gone is skipped)."""
+    from psycopg.rows import dict_row
+
+    if not _has_read_model(conn):
+        raise FabError("landing.model_registry is missing: run `fab db migrate`")
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(q("legacy_rows"), {"model_name": model_name}).fetchall()
+    if not rows:
+        return [f"no {model_name} versions from before MLflow: nothing to import"]
+    if list_models(conn, model_name):
+        raise FabError(
+            f"model {model_name} already has versions in MLflow: the {len(rows)} older rows can "
+            "only be imported into an empty registry"
+        )
+    uri = tracking_uri(conn)
+    lines = []
+    for row in rows:
+        path = Path(row["artifact_path"])
+        test = path.parent / "test.parquet"
+        if not (path.exists() and test.exists()):
+            lines.append(f"v{row['version']}: skipped, {path.parent} is gone")
+            continue
+        windows = {
+            s: f"{row[f'{s}_start']}..{row[f'{s}_end']}" for s in ("train", "validation", "test")
+        }
+        result = SimpleNamespace(
+            fitted=joblib.load(path),
+            metrics=row["metrics"],
+            baseline_metrics=row["baseline_metrics"],
+            importances=row["importances"],
+            windows=windows,
+            test_frame=pl.read_parquet(test),
+            code_version=row["code_version"],
+        )
+        config = SimpleNamespace(
+            family=row["family"], horizon_days=row["horizon_days"], seed=row["seed"]
+        )
+        record = register(conn, home, result, config, model_name)
+        line = f"v{row['version']} -> MLflow v{record.version}"
+        if row["promoted"]:
+            note = f"imported as the promoted version; {row['promotion_note']}".rstrip("; ")
+            _set_champion(uri, model_name, record.version, note)
+            with conn.transaction():
+                conn.execute(q("lock"))
+                _promote_read_model(conn, record, note)
+            line += f" ({CHAMPION})"
+        lines.append(line)
+    conn.execute(q("delete_legacy"), {"model_name": model_name})
+    return lines
 
 
 # --- scoring: the champion, and the last one loaded when MLflow cannot answer --------------------

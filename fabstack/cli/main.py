@@ -31,6 +31,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("spc", "fabstack.cli.spc"),
     ("boards", "fabstack.cli.boards"),
     ("model", "fabstack.cli.model"),
+    ("mlflow", "fabstack.cli.tracking"),
 ]
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [

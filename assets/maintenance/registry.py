@@ -41,7 +41,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from sklearn.metrics import average_precision_score
 
-from assets.maintenance.common import MODEL_NAME
+from assets.maintenance.common import MODEL_NAME, one_thread
 from assets.maintenance.sources import named_queries
 from fabstack.errors import FabError
 
@@ -356,31 +356,36 @@ def _promote_read_model(conn: psycopg.Connection, record: ModelRecord, note: str
 
 def evaluation_figures(result: Any) -> dict[str, Any]:
     """PNG plots of a binary model on its test window: precision-recall curve and importances.
-    Empty when matplotlib is missing (the run gets a note instead)."""
+    Empty when matplotlib is missing (the run gets a note instead). Built on bare Figures:
+    pyplot's import alone costs seconds."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError:
         return {}
-    from sklearn.metrics import PrecisionRecallDisplay
+    from sklearn.metrics import precision_recall_curve
 
     figures: dict[str, Any] = {}
     test = result.test_frame
     binary = "label" in test.columns and test["label"].dtype.is_integer()
     y = test["label"].to_numpy() if binary else None
     if y is not None and set(np.unique(y)) == {0, 1}:
-        fig, ax = plt.subplots(figsize=(6, 4.5))
-        PrecisionRecallDisplay.from_predictions(y, result.fitted.predict(test), ax=ax)
-        ax.set_title("precision-recall on the test window")
+        with one_thread():
+            probability = result.fitted.predict(test)
+        precision, recall, _ = precision_recall_curve(y, probability)
+        fig = Figure(figsize=(6, 4.5))
+        ax = fig.add_subplot()
+        ax.step(recall, precision, where="post")
+        ax.axhline(y.mean(), linestyle=":", color="grey", label=f"base rate {y.mean():.2f}")
+        ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+        ax.set_title(f"test window: PR AUC {pr_auc_of(y, probability):.3f}")
+        ax.legend(loc="lower left")
         figures["plots/pr_curve.png"] = fig
     top = (getattr(result, "importances", None) or [])[:15]
     if top:
-        fig, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1.2))
+        fig = Figure(figsize=(6, 0.3 * len(top) + 1.2), layout="tight")
+        ax = fig.add_subplot()
         ax.barh([i["feature"] for i in top][::-1], [i["importance"] for i in top][::-1])
         ax.set_xlabel("permutation importance (PR AUC drop)")
-        fig.tight_layout()
         figures["plots/importances.png"] = fig
     return figures
 
@@ -440,14 +445,12 @@ def register(
         run_name = f"{model_name} {stored['family']}".strip()
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name):
             mlflow.log_params({k: v for k, v in params.items() if v is not None})
-            mlflow.log_metrics(metrics)
             mlflow.log_dict(stored, "record.json")
             mlflow.log_artifact(str(Path(tmp) / "test.parquet"), "evaluation")
             for path, figure in figures.items():
                 mlflow.log_figure(figure, path)
             if not figures:
                 mlflow.set_tag("plots", "skipped: matplotlib is not installed")
-            _close_figures(figures)
             # quiet: the notes on pickling and signatures are about serving, which we don't do
             with _quiet():
                 info = mlflow.pyfunc.log_model(
@@ -458,6 +461,8 @@ def register(
                     pip_requirements=[f"scikit-learn=={metadata.version('scikit-learn')}"],
                     registered_model_name=model_name,
                 )
+            # after the model: log_model copies each metric logged before it, one query apiece
+            mlflow.log_metrics(metrics)
         version = client.get_model_version(model_name, str(info.registered_model_version))
         record = _record_from(uri, client, version, _aliases(client, model_name) or {})
     if _fits_read_model(conn, record):
@@ -478,14 +483,6 @@ def _quiet() -> Iterator[None]:
             yield
     finally:
         pyfunc_log.setLevel(level)
-
-
-def _close_figures(figures: dict[str, Any]) -> None:
-    if figures:
-        import matplotlib.pyplot as plt
-
-        for figure in figures.values():
-            plt.close(figure)
 
 
 def list_models(conn: psycopg.Connection, model_name: str = MODEL_NAME) -> list[ModelRecord]:
@@ -547,7 +544,12 @@ def pr_auc(fitted: Any, test: pl.DataFrame) -> float | None:
     y = test["label"].to_numpy()
     if not 0 < y.sum() < y.size:
         return None
-    return float(average_precision_score(y, fitted.predict(test)))
+    with one_thread():
+        return pr_auc_of(y, fitted.predict(test))
+
+
+def pr_auc_of(y: np.ndarray, probability: np.ndarray) -> float:
+    return float(average_precision_score(y, probability))
 
 
 def compare_and_promote(

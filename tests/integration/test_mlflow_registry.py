@@ -217,3 +217,40 @@ def test_any_model_name_uses_the_same_registry(
         assert run.data.metrics["recall.edge"] == 0.5
         with pytest.raises(FabError, match="model_name"):
             registry.list_models(conn, "bad name'")
+
+
+def test_rows_from_before_mlflow_are_imported_once(
+    landing_dsn: str, fab_home: Path, mlflow_tracking: str
+) -> None:
+    """Two versions registered by the old file registry (v1 promoted, v2 whose files are gone)
+    move into MLflow: v1 keeps its figures and becomes the champion; v2 is reported skipped."""
+    import joblib
+
+    old = fab_home / "models" / "failure_risk"
+    (old / "v1").mkdir(parents=True)
+    joblib.dump(ColumnModel("good"), old / "v1" / "model.joblib")
+    TEST_FRAME.write_parquet(old / "v1" / "test.parquet")
+    insert = (
+        "INSERT INTO landing.model_registry (model_name, version, family, horizon_days, params,"
+        " seed, feature_columns, metrics, importances, train_start, train_end, validation_start,"
+        " validation_end, test_start, test_end, code_version, artifact_path, promoted,"
+        " promotion_note) VALUES ('failure_risk', %s, 'column', 7, '{}', 1, '[\"good\"]',"
+        " '{\"pr_auc\": 1.0}', '[]', '2026-01-01', '2026-01-20', '2026-01-21', '2026-01-27',"
+        " '2026-01-28', '2026-02-03', 'abc123', %s, %s, %s)"
+    )
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        conn.execute(insert, (1, str(old / "v1" / "model.joblib"), True, "v1 promoted"))
+        conn.execute(insert, (2, str(old / "v2" / "model.joblib"), False, ""))
+        lines = registry.import_legacy(conn, fab_home)
+        assert lines == ["v1 -> MLflow v1 (champion)", f"v2: skipped, {old / 'v2'} is gone"]
+        record = registry.promoted_model(conn)
+        assert record.version == 1 and record.code_version == "abc123"
+        assert record.metrics == {"pr_auc": 1.0} and str(record.test_start) == "2026-01-28"
+        rows = conn.execute(
+            "SELECT version, promoted, artifact_path FROM landing.model_registry"
+        ).fetchall()
+        assert rows == [(1, True, "models:/failure_risk/1")]
+        # idempotent: nothing left to import
+        assert registry.import_legacy(conn, fab_home) == [
+            "no failure_risk versions from before MLflow: nothing to import"
+        ]

@@ -405,7 +405,24 @@ def register(
     ``baseline_metrics``, ``importances`` and ``windows`` (split -> "first..last") are used when
     present. ``config`` gives ``family``, ``horizon_days``, ``seed`` when it has them.
     ``figures`` (artifact path -> matplotlib figure) default to ``evaluation_figures``.
+    The first registration of a model name imports its versions from before MLflow first
+    (``import_legacy``), so their version numbers never clash in the read model.
     """
+    if _legacy_rows(conn, model_name):
+        for line in import_legacy(conn, home, model_name):
+            log.info("imported from before MLflow: %s", line)
+    return _register(conn, home, result, config, model_name, figures=figures)
+
+
+def _register(
+    conn: psycopg.Connection,
+    home: Path,
+    result: Any,
+    config: Any,
+    model_name: str,
+    *,
+    figures: dict[str, Any] | None,
+) -> ModelRecord:
     import mlflow
 
     from assets.maintenance.mlflow_model import FabModel
@@ -637,17 +654,23 @@ def _set_champion(uri: str, model_name: str, version: int, note: str) -> None:
         client.set_registered_model_alias(model_name, CHAMPION, str(version))
 
 
+def _legacy_rows(conn: psycopg.Connection, model_name: str) -> list[dict[str, Any]]:
+    from psycopg.rows import dict_row
+
+    if not _has_read_model(conn):
+        return []
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(q("legacy_rows"), {"model_name": model_name}).fetchall()
+
+
 def import_legacy(conn: psycopg.Connection, home: Path, model_name: str = MODEL_NAME) -> list[str]:
     """Move versions registered before MLflow (rows of landing.model_registry whose artifact is a
     file under FAB_HOME/models) into MLflow, oldest first, keeping figures, windows and which one
     was promoted. Only into a registry without versions of ``model_name``; returns one line per
     row. MLflow numbers the versions again from 1 (a row whose files are gone is skipped)."""
-    from psycopg.rows import dict_row
-
     if not _has_read_model(conn):
         raise FabError("landing.model_registry is missing: run `fab db migrate`")
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(q("legacy_rows"), {"model_name": model_name}).fetchall()
+    rows = _legacy_rows(conn, model_name)
     if not rows:
         return [f"no {model_name} versions from before MLflow: nothing to import"]
     if list_models(conn, model_name):
@@ -678,7 +701,7 @@ def import_legacy(conn: psycopg.Connection, home: Path, model_name: str = MODEL_
         config = SimpleNamespace(
             family=row["family"], horizon_days=row["horizon_days"], seed=row["seed"]
         )
-        record = register(conn, home, result, config, model_name)
+        record = _register(conn, home, result, config, model_name, figures=None)
         line = f"v{row['version']} -> MLflow v{record.version}"
         if row["promoted"]:
             note = f"imported as the promoted version; {row['promotion_note']}".rstrip("; ")

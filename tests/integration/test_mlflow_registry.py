@@ -220,10 +220,11 @@ def test_any_model_name_uses_the_same_registry(
 
 
 def test_rows_from_before_mlflow_are_imported_once(
-    landing_dsn: str, fab_home: Path, mlflow_tracking: str
+    landing_dsn: str, fab_home: Path, mlflow_tracking: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Two versions registered by the old file registry (v1 promoted, v2 whose files are gone)
-    move into MLflow: v1 keeps its figures and becomes the champion; v2 is reported skipped."""
+    move into MLflow at the first registration: v1 keeps its figures and stays the champion;
+    v2 is reported skipped; the new model comes after them."""
     import joblib
 
     old = fab_home / "models" / "failure_risk"
@@ -241,15 +242,18 @@ def test_rows_from_before_mlflow_are_imported_once(
     with psycopg.connect(landing_dsn, autocommit=True) as conn:
         conn.execute(insert, (1, str(old / "v1" / "model.joblib"), True, "v1 promoted"))
         conn.execute(insert, (2, str(old / "v2" / "model.joblib"), False, ""))
-        lines = registry.import_legacy(conn, fab_home)
-        assert lines == ["v1 -> MLflow v1 (champion)", f"v2: skipped, {old / 'v2'} is gone"]
+        with caplog.at_level(logging.INFO, logger=registry.__name__):
+            fresh = registry.register(conn, fab_home, failure_result("bad"), CONFIG)
+        assert "imported from before MLflow: v1 -> MLflow v1 (champion)" in caplog.text
+        assert f"imported from before MLflow: v2: skipped, {old / 'v2'} is gone" in caplog.text
+        assert fresh.version == 2 and not fresh.promoted
         record = registry.promoted_model(conn)
         assert record.version == 1 and record.code_version == "abc123"
         assert record.metrics == {"pr_auc": 1.0} and str(record.test_start) == "2026-01-28"
         rows = conn.execute(
-            "SELECT version, promoted, artifact_path FROM landing.model_registry"
+            "SELECT version, promoted, artifact_path FROM landing.model_registry ORDER BY 1"
         ).fetchall()
-        assert rows == [(1, True, "models:/failure_risk/1")]
+        assert rows == [(1, True, "models:/failure_risk/1"), (2, False, "models:/failure_risk/2")]
         # idempotent: nothing left to import
         assert registry.import_legacy(conn, fab_home) == [
             "no failure_risk versions from before MLflow: nothing to import"

@@ -44,6 +44,8 @@ from sklearn.metrics import average_precision_score
 from assets.maintenance.common import MODEL_NAME, one_thread
 from assets.maintenance.sources import named_queries
 from fabstack.errors import FabError
+from fabstack.services import ensure_database, port_open
+from fabstack.services import redact as redacted
 
 # MLflow is imported lazily: it takes seconds, and the Dagster code location must load fast.
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # a down server: fail in seconds
@@ -111,16 +113,7 @@ def tracking_uri(conn: psycopg.Connection) -> str:
     return f"postgresql+psycopg://{user}{password}@{host}:{info.port}/{MLFLOW_DATABASE}"
 
 
-def redacted(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.password:
-        return uri.replace(f":{parts.password}@", ":***@", 1)
-    return uri
-
-
 def _answers(uri: str) -> bool:
-    from fabstack.services import port_open
-
     parts = urlsplit(uri)
     if not parts.hostname:  # a Unix socket: let the driver say
         return True
@@ -132,8 +125,6 @@ def _answers(uri: str) -> bool:
 def _ensure_store(uri: str) -> None:
     """Create the backend database once per process (MLflow creates its tables itself)."""
     if uri.startswith("postgresql"):
-        from fabstack.services import ensure_database
-
         ensure_database("postgresql://" + uri.partition("://")[2])
 
 
@@ -313,6 +304,17 @@ def _aliases(client: Any, model_name: str) -> dict[str, Any] | None:
 
     try:
         return dict(client.get_registered_model(model_name).aliases)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+
+
+def _version(client: Any, model_name: str, version: int) -> Any | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version(model_name, str(version))
     except MlflowException as exc:
         if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
             return None
@@ -518,12 +520,9 @@ def get_model(conn: psycopg.Connection, version: int, model_name: str = MODEL_NA
     uri = tracking_uri(conn)
     with _mlflow(uri) as client:
         aliases = _aliases(client, _check_name(model_name))
-        if aliases is not None:
-            found = client.search_model_versions(
-                f"name = '{model_name}' AND version_number = {int(version)}"
-            )
-            if found:
-                return _record_from(uri, client, found[0], aliases)
+        found = _version(client, model_name, int(version)) if aliases is not None else None
+        if found is not None:
+            return _record_from(uri, client, found, aliases)
     known = [m.version for m in list_models(conn, model_name)]
     raise FabError(
         f"model version {version!r}: no such version of {model_name} "

@@ -19,8 +19,8 @@ def ui(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
 ) -> None:
     """Serve the MLflow UI on the embedded store (fab_mlflow database, FAB_HOME/mlflow)."""
-    from assets.maintenance.registry import redacted, tracking_uri
-    from fabstack.services import ensure_database
+    from assets.maintenance.registry import tracking_uri
+    from fabstack.services import ensure_database, redact
 
     configured = settings().mlflow_tracking_uri
     if configured and configured.startswith("http"):
@@ -48,7 +48,7 @@ def ui(
         "1",
     ]
     console.print(
-        f"MLflow UI at http://{host}:{port} on {redacted(uri)}, artifacts {artifacts} "
+        f"MLflow UI at http://{host}:{port} on {redact(uri)}, artifacts {artifacts} "
         "(Ctrl-C stops it)"
     )
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}

@@ -28,7 +28,7 @@ COPY dashboards ./dashboards
 COPY deploy ./deploy
 RUN uv pip install --system --no-deps -e . \
     && useradd --system --uid 10001 --home-dir /var/lib/fab fab \
-    && mkdir -p /var/lib/fab /opt/dagster/home \
+    && mkdir -p /var/lib/fab/mlflow /opt/dagster/home \
     && cp orchestration/dagster.yaml /opt/dagster/home/dagster.yaml \
     && chown -R fab /var/lib/fab /opt/dagster/home /app/dbt
 

@@ -270,9 +270,29 @@ def opcua_endpoint(settings: Settings) -> Endpoint:
     return Endpoint("OPC UA", kind, settings.opcua_url, detail)
 
 
+def mlflow_endpoint(settings: Settings, landing: Endpoint, *, start: bool) -> Endpoint:
+    """MLflow: the configured tracking server, else the fab_mlflow database on the landing
+    server (created here when ``start``) with artifacts under FAB_HOME/mlflow."""
+    uri = settings.mlflow_tracking_uri
+    if uri:
+        parts = urlsplit(uri)
+        default = {"http": 80, "https": 443}.get(parts.scheme, 5432)
+        up = port_open(parts.hostname or "127.0.0.1", parts.port or default)
+        return Endpoint("MLflow", "configured" if up else "down", redact(uri), "tracking server")
+    store = with_database(landing.url, "fab_mlflow")
+    if landing.kind == "down":
+        return Endpoint("MLflow", "down", redact(store), "needs the landing server")
+    if start:
+        ensure_database(store)
+    detail = f"fab_mlflow on the landing server, artifacts {settings.home_dir / 'mlflow'}"
+    return Endpoint("MLflow", "embedded", redact(store), detail)
+
+
 def all_endpoints(settings: Settings, *, start: bool) -> list[Endpoint]:
+    landing = landing_endpoint(settings, start=start)
     return [
-        landing_endpoint(settings, start=start),
+        landing,
+        mlflow_endpoint(settings, landing, start=start),
         broker_endpoint(settings, start=start),
         warehouse_endpoint(settings),
         opcua_endpoint(settings),

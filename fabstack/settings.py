@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     mqtt_url: str | None = Field(None, description="MQTT broker")
     opcua_url: str = Field("opc.tcp://127.0.0.1:4840/fab/", description="OPC UA endpoint")
     clickhouse_url: str | None = Field(None, description="ClickHouse server; unset = chDB")
+    mlflow_tracking_uri: str | None = Field(
+        None, description="MLflow tracking server; unset = fab_mlflow DB on the landing server"
+    )
     plant: str = Field("demo", description="Plant file name or path")
     seed: int = Field(42, description="Random seed for simulator and models")
     retention_days: int = Field(90, ge=1, le=3650, description="Raw time-series retention")
@@ -83,6 +86,12 @@ class Settings(BaseSettings):
     @classmethod
     def _clickhouse(cls, v: str | None) -> str | None:
         return _check_url(v, ("http", "https", "clickhouse"), "http://user:pass@host:8123/fab")
+
+    @field_validator("mlflow_tracking_uri")
+    @classmethod
+    def _mlflow(cls, v: str | None) -> str | None:
+        schemes = ("http", "https", "postgresql", "postgresql+psycopg")
+        return _check_url(v, schemes, "http://host:5000")
 
     @field_validator("log_level")
     @classmethod

@@ -115,6 +115,41 @@ def fab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def mlflow_template() -> Iterator[str]:
+    """A database with MLflow's tables, created once (MLflow's migrations take seconds), copied
+    per test. Initialised in a subprocess so no connection to it stays open."""
+    import subprocess
+    import sys
+
+    dsn = create_database("fabmlflowtpl")
+    uri = "postgresql+psycopg://" + dsn.partition("://")[2]
+    init = (
+        "import sys; from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore; "
+        "SqlAlchemyStore(sys.argv[1], sys.argv[2])"
+    )
+    subprocess.run([sys.executable, "-c", init, uri, "/tmp"], check=True, capture_output=True)
+    yield dsn.rsplit("/", 1)[1]
+    drop_database(dsn)
+
+
+@pytest.fixture
+def mlflow_tracking(mlflow_template: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throwaway MLflow backend database; FAB_MLFLOW_TRACKING_URI points at it."""
+    from fabstack.settings import get_settings
+
+    name = f"fabmlflow_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(SERVER_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{mlflow_template}"')
+    dsn = _dsn_for(name)
+    uri = "postgresql+psycopg://" + dsn.partition("://")[2]
+    monkeypatch.setenv("FAB_MLFLOW_TRACKING_URI", uri)
+    get_settings.cache_clear()
+    yield uri
+    get_settings.cache_clear()
+    drop_database(dsn)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 below the kernel's ephemeral range (32768+), so outgoing
     connections (which take ephemeral ports) cannot grab it between this call and the bind."""

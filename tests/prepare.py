@@ -18,7 +18,7 @@ from fabstack.services import ensure_database, port_open
 
 PG = ("127.0.0.1", 5432)
 MQTT = ("127.0.0.1", 1883)
-DATABASES = ("fab", "fab_dagster")
+DATABASES = ("fab", "fab_dagster", "fab_mlflow")
 
 
 def _start_postgres() -> None:

@@ -214,8 +214,8 @@ def fact_anomaly(
     deps=[maintenance_features],
     description="Train the failure model (time-ordered train/validation/test, class weights, "
     "sigmoid calibration on validation), evaluate it beside the plain Isolation-Forest "
-    "baseline, register the version (FAB_HOME/models + landing.model_registry) and promote it "
-    "when its PR AUC on the same test window is not worse than the promoted one's.",
+    "baseline, log the run and register the version in MLflow, and point the `champion` alias "
+    "at it when its PR AUC on the same test window is not worse than the champion's.",
 )
 def failure_model(
     context: dg.AssetExecutionContext,
@@ -276,7 +276,8 @@ def failure_model(
             "feature_importances": dg.MetadataValue.md(_md_table(result.importances)),
             "windows": dg.MetadataValue.json(result.windows),
             "code_version": dg.MetadataValue.text(record.code_version),
-            "artifact": dg.MetadataValue.path(record.artifact_path),
+            "artifact": dg.MetadataValue.text(record.artifact_path),
+            "mlflow_run": dg.MetadataValue.url(record.run_url),
         }
     )
 
@@ -292,7 +293,8 @@ def _score(config: ScoringConfig, landing: LandingResource, warehouse: Warehouse
     kinds={"clickhouse", "scikitlearn"},
     pool=POOL,
     deps=[maintenance_features, failure_model],
-    description="Daily failure risk per machine from the promoted model: probability, band "
+    description="Daily failure risk per machine from the champion model "
+    "(models:/failure_risk@champion): probability, band "
     "(HIGH > 0.7, MEDIUM > 0.4, else LOW), the recommended action and the top contributing "
     "features. fab.fact_failure_risk, the scored day replaced.",
 )
@@ -317,6 +319,7 @@ def fact_failure_risk(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(risk.height),
             "model_version": dg.MetadataValue.int(record.version),
+            "mlflow_run": dg.MetadataValue.url(record.run_url),
             "day": dg.MetadataValue.text(str(risk["day"][0])),
             **{f"machines_{b.lower()}": dg.MetadataValue.int(n) for b, n in bands.items()},
             "risk": dg.MetadataValue.md(

@@ -134,7 +134,7 @@ def score_saved(
 ) -> tuple[ModelRecord, pl.DataFrame, pl.DataFrame]:
     """(promoted model, fact_failure_risk rows, fact_machine_health rows) for ``day``."""
     features = load_saved(home, "features")
-    record, fitted = load_promoted(conn)
+    record, fitted = load_promoted(conn, home=home)
     day = day or features["day"].max()
     with one_thread():
         risk = score_day(fitted, features, record.version, day)

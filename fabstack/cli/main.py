@@ -32,6 +32,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("boards", "fabstack.cli.boards"),
     ("model", "fabstack.cli.model"),
     ("broker", "fabstack.cli.broker"),
+    ("mlflow", "fabstack.cli.tracking"),
 ]
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [

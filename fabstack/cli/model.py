@@ -1,4 +1,5 @@
-"""`fab model`: the failure-model registry — list versions, show one, promote one, train one."""
+"""`fab model`: the failure-model registry on MLflow — list versions, show one, promote one
+(the `champion` alias), train one."""
 
 from __future__ import annotations
 
@@ -117,6 +118,7 @@ def show_command(
     top = ", ".join(f"{i['feature']} {i['importance']:.3f}" for i in record.importances[:8])
     console.print(f"top features (permutation importance, PR AUC drop): {top or '-'}")
     console.print(f"{len(record.feature_columns)} features; {record.promotion_note}")
+    console.print(f"MLflow run: {record.run_url}")
 
 
 @app.command("promote")
@@ -136,6 +138,17 @@ def promote_command(
         raise FabError(outcome.reason)
     if not as_json:
         console.print(outcome.reason)
+
+
+@app.command("import-legacy")
+def import_legacy_command() -> None:
+    """Move the versions registered before MLflow (landing.model_registry rows with files under
+    FAB_HOME/models) into MLflow, keeping which one was promoted. Only into an empty registry."""
+    from assets.maintenance.registry import import_legacy
+
+    with landing() as conn:
+        for line in import_legacy(conn, settings().home_dir):
+            console.print(line)
 
 
 @app.command("train")

@@ -1,4 +1,4 @@
-"""Retrain from config -> metrics as metadata -> registry row -> promote -> scoring uses it.
+"""Retrain from config -> metrics as metadata -> MLflow version -> champion -> scoring uses it.
 
 A small synthetic plant (6 machines, 75 days, wear-out precursors) is landed in a fresh
 PostgreSQL database; the maintenance assets run in-process with an isolated FAB_HOME (chDB).
@@ -77,7 +77,9 @@ def plant_dsn():
 
 
 @pytest.fixture
-def env(plant_dsn: str, fab_home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def env(
+    plant_dsn: str, fab_home: Path, mlflow_tracking: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     monkeypatch.setenv("FAB_PG_DSN", plant_dsn)
     return {**os.environ, "FAB_PG_DSN": plant_dsn, "FAB_HOME": str(fab_home)}
 
@@ -151,12 +153,16 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     assert m1["model_version"] == 1 and m1["promoted"] is True
     assert m1["pr_auc"] > 0.6 and m1["pr_auc"] > m1["baseline_pr_auc"]
     assert "HIGH" in m1["confusion_matrix"] and "temperature" in m1["feature_importances"]
+    # the run and the version live in MLflow; the asset links to the run
+    assert m1["artifact"] == "models:/failure_risk/1"
+    assert m1["mlflow_run"].startswith("http://127.0.0.1:5000/#/experiments/")
 
     # 2. daily scoring with the promoted model writes the warehouse fact
     scored = materialize(
         ["fact_failure_risk", "fact_anomaly", "fact_machine_health"], plant_dsn, fab_home
     )
     assert metadata(scored, "fact_failure_risk")["model_version"] == 1
+    assert metadata(scored, "fact_failure_risk")["mlflow_run"] == m1["mlflow_run"]
     assert metadata(scored, "fact_machine_health")["dagster/row_count"] == 6
 
     # 3. a clearly worse model is registered but not promoted

@@ -1,5 +1,5 @@
--- Every trained failure-model version: metrics on the held-out test window against the
--- baseline, the data windows and whether it is the promoted one.
+-- Every trained failure-model version (read model of the MLflow registry): metrics on the
+-- held-out test window against the baseline, the data windows and whether it is the champion.
 SELECT model_name AS "Model", version AS "Version", family AS "Family",
        CASE WHEN promoted THEN 'promoted' ELSE '' END AS "Status",
        (metrics ->> 'pr_auc')::float AS "PR-AUC",

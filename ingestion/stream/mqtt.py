@@ -77,11 +77,12 @@ class MqttIngestor:
         lots: Mapping[str, str] | None = None,
         retention_days: int = 90,
         spool_max_bytes: int = 1 << 30,
+        metrics: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
     ) -> None:
         self.options = options
         self.name = f"mqtt:{options.client_id}"
         self.validator = MessageValidator(
-            {m: i.area_id for m, i in machines.items()}, retention_days
+            {m: i.area_id for m, i in machines.items()}, retention_days, metrics=metrics
         )
         self.lots = LotTracker(lots)
         self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, self.lots)

@@ -14,7 +14,7 @@ import psycopg
 from fabstack.errors import FabError
 from fabstack.mqtt import BrokerAddress
 from ingestion.stream.config import InterlockConfig
-from ingestion.stream.machines import last_lots, load_machines
+from ingestion.stream.machines import last_lots, load_machines, load_metric_bounds
 from ingestion.stream.mqtt import MqttIngestor, MqttOptions
 
 log = logging.getLogger("fab.ingest")
@@ -71,6 +71,8 @@ def run_mqtt(
 ) -> MqttIngestor:
     """Run the MQTT ingestor until SIGINT/SIGTERM (or ``duration`` s); flushes before returning."""
     machines, lots = load_reference(dsn)
+    with psycopg.connect(dsn, connect_timeout=5) as conn:
+        metrics = load_metric_bounds(conn)
 
     async def main() -> MqttIngestor:
         ingestor = MqttIngestor(
@@ -82,6 +84,7 @@ def run_mqtt(
             lots=lots,
             retention_days=retention_days,
             spool_max_bytes=spool_max_bytes,
+            metrics=metrics,
         )
         await _run_until_signal(
             ingestor.run,

@@ -86,7 +86,9 @@ class MqttIngestor:
         )
         self.lots = LotTracker(lots)
         self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, self.lots)
-        self.committer = Committer(dsn, Spool(spool_dir, spool_max_bytes), source="mqtt")
+        self.committer = Committer(
+            dsn, Spool(spool_dir, spool_max_bytes), source="mqtt", name=self.name
+        )
         self.pipeline = Pipeline(self.committer, self.name, "mqtt", options.limits)
         self.pipeline.listeners.append(self._acknowledge)
         self._client: aiomqtt.Client | None = None
@@ -113,6 +115,7 @@ class MqttIngestor:
 
     def stop(self) -> None:
         self._stop.set()
+        self.pipeline.release_producer()  # a producer waiting for room must not hold up stop
 
     def _client_for(self) -> aiomqtt.Client:
         props = Properties(PacketTypes.CONNECT)

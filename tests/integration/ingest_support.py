@@ -27,7 +27,7 @@ from ingestion.payloads import (
     topic_for,
 )
 from ingestion.stream.config import InterlockConfig
-from ingestion.stream.machines import load_machines
+from ingestion.stream.machines import load_machines, load_metric_bounds
 from ingestion.stream.mqtt import MqttIngestor, MqttOptions
 from ingestion.stream.pipeline import BatchLimits
 
@@ -73,8 +73,10 @@ def make_ingestor(
     session_expiry_s: int = 120,
     commit_dsn: str | None = None,
 ) -> MqttIngestor:
+    allow_metrics(dsn, [f"pressure{i}" for i in range(10)])  # telemetry_message(readings=n)
     with psycopg.connect(dsn) as conn:
         machines = load_machines(conn)
+        metrics = load_metric_bounds(conn)
     options = MqttOptions(
         host=BROKER[0],
         port=port,
@@ -86,7 +88,22 @@ def make_ingestor(
         backoff_initial_s=0.05,
         backoff_max_s=0.5,
     )
-    return MqttIngestor(options, commit_dsn or dsn, machines, spool_dir, interlocks=interlocks)
+    return MqttIngestor(
+        options, commit_dsn or dsn, machines, spool_dir, interlocks=interlocks, metrics=metrics
+    )
+
+
+def allow_metrics(dsn: str, metrics: list[str]) -> None:
+    """Declare test metrics (limits like the demo's pressure) on every machine: the ingestor
+    dead-letters metric names a machine does not have."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO landing.machine_metric_limit "
+            "(machine_id, metric, unit, setpoint, min_value, max_value) "
+            "SELECT machine_id, m, 'test', 30, 20, 40 FROM landing.machine, unnest(%s::text[]) m "
+            "ON CONFLICT DO NOTHING",
+            (metrics,),
+        )
 
 
 def via_port(dsn: str, port: int) -> str:

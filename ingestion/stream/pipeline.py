@@ -83,6 +83,7 @@ class Pipeline:
         self._stopping = False
         self._released = False  # producer no longer waits for room (shutting down)
         self.stalled_since: datetime | None = None
+        self._stall_error: str | None = None
         self._give_up_at: float | None = None  # once stopping: when a failing batch is let go
         self._retry = Backoff(initial=0.1, maximum=5.0)
         self._rate_mark = (time.monotonic(), 0, 0)
@@ -129,8 +130,8 @@ class Pipeline:
 
     async def _flush(self) -> None:
         batch, self.batch = self.batch, Batch()
+        self._room.set()  # the next batch fills while this one commits (as the module says)
         result = await self._commit(batch)
-        self._room.set()
         done = time.monotonic()
         if result is None:  # stopping, and the batch could not be written: not acknowledged
             if not batch.empty:
@@ -174,18 +175,22 @@ class Pipeline:
             if now - self._last_status >= self.limits.status_every_s:
                 self._last_status = now
                 await self._write_status()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), self._retry.next_delay())
+            delay = self._retry.next_delay()
+            if self._stopping:
+                await asyncio.sleep(min(delay, 0.25))  # a few last tries within the grace
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), delay)
 
     def _stalled(self, exc: BaseException) -> None:
         first = (str(exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        if self.stalled_since is None or error != self.committer.last_error:
+        if self.stalled_since is None or error != self._stall_error:
             # once per distinct error, not once per retry
             log.error("batch neither committed nor spooled, holding it and retrying: %s", error)
         if self.stalled_since is None:
             self.stalled_since = datetime.now(UTC)
-        self.committer.last_error = error
+        self._stall_error = self.committer.last_error = error
 
     async def _write_status(self) -> None:
         try:

@@ -277,3 +277,10 @@ def test_integers_beyond_64_bits_spool_exactly(tmp_path):
     spool.append(SpoolBatch({"machine_state": [row]}, []))
     [(_path, batch)] = list(Spool(tmp_path).pending())
     assert batch.rows["machine_state"] == [row]
+
+
+def test_backoff_survives_a_long_outage():
+    """2.0 ** 1100 overflowed after ~1000 retries and killed the retry loop."""
+    backoff = Backoff(initial=0.1, maximum=5.0)
+    delays = [backoff.next_delay() for _ in range(5000)]
+    assert 2.5 <= delays[-1] <= 5.0

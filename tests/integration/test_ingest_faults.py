@@ -196,3 +196,31 @@ def test_conflicting_duplicate_over_mqtt_is_kept_and_counted(landing_dsn, tmp_pa
     assert scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 1
     with psycopg.connect(landing_dsn) as conn:
         assert conn.execute(STATUS, (name,)).fetchone() == (1, 1)
+
+
+def test_status_shows_stalled_and_stale_ingestors(landing_dsn, tmp_path):
+    """Before: a stalled ingestor showed "connected at 2,098 rows/s" with no error."""
+    from tests.integration.test_cli_foundation import fab
+
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO landing.ingest_status (ingestor, source, started_at, updated_at, "
+            "connected, rows_total, rows_per_s, last_error, stalled_since) VALUES "
+            "('mqtt:ok', 'mqtt', now(), now(), true, 10, 5, NULL, NULL), "
+            "('mqtt:stalled', 'mqtt', now(), now(), true, 20, 2098, "
+            " 'SpoolError: disk full', now() - interval '1 minute'), "
+            "('mqtt:gone', 'mqtt', now(), now() - interval '5 minutes', true, 30, 2098, "
+            " NULL, NULL)"
+        )
+    result = fab("ingest", "status", env={"FAB_PG_DSN": landing_dsn}, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = {
+        line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "mqtt:" in line
+    }
+    assert "connected" in lines["mqtt:ok"]
+    assert (
+        "STALLED since" in lines["mqtt:stalled"]
+        and "SpoolError: disk full" in lines["mqtt:stalled"]
+    )
+    assert "2,098" not in lines["mqtt:stalled"]
+    assert "STALE" in lines["mqtt:gone"] and "2,098" not in lines["mqtt:gone"]

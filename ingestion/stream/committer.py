@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,8 +200,9 @@ class Committer:
         dead_letters: list[tuple],
         result: CommitResult,
     ) -> None:
-        """Land what the database takes in halves; each row it refuses alone is dead-lettered.
-        A poison row costs about log2(batch) extra attempts, not a transaction per row."""
+        """Land what the database takes in parts; each row it refuses alone is dead-lettered.
+        The part is cut around the row a COPY error names (``COPY t, line N``), else in halves:
+        a poison row costs one to log2(batch) extra attempts, not a transaction per row."""
         refused: list[tuple] = []
         if dead_letters:
             self._land(sink, {}, dead_letters, result)
@@ -220,9 +222,14 @@ class Committer:
                     refused.append(
                         refused_row(self.source, table, row, "db_refused", _first_line(exc))
                     )
-                else:
-                    half = len(part) // 2
-                    pending += [part[half:], part[:half]]  # first half next: order kept
+                    continue
+                named = _named_row(exc, part)
+                cuts = (
+                    [part[named + 1 :], part[named : named + 1], part[:named]]
+                    if named is not None
+                    else [part[len(part) // 2 :], part[: len(part) // 2]]
+                )
+                pending += [c for c in cuts if c]  # the earliest rows next: order kept
         if refused:
             log.error("%d rows refused by the database, kept as dead letters", len(refused))
             self._land(sink, {}, refused, result)
@@ -242,6 +249,25 @@ class Committer:
         if self._conn is not None:
             self._conn.close()
         self._conn = self._sink = None
+
+
+_COPY_LINE = re.compile(r"^COPY (\w+), line (\d+)")
+
+
+def _named_row(exc: psycopg.Error, part: list[tuple[str, tuple]]) -> int | None:
+    """Index in ``part`` of the row a direct COPY's error names (its CONTEXT line), if any.
+    Staging-table COPYs are not trusted: their rows were deduplicated first."""
+    match = _COPY_LINE.match(exc.diag.context or "")
+    if not match:
+        return None
+    table, line = match[1], int(match[2])
+    seen = 0
+    for index, (row_table, _row) in enumerate(part):
+        if row_table == table:
+            seen += 1
+            if seen == line:
+                return index
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -161,7 +161,7 @@ class Pipeline:
                 self._stalled(exc)
             else:
                 if self.stalled_since is not None:
-                    log.warning("flusher writing again after %s", self.committer.last_error)
+                    log.warning("flusher writing again after %s", self._stall_error)
                     self.committer.last_error = None
                 self.stalled_since = None
                 self._retry.reset()

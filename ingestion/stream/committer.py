@@ -93,7 +93,7 @@ class Committer:
         return self._sink
 
     def _down(self, exc: BaseException) -> None:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         if self.last_error is None:
             log.error("landing zone unreachable, spooling to %s: %s", self.spool.dir, first)
         self.last_error = f"database: {first}"
@@ -170,7 +170,7 @@ class Committer:
             raise
         except psycopg.Error as exc:
             # A row the database refuses (validation should have caught it): find it by halves.
-            log.error("batch refused (%s); isolating the refused rows", _first_line(exc))
+            log.error("batch refused (%s); isolating the refused rows", first_line(exc))
             self._bisect(sink, rows, dead_letters, result)
 
     def _land(
@@ -220,7 +220,7 @@ class Committer:
                 if len(part) == 1:
                     table, row = part[0]
                     refused.append(
-                        refused_row(self.source, table, row, "db_refused", _first_line(exc))
+                        refused_row(self.source, table, row, "db_refused", first_line(exc))
                     )
                     continue
                 named = _named_row(exc, part)
@@ -270,5 +270,6 @@ def _named_row(exc: psycopg.Error, part: list[tuple[str, tuple]]) -> int | None:
     return None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (psycopg's run over several), or its type."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 from ingestion.stream.backoff import Backoff
 from ingestion.stream.batch import Batch
-from ingestion.stream.committer import CommitResult, Committer
+from ingestion.stream.committer import CommitResult, Committer, first_line
 
 log = logging.getLogger("fab.ingest")
 
@@ -183,8 +183,7 @@ class Pipeline:
                     await asyncio.wait_for(self._stopped.wait(), delay)
 
     def _stalled(self, exc: BaseException) -> None:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        error = f"{type(exc).__name__}: {first_line(exc)}"
         if self.stalled_since is None or error != self._stall_error:
             # once per distinct error, not once per retry
             log.error("batch neither committed nor spooled, holding it and retrying: %s", error)

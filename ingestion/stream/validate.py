@@ -41,7 +41,7 @@ REJECT_KINDS = (
     "string_as_number", "bool_as_number", "null_value", "integer_overflow", "bad_quality",
     "bad_severity", "off_wafer", "bad_defect_size", "empty_string", "string_too_long",
     "bad_step_no", "naive_timestamp", "timestamp_out_of_range", "unknown_metric",
-    "implausible_value", "duplicate_reading",
+    "implausible_value", "duplicate_reading", "nul_character",
     # filed by the committer, not the validator
     "conflicting_duplicate", "db_refused",
 )  # fmt: skip
@@ -237,6 +237,24 @@ def fast_telemetry(payload: bytes) -> Telemetry | None:
     return Telemetry(ts, seq, out)
 
 
+def _holds_nul(payload: bytes) -> bool:
+    """Whether a string of the JSON holds U+0000 (malformed JSON is left to the model)."""
+    try:
+        return _nul_in(orjson.loads(payload))
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _nul_in(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
 def _rejection(exc: ValidationError) -> Rejected:
     error = exc.errors(include_url=False)[0]
     path = ".".join(str(p) for p in error["loc"]) or "payload"
@@ -298,6 +316,10 @@ class MessageValidator:
             return Rejected(
                 "area_mismatch",
                 f"machine {machine} is in area {self.machines[machine]!r}, topic says {area!r}",
+            )
+        if b"\\u0000" in payload and _holds_nul(payload):
+            return Rejected(
+                "nul_character", "a string holds U+0000, which PostgreSQL text cannot store"
             )
         model = fast_telemetry(payload) if channel == "telemetry" else None
         if model is None:

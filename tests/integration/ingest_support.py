@@ -349,5 +349,7 @@ def bad_corpus(site: str, base_ms: int) -> list[tuple[str, str, bytes]]:
         ("duplicate_reading", t("telemetry"), with_(tel, readings=[
             {"metric": "pressure", "value": 1.0}, {"metric": "pressure", "value": 2.0}])),
         ("wrong_type", t("telemetry"), with_(tel, seq=1.0)),
+        ("nul_character", t("state"), j({"ts": base_ms, "seq": 1, "state": "IDLE",
+                                         "reason_code": "A\u0000B"})),
     ]  # fmt: skip
     return cases

@@ -47,7 +47,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "quarantine_log": ("ts", "lot_id", "machine_id", "reason"),
 }  # fmt: skip
 
-# Each table's unique key (migration 0002): what "already landed" means.
+# Each table's unique key (migration 0002): what "already landed" means. A table added to
+# TABLE_COLUMNS without an entry here gets its key from the catalog on first write.
 UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "sensor_reading": ("machine_id", "metric", "ts"),
     "machine_state": ("machine_id", "ts"),
@@ -116,6 +117,8 @@ class LandingSink:
         if not rows:
             return 0
         columns = TABLE_COLUMNS[table]
+        if table not in UNIQUE_KEYS:
+            UNIQUE_KEYS[table] = self._unique_key_of(table)
         rows, repeats = _first_of_each_key(table, rows)
         self._ensure_days(rows)
         with self._rollback_forgets_staging(), self.conn.transaction():
@@ -137,6 +140,20 @@ class LandingSink:
                     cur.execute(_conflicts_sql(table, stage))
                     self._conflicts.extend((table, r) for r in cur.fetchall())
                 return landed
+
+    def _unique_key_of(self, table: str) -> tuple[str, ...]:
+        """A table added after this module (``TABLE_COLUMNS`` only): its unique constraint."""
+        row = self.conn.execute(
+            "SELECT array_agg(a.attname ORDER BY k.n) FROM pg_constraint c "
+            "CROSS JOIN unnest(c.conkey) WITH ORDINALITY k(attnum, n) "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum "
+            "WHERE c.conrelid = %s::regclass AND c.contype IN ('u', 'p') "
+            "GROUP BY c.oid, c.contype ORDER BY c.contype DESC LIMIT 1",
+            (f"landing.{table}",),
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"landing.{table} has no unique key: it cannot land exactly once")
+        return tuple(row[0])
 
     def dead_letter(self, source: str, topic: str, payload: str, error: str) -> None:
         """Keep what could not be landed, with the reason."""

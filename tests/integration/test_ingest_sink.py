@@ -107,3 +107,14 @@ def test_in_batch_conflict_keeps_the_first_and_dead_letters_the_other(landing_ds
         )
         == 1
     )
+
+
+def test_a_table_without_a_declared_key_takes_it_from_the_catalog(landing_dsn, monkeypatch):
+    """A producer that adds a landing table (and its TABLE_COLUMNS) lands it exactly once too."""
+    monkeypatch.delitem(UNIQUE_KEYS, "alarm")
+    row = (T0, "ETCH-01", "A1", 3, "door", 1)
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        sink = LandingSink(conn)
+        assert sink.write("alarm", [row, row]) == 1
+        assert sink.write("alarm", [row]) == 0
+    assert UNIQUE_KEYS["alarm"] == ("machine_id", "alarm_code", "ts")

@@ -129,11 +129,13 @@ class LandingSink:
                 cur.execute("SET LOCAL enable_hashjoin = off")
                 cur.execute("SET LOCAL enable_mergejoin = off")
                 _copy_rows(cur, stage, columns, rows)
-                cur.execute(_insert_new_sql(table, stage))
-                landed = cur.rowcount
-                if landed < len(rows):  # some were there already: which differ?
-                    cur.execute(_conflicts_sql(table, stage))
-                    self._conflicts.extend((table, r) for r in cur.fetchall())
+                # one probe per row: insert the absent, return those present with other values
+                landed = 0
+                for *row, count in cur.execute(_land_new_sql(table, stage)).fetchall():
+                    if count is None:
+                        self._conflicts.append((table, tuple(row)))
+                    else:
+                        landed = count
                 if repeats:  # later rows of a key seen in the batch: against what landed
                     cur.execute(sql.SQL("DELETE FROM {}").format(stage))
                     _copy_rows(cur, stage, columns, repeats)
@@ -275,18 +277,34 @@ def _copy_rows(
             copy.write_row(row)
 
 
-def _insert_new_sql(table: str, stage: sql.Identifier) -> sql.Composed:
-    """Staged rows (one per key) whose key is not landed yet."""
-    cols = sql.SQL(", ").join(map(sql.Identifier, TABLE_COLUMNS[table]))
-    same_key = sql.SQL(" AND ").join(
-        sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in UNIQUE_KEYS[table]
-    )
+def _land_new_sql(table: str, stage: sql.Identifier) -> sql.Composed:
+    """Insert the staged rows (one per key) whose key is not landed yet; return the staged rows
+    whose key is landed with other values, then one row of NULLs with the count inserted."""
+    columns, key = TABLE_COLUMNS[table], UNIQUE_KEYS[table]
+    rest = [c for c in columns if c not in key]
+    ident = sql.Identifier
+    join = sql.SQL(", ").join
     return sql.SQL(
-        "INSERT INTO landing.{table} ({cols}) "
-        "SELECT {cols} FROM {stage} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM landing.{table} t WHERE {same_key}) "
-        "ON CONFLICT DO NOTHING"
-    ).format(table=sql.Identifier(table), cols=cols, stage=stage, same_key=same_key)
+        "WITH probe AS MATERIALIZED ("
+        " SELECT {s_cols}, t._found, ({s_rest}) IS DISTINCT FROM ({t_rest}) AS _differs"
+        " FROM {stage} s LEFT JOIN LATERAL ("
+        "  SELECT true AS _found, {t_rest_as} FROM landing.{table} t WHERE {same_key} LIMIT 1"
+        " ) t ON true),"
+        " ins AS (INSERT INTO landing.{table} ({cols})"
+        "  SELECT {cols} FROM probe WHERE _found IS NULL ON CONFLICT DO NOTHING RETURNING 1)"
+        " SELECT {cols}, NULL::bigint FROM probe WHERE _found AND _differs"
+        " UNION ALL SELECT {nulls}, (SELECT count(*) FROM ins)"
+    ).format(
+        s_cols=join(ident("s", c) for c in columns),
+        s_rest=join(ident("s", c) for c in rest),
+        t_rest=join(ident("t", f"_t_{c}") for c in rest),
+        t_rest_as=join(sql.SQL("t.{} AS {}").format(ident(c), ident(f"_t_{c}")) for c in rest),
+        stage=stage,
+        table=ident(table),
+        same_key=sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=ident(c)) for c in key),
+        cols=join(map(ident, columns)),
+        nulls=join(sql.SQL("NULL") for _ in columns),
+    )
 
 
 def _conflicts_sql(table: str, stage: sql.Identifier) -> sql.Composed:

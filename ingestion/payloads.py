@@ -26,6 +26,8 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_READINGS = 10_000  # per telemetry message
 MAX_METRIC_CHARS = 64
 QUALITY_RANGE = (-(1 << 31), (1 << 31) - 1)  # sensor_reading.quality is int4
+INT4_MAX = (1 << 31) - 1  # integer columns (step_no, counts, defect_no)
+INT8_MAX = (1 << 63) - 1  # bigint columns (seq)
 
 _TOPIC = re.compile(
     r"^fab/v1/(?P<site>[^/]+)/(?P<area>[^/]+)/(?P<machine>[^/]+)/(?P<channel>[^/]+)$"
@@ -52,7 +54,10 @@ def to_datetime(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(f"expected RFC 3339 or epoch ms, got {value!r}")
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value / 1000.0, tz=UTC)
+        try:
+            return datetime.fromtimestamp(value / 1000.0, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"epoch ms {value!r} is outside the datetime range") from None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -120,7 +125,8 @@ WaferId = Annotated[str, BeforeValidator(lambda v: validate_wafer_id(str(v)))]
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: "77", "12.5" and true are not numbers, 1.0 is not a seq (JSON ints still fill floats)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Reading(_Payload):
@@ -134,13 +140,13 @@ class TelemetryPayload(_Payload):
     """Many readings in one message (the simulator sends one per machine per second)."""
 
     ts: Timestamp
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=INT8_MAX)
     readings: list[Reading] = Field(min_length=1, max_length=MAX_READINGS)
 
 
 class StatePayload(_Payload):
     ts: Timestamp
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=INT8_MAX)
     state: Literal["RUNNING", "IDLE", "SETUP", "DOWN", "MAINTENANCE", "OFFLINE"]
     reason_code: str = Field(min_length=1)
 
@@ -155,29 +161,29 @@ class CountPayload(_Payload):
     """A lot step finished on the machine (track-out): counts, and per-wafer measurements."""
 
     ts: Timestamp
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=INT8_MAX)
     lot_id: str = Field(pattern=r"^[A-Z0-9]{4,20}$")
-    step_no: int = Field(ge=1)
+    step_no: int = Field(ge=1, le=INT4_MAX)
     recipe_id: str
-    good: int = Field(ge=0)
-    scrap: int = Field(ge=0)
+    good: int = Field(ge=0, le=INT4_MAX)
+    scrap: int = Field(ge=0, le=INT4_MAX)
     track_in_ts: Timestamp | None = None
     measurements: list[Measurement] = []
 
 
 class AlarmPayload(_Payload):
     ts: Timestamp
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=INT8_MAX)
     alarm_code: str = Field(min_length=1)
     severity: int = Field(ge=1, le=5)
     message: str = ""
 
 
 class DefectPayload(_Payload):
-    defect_no: int = Field(ge=1)
+    defect_no: int = Field(ge=1, le=INT4_MAX)
     x_mm: float = Field(ge=-150, le=150)
     y_mm: float = Field(ge=-150, le=150)
-    size_um: float = Field(gt=0)
+    size_um: float = Field(gt=0, le=300_000)  # at most the wafer
     defect_type: str
     sem_image_ref: str | None = None
     edx_spectrum: dict | None = None  # {"elements": [...], "peaks_kev": [...]}
@@ -185,11 +191,11 @@ class DefectPayload(_Payload):
 
 class InspectionPayload(_Payload):
     ts: Timestamp
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=INT8_MAX)
     inspection_id: str = Field(min_length=1)
     lot_id: str = Field(pattern=r"^[A-Z0-9]{4,20}$")
     wafer_id: WaferId
-    step_no: int | None = None
+    step_no: int | None = Field(None, ge=1, le=INT4_MAX)
     defects: list[DefectPayload] = []
 
     @field_validator("defects")

@@ -243,22 +243,30 @@ def opcua(
     )
 
 
+STALE_AFTER_S = 10.0  # an ingestor reports about every second; silent longer = not running
+
+
 @app.command("status")
 def status() -> None:
-    """Live status of every ingestor: rate, lag, dead letters, spool depth."""
+    """Live status of every ingestor: health, rate, lag, dead letters, spool depth.
+
+    rows and dead letters count what the ingestor landed (they grow in each batch's own
+    transaction, spool replays included). STALLED: its batch can be neither committed nor
+    spooled (the error is shown); STALE: no report for 10 s (stopped or hung)."""
     with landing() as conn:
         try:
             rows = conn.execute(
                 "SELECT ingestor, connected, updated_at, messages_total, rows_total, rows_per_s, "
                 "lag_ms, dead_letters_total, interlocks_total, spool_batches, spool_bytes, "
-                "last_error FROM landing.ingest_status ORDER BY ingestor"
+                "last_error, stalled_since, extract(epoch FROM now() - updated_at) "
+                "FROM landing.ingest_status ORDER BY ingestor"
             ).fetchall()
-        except Exception as exc:  # noqa: BLE001 - missing table = not migrated
+        except Exception as exc:  # noqa: BLE001 - missing table/column = not migrated
             raise FabError("landing.ingest_status missing: run `fab db migrate`") from exc
     table = Table(title="ingestors")
     for col in (
         "ingestor",
-        "conn",
+        "state",
         "updated",
         "messages",
         "rows",
@@ -271,13 +279,15 @@ def status() -> None:
     ):
         table.add_column(col)
     for r in rows:
+        health = _health(connected=r[1], stalled_since=r[12], silent_s=float(r[13]))
+        live = health in ("connected", "DISCONNECTED")
         table.add_row(
             r[0],
-            "yes" if r[1] else "NO",
+            health,
             r[2].strftime("%H:%M:%S"),
             f"{r[3]:,}",
             f"{r[4]:,}",
-            f"{r[5]:,.0f}",
+            f"{r[5]:,.0f}" if live else "0",
             "" if r[6] is None else f"{r[6]:,.0f}",
             str(r[7]),
             str(r[8]),
@@ -295,6 +305,14 @@ def _warn_absent_members() -> None:
         warnings = absent_members(conn, settings().ingest_offline_warn_s)
     for line in warnings:
         console.print(f"[bold yellow]warning:[/] {line}")
+
+
+def _health(connected: bool, stalled_since, silent_s: float) -> str:
+    if silent_s > STALE_AFTER_S:
+        return f"STALE ({silent_s:,.0f} s)"
+    if stalled_since is not None:
+        return f"STALLED since {stalled_since:%H:%M:%S}"
+    return "connected" if connected else "DISCONNECTED"
 
 
 def demo_step(seconds: float = 30.0) -> dict[str, int]:

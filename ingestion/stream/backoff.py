@@ -12,8 +12,8 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The next wait: ``initial * factor**attempt`` capped, scaled by a random 50-100 %."""
-        ceiling = min(self.maximum, self.initial * self.factor**self.attempt)
-        self.attempt += 1
+        ceiling = min(self.maximum, self.initial * self.factor ** min(self.attempt, 64))
+        self.attempt += 1  # capped exponent above: a long outage must not overflow the float
         return ceiling * random.uniform(0.5, 1.0)
 
     def reset(self) -> None:

@@ -86,15 +86,18 @@ class MqttIngestor:
         lots: Mapping[str, str] | None = None,
         retention_days: int = 90,
         spool_max_bytes: int = 1 << 30,
+        metrics: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
     ) -> None:
         self.options = options
         self.name = f"mqtt:{options.client_id}"
         self.validator = MessageValidator(
-            {m: i.area_id for m, i in machines.items()}, retention_days
+            {m: i.area_id for m, i in machines.items()}, retention_days, metrics=metrics
         )
         self.lots = LotTracker(lots)
         self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, self.lots)
-        self.committer = Committer(dsn, Spool(spool_dir, spool_max_bytes), source="mqtt")
+        self.committer = Committer(
+            dsn, Spool(spool_dir, spool_max_bytes), source="mqtt", name=self.name
+        )
         self.pipeline = Pipeline(self.committer, self.name, "mqtt", options.limits)
         self.pipeline.listeners.append(self._acknowledge)
         self._client: aiomqtt.Client | None = None
@@ -121,6 +124,7 @@ class MqttIngestor:
 
     def stop(self) -> None:
         self._stop.set()
+        self.pipeline.release_producer()  # a producer waiting for room must not hold up stop
 
     def _client_for(self) -> aiomqtt.Client:
         props = Properties(PacketTypes.CONNECT)

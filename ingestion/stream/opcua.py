@@ -204,7 +204,7 @@ class OpcuaIngestor:
         self.name = f"opcua:{server.name}"
         self.retention = timedelta(days=retention_days)
         self.engine = InterlockEngine(interlocks or InterlockConfig(), machines, LotTracker(lots))
-        self.committer = Committer(dsn, Spool(spool_dir), source="opcua")
+        self.committer = Committer(dsn, Spool(spool_dir), source="opcua", name=self.name)
         self.pipeline = Pipeline(
             self.committer, self.name, "opcua", limits or BatchLimits(max_age_s=0.2)
         )
@@ -229,6 +229,7 @@ class OpcuaIngestor:
 
     def stop(self) -> None:
         self._stop.set()
+        self.pipeline.release_producer()
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -5,6 +5,12 @@ pipeline.room()``; the flusher swaps the batch out when it is full or old enough
 it in a worker thread. While a commit runs, the next batch fills; when that one is full too,
 ``room()`` blocks the producer: that is the backpressure (MQTT then stops acknowledging, so the
 broker holds further messages).
+
+The flusher cannot die silently: any error of a commit (database and spool both refusing, a
+bug) is logged, shown in the live status (``last_error``, ``stalled_since``) and retried with
+backoff while the batch stays unacknowledged. ``stop`` releases a blocked producer at once and
+gives up a batch that still cannot be written after ``stop_grace_s`` (the broker redelivers
+its messages to the next run).
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ingestion.stream.backoff import Backoff
 from ingestion.stream.batch import Batch
-from ingestion.stream.committer import CommitResult, Committer
-from ingestion.stream.spool import SpoolFull
+from ingestion.stream.committer import CommitResult, Committer, first_line
 
 log = logging.getLogger("fab.ingest")
 
@@ -31,6 +37,7 @@ class BatchLimits:
     max_messages: int = 2_000
     max_age_s: float = 0.05
     status_every_s: float = 1.0
+    stop_grace_s: float = 3.0  # on stop, how long a failing batch is still retried
 
 
 @dataclass(slots=True)
@@ -72,7 +79,13 @@ class Pipeline:
         self._room = asyncio.Event()
         self._room.set()
         self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._stopping = False
+        self._released = False  # producer no longer waits for room (shutting down)
+        self.stalled_since: datetime | None = None
+        self._stall_error: str | None = None
+        self._give_up_at: float | None = None  # once stopping: when a failing batch is let go
+        self._retry = Backoff(initial=0.1, maximum=5.0)
         self._rate_mark = (time.monotonic(), 0, 0)
         self._last_status = 0.0
 
@@ -84,7 +97,7 @@ class Pipeline:
 
     async def room(self) -> None:
         """Call after adding to the batch: wakes the flusher, waits while the batch is full."""
-        if self.full():
+        if self.full() and not self._released:
             self._room.clear()
             self._wake.set()
             await self._room.wait()
@@ -117,31 +130,78 @@ class Pipeline:
 
     async def _flush(self) -> None:
         batch, self.batch = self.batch, Batch()
-        while True:
-            try:
-                result = await asyncio.to_thread(
-                    self.committer.commit, batch.rows, batch.dead_letters
-                )
-                break
-            except SpoolFull as exc:
-                # Neither database nor disk: hold everything, keep not acknowledging.
-                self.committer.last_error = str(exc)
-                log.error("%s; holding the batch", exc)
-                await asyncio.sleep(1.0)
-        self._room.set()
+        self._room.set()  # the next batch fills while this one commits (as the module says)
+        result = await self._commit(batch)
         done = time.monotonic()
+        if result is None:  # stopping, and the batch could not be written: not acknowledged
+            if not batch.empty:
+                log.error(
+                    "stopping with %d messages not written and not acknowledged "
+                    "(the broker redelivers them)",
+                    batch.messages,
+                )
+            await self._write_status()
+            return
         self._account(batch, result, done)
         for listener in self.listeners:
             listener(batch, result, done)
         if done - self._last_status >= self.limits.status_every_s or self._stopping:
             self._last_status = done
+            await self._write_status()
+
+    async def _commit(self, batch: Batch) -> CommitResult | None:
+        """Commit (or spool) the batch, retrying any failure with backoff; None if stopped
+        while it still fails."""
+        while True:
+            try:
+                result = await asyncio.to_thread(
+                    self.committer.commit, batch.rows, batch.dead_letters
+                )
+            except Exception as exc:  # noqa: BLE001 - whatever it is, say it and retry
+                self._stalled(exc)
+            else:
+                if self.stalled_since is not None:
+                    log.warning("flusher writing again after %s", self._stall_error)
+                    self.committer.last_error = None
+                self.stalled_since = None
+                self._retry.reset()
+                return result
+            if self._stopping:
+                if self._give_up_at is None:
+                    self._give_up_at = time.monotonic() + self.limits.stop_grace_s
+                if time.monotonic() >= self._give_up_at:
+                    return None
+            now = time.monotonic()
+            if now - self._last_status >= self.limits.status_every_s:
+                self._last_status = now
+                await self._write_status()
+            delay = self._retry.next_delay()
+            if self._stopping:
+                await asyncio.sleep(min(delay, 0.25))  # a few last tries within the grace
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), delay)
+
+    def _stalled(self, exc: BaseException) -> None:
+        error = f"{type(exc).__name__}: {first_line(exc)}"
+        if self.stalled_since is None or error != self._stall_error:
+            # once per distinct error, not once per retry
+            log.error("batch neither committed nor spooled, holding it and retrying: %s", error)
+        if self.stalled_since is None:
+            self.stalled_since = datetime.now(UTC)
+        self._stall_error = self.committer.last_error = error
+
+    async def _write_status(self) -> None:
+        try:
             await asyncio.to_thread(self.committer.write_status, self.status())
+        except Exception as exc:  # noqa: BLE001 - status is best effort, the flusher goes on
+            log.error("status not written: %s", exc)
 
     def _account(self, batch: Batch, result: CommitResult, done: float) -> None:
         s = self.stats
         s.messages_total += batch.messages
         s.rows_total += result.landed
-        s.dead_letters_total += len(batch.dead_letters)
+        s.dead_letters_total += result.dead_lettered
         s.interlocks_total += batch.interlocks
         s.spooled_batches += int(result.spooled)
         if batch.first_arrival is not None:
@@ -175,9 +235,18 @@ class Pipeline:
             "spool_bytes": spool.bytes,
             "spool_fill": spool.fill,
             "last_error": self.committer.last_error,
+            "stalled_since": self.stalled_since,
         }
 
+    def release_producer(self) -> None:
+        """Shutting down: ``room()`` stops waiting, even while the flusher is stalled."""
+        self._released = True
+        self._room.set()
+
     async def stop(self) -> None:
-        """Ask the flusher to write what is pending and return."""
+        """Ask the flusher to write what is pending and return (within ``stop_grace_s`` of
+        retries when the batch cannot be written)."""
+        self.release_producer()
         self._stopping = True
+        self._stopped.set()
         self._wake.set()

@@ -15,7 +15,7 @@ from fabstack.errors import FabError
 from fabstack.mqtt import BrokerAddress
 from fabstack.sqlfile import named_queries
 from ingestion.stream.config import InterlockConfig
-from ingestion.stream.machines import last_lots, load_machines
+from ingestion.stream.machines import last_lots, load_machines, load_metric_bounds
 from ingestion.stream.mqtt import MqttIngestor, MqttOptions, remove_session
 
 log = logging.getLogger("fab.ingest")
@@ -71,6 +71,8 @@ def _ingestor_factory(
 ) -> Callable[[], MqttIngestor]:
     """Reads the landing zone's reference data now; builds the ingestor inside the loop."""
     machines, lots = load_reference(dsn)
+    with psycopg.connect(dsn, connect_timeout=5) as conn:
+        metrics = load_metric_bounds(conn)
     return lambda: MqttIngestor(
         options,
         dsn,
@@ -80,6 +82,7 @@ def _ingestor_factory(
         lots=lots,
         retention_days=retention_days,
         spool_max_bytes=spool_max_bytes,
+        metrics=metrics,
     )
 
 

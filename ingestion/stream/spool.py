@@ -2,13 +2,18 @@
 
 Each batch is one segment file ``{seq:012d}.seg``: written to a temporary name, fsync'd,
 renamed, and the directory fsync'd, so a segment is either whole or absent after a crash.
-Content is JSON (orjson) with a CRC32 header line. The spool is bounded in bytes; it warns
-loudly at 50/75/90 % and refuses new segments when full (the caller then stops acknowledging,
-so the broker keeps the messages).
+Content is JSON (orjson; the standard library's json for integers beyond 64 bits) with a
+CRC32 header line. Every byte is checked written: a short write, a full disk or a read-only
+directory raises ``SpoolError`` with no segment left behind, and the caller does not
+acknowledge the batch. The spool is bounded in bytes; it warns loudly at 50/75/90 % and
+refuses new segments when full (``SpoolFull``; the broker keeps the messages).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import logging
 import os
 import zlib
@@ -23,7 +28,11 @@ log = logging.getLogger("fab.ingest.spool")
 WARN_AT = (0.5, 0.75, 0.9)
 
 
-class SpoolFull(Exception):
+class SpoolError(Exception):
+    """A segment could not be written whole (disk full, read-only, unencodable): not spooled."""
+
+
+class SpoolFull(SpoolError):
     """The spool reached its byte bound."""
 
 
@@ -34,18 +43,29 @@ class SpoolBatch:
 
 
 def _encode(batch: SpoolBatch) -> bytes:
-    body = orjson.dumps(
-        {"rows": batch.rows, "dead": batch.dead_letters},
-        option=orjson.OPT_PASSTHROUGH_DATACLASS,
-    )
-    return b"%08x\n" % zlib.crc32(body) + body
+    content = {"rows": batch.rows, "dead": batch.dead_letters}
+    try:
+        body, fmt = orjson.dumps(content, option=orjson.OPT_PASSTHROUGH_DATACLASS), b""
+    except TypeError:  # an integer beyond 64 bits: orjson cannot, json can (exactly)
+        try:
+            body, fmt = json.dumps(content, default=_iso).encode(), b" json"
+        except (TypeError, ValueError) as exc:
+            raise SpoolError(f"batch cannot be spooled: {exc}") from None
+    return b"%08x%s\n" % (zlib.crc32(body), fmt) + body
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _decode(data: bytes, path: Path) -> SpoolBatch:
     header, _, body = data.partition(b"\n")
-    if int(header, 16) != zlib.crc32(body):
+    crc, _, fmt = header.partition(b" ")
+    if int(crc, 16) != zlib.crc32(body):
         raise ValueError(f"{path}: CRC mismatch")
-    obj = orjson.loads(body)
+    obj = json.loads(body) if fmt == b"json" else orjson.loads(body)
     # The first column of every landing table is its timestamp.
     rows = {
         table: [(datetime.fromisoformat(r[0]), *r[1:]) for r in table_rows]
@@ -86,10 +106,30 @@ class Spool:
             )
             raise SpoolFull(f"spool {self.dir} is full ({self.bytes} bytes)")
         path = self.dir / f"{self._next:012d}.seg"
+        try:
+            self._write_whole(path, data)
+        except OSError as exc:
+            for leftover in (path.with_suffix(".tmp"), path):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise SpoolError(f"spool {self.dir}: segment not written: {exc}") from None
+        self._next += 1
+        self._segments.append(path)
+        self.bytes += len(data)
+        self._warn()
+        return path
+
+    def _write_whole(self, path: Path, data: bytes) -> None:
+        """Every byte written and fsync'd under a temporary name, then renamed into place."""
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                if written <= 0:
+                    raise OSError(errno.ENOSPC, "short write", str(tmp))
+                view = view[written:]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -99,11 +139,6 @@ class Spool:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        self._next += 1
-        self._segments.append(path)
-        self.bytes += len(data)
-        self._warn()
-        return path
 
     def _warn(self) -> None:
         for level in WARN_AT:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ingestion.payloads import (
     CHANNELS,
     FUTURE_TOLERANCE,
+    INT8_MAX,
     MAX_METRIC_CHARS,
     MAX_PAYLOAD_BYTES,
     MAX_READINGS,
@@ -37,7 +38,17 @@ REJECT_KINDS = (
     "negative_count", "negative_seq", "non_finite", "out_of_range", "unknown_state",
     "invalid_wafer_id", "invalid_lot_id", "wafer_lot_mismatch", "empty_readings",
     "too_many_readings", "duplicate_defect_no", "track_in_after_track_out", "invalid_value",
+    "string_as_number", "bool_as_number", "null_value", "integer_overflow", "bad_quality",
+    "bad_severity", "off_wafer", "bad_defect_size", "empty_string", "string_too_long",
+    "bad_step_no", "naive_timestamp", "timestamp_out_of_range", "unknown_metric",
+    "implausible_value", "duplicate_reading", "nul_character",
+    # filed by the committer, not the validator
+    "conflicting_duplicate", "db_refused",
 )  # fmt: skip
+
+# Bound on any reading or measurement value with no plant limits: beyond every physical unit
+# the fab uses (Pa, W, sccm, nm...), so 1e308 or a 30-digit integer is refused by name.
+PHYSICAL_BOUND = 1e12
 
 _TOPIC = re.compile(r"^fab/v1/([^/+#]+)/([^/+#]+)/([^/+#]+)/([^/+#]+)$")
 _SHOW = 80  # characters of an offending value quoted in a reason
@@ -86,12 +97,33 @@ def _show(value: object) -> str:
     return text if len(text) <= _SHOW else text[: _SHOW - 3] + "..."
 
 
+_NUMBER_TYPES = {"float_type", "int_type", "float_parsing", "int_parsing"}
+_RANGE_TYPES = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_FIELD_RANGE_KINDS = {
+    "quality": "bad_quality",
+    "severity": "bad_severity",
+    "x_mm": "off_wafer",
+    "y_mm": "off_wafer",
+    "size_um": "bad_defect_size",
+    "step_no": "bad_step_no",
+}
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _kind_of(error: dict) -> str:
     """Map one pydantic error to a reject kind."""
     etype = error["type"]
     loc = [str(p) for p in error["loc"]]
     field = loc[-1] if loc else ""
     msg = str(error.get("msg", ""))
+    given = error.get("input")
     if etype == "missing":
         return "missing_field"
     if etype == "extra_forbidden":
@@ -102,6 +134,14 @@ def _kind_of(error: dict) -> str:
         return "malformed_json"
     if etype == "finite_number":
         return "non_finite"
+    if etype in _NUMBER_TYPES:
+        if given is None:
+            return "null_value"
+        if isinstance(given, bool):
+            return "bool_as_number"
+        if isinstance(given, str) and _numeric(given):
+            return "string_as_number"
+        return "wrong_type"
     if etype == "literal_error" and field == "state":
         return "unknown_state"
     if etype == "string_pattern_mismatch" and field == "lot_id":
@@ -109,22 +149,33 @@ def _kind_of(error: dict) -> str:
     if etype == "value_error":
         if "wafer_id" in msg:
             return "invalid_wafer_id"
+        if "outside the datetime range" in msg:
+            return "timestamp_out_of_range"
+        if "needs a UTC offset" in msg:
+            return "naive_timestamp"
         if "timestamp" in msg or "RFC 3339" in msg:
             return "bad_timestamp"
         if "defect_no repeats" in msg:
             return "duplicate_defect_no"
         return "invalid_value"
-    if etype in {"greater_than_equal", "greater_than"} and field in {"good", "scrap"}:
-        return "negative_count"
-    if etype == "greater_than_equal" and field == "seq":
-        return "negative_seq"
     if field == "readings" and etype == "too_short":
         return "empty_readings"
     if field == "readings" and etype == "too_long":
         return "too_many_readings"
-    if etype in {"greater_than", "greater_than_equal", "less_than", "less_than_equal",
-                 "too_short", "too_long", "string_too_short", "string_too_long", "literal_error",
-                 "string_pattern_mismatch"}:  # fmt: skip
+    if etype == "string_too_short":
+        return "empty_string"
+    if etype == "string_too_long":
+        return "string_too_long"
+    if etype in _RANGE_TYPES:
+        if field in _FIELD_RANGE_KINDS:
+            return _FIELD_RANGE_KINDS[field]
+        below = etype.startswith("greater")
+        if below and field in {"good", "scrap"}:
+            return "negative_count"
+        if below and field == "seq":
+            return "negative_seq"
+        return "out_of_range" if below else "integer_overflow"
+    if etype in {"too_short", "too_long", "literal_error", "string_pattern_mismatch"}:
         return "out_of_range"
     return "wrong_type"
 
@@ -151,7 +202,7 @@ def fast_telemetry(payload: bytes) -> Telemetry | None:
     if type(obj) is not dict or obj.keys() != _TELEMETRY_KEYS:
         return None
     seq, readings = obj["seq"], obj["readings"]
-    if type(seq) is not int or seq < 0 or type(readings) is not list:
+    if type(seq) is not int or not 0 <= seq <= INT8_MAX or type(readings) is not list:
         return None
     if not 0 < len(readings) <= MAX_READINGS:
         return None
@@ -186,6 +237,24 @@ def fast_telemetry(payload: bytes) -> Telemetry | None:
     return Telemetry(ts, seq, out)
 
 
+def _holds_nul(payload: bytes) -> bool:
+    """Whether a string of the JSON holds U+0000 (malformed JSON is left to the model)."""
+    try:
+        return _nul_in(orjson.loads(payload))
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _nul_in(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
 def _rejection(exc: ValidationError) -> Rejected:
     error = exc.errors(include_url=False)[0]
     path = ".".join(str(p) for p in error["loc"]) or "payload"
@@ -201,7 +270,10 @@ class MessageValidator:
     """Checks topic, size, JSON, schema, machine and time window of each message.
 
     ``machines`` maps machine_id -> area_id (from ``landing.machine``); ``now`` is passed in so
-    a replay judges the time window as of the moment the message arrived.
+    a replay judges the time window as of the moment the message arrived. ``metrics`` maps
+    machine_id -> metric -> plausible (low, high) (``machines.load_metric_bounds``): a machine
+    listed there accepts only those metrics; any other machine accepts any metric name within
+    ``PHYSICAL_BOUND``.
     """
 
     def __init__(
@@ -209,8 +281,10 @@ class MessageValidator:
         machines: Mapping[str, str],
         retention_days: int = 90,
         max_bytes: int = MAX_PAYLOAD_BYTES,
+        metrics: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
     ) -> None:
         self.machines = dict(machines)
+        self.metrics = {m: dict(b) for m, b in (metrics or {}).items()}
         self.retention = timedelta(days=retention_days)
         self.retention_days = retention_days
         self.max_bytes = max_bytes
@@ -243,6 +317,10 @@ class MessageValidator:
                 "area_mismatch",
                 f"machine {machine} is in area {self.machines[machine]!r}, topic says {area!r}",
             )
+        if b"\\u0000" in payload and _holds_nul(payload):
+            return Rejected(
+                "nul_character", "a string holds U+0000, which PostgreSQL text cannot store"
+            )
         model = fast_telemetry(payload) if channel == "telemetry" else None
         if model is None:
             try:
@@ -252,9 +330,43 @@ class MessageValidator:
             if isinstance(model, TelemetryPayload):
                 model = Telemetry.of(model)
         reason = self._semantic(model, now)
+        if reason is None and isinstance(model, Telemetry):
+            reason = self._readings(machine, model)
         if reason:
             return reason
         return Accepted(channel, machine, model)
+
+    def _readings(self, machine: str, model: Telemetry) -> Rejected | None:
+        """Known metric names, plausible values, one reading per metric and time."""
+        known = self.metrics.get(machine)
+        for i, (metric, value, _ts, _quality) in enumerate(model.readings):
+            if known is None:
+                low, high = -PHYSICAL_BOUND, PHYSICAL_BOUND
+            elif metric in known:
+                low, high = known[metric]
+            else:
+                return Rejected(
+                    "unknown_metric",
+                    f"readings.{i}.metric: {_show(metric)} is not a metric of {machine} "
+                    "in landing.machine_metric_limit",
+                )
+            if not low <= value <= high:
+                return Rejected(
+                    "implausible_value",
+                    f"readings.{i}.value: {value!r} for {metric} is outside the plausible "
+                    f"range [{low:g}, {high:g}]",
+                )
+        keys = {(metric, ts) for metric, _v, ts, _q in model.readings}
+        if len(keys) != len(model.readings):
+            seen: set = set()
+            for i, (metric, _v, ts, _q) in enumerate(model.readings):
+                if (metric, ts) in seen:
+                    return Rejected(
+                        "duplicate_reading",
+                        f"readings.{i}: {_show(metric)} appears twice at the same time",
+                    )
+                seen.add((metric, ts))
+        return None
 
     def _window(self, field: str, ts: datetime | None, now: datetime) -> Rejected | None:
         if ts is None:
@@ -283,6 +395,12 @@ class MessageValidator:
                     if bad:
                         return bad
         elif isinstance(model, CountPayload):
+            for i, m in enumerate(model.measurements):
+                if not -PHYSICAL_BOUND <= m.value <= PHYSICAL_BOUND:
+                    return Rejected(
+                        "implausible_value",
+                        f"measurements.{i}.value: {m.value!r} is beyond ±{PHYSICAL_BOUND:g}",
+                    )
             if model.track_in_ts is not None:
                 bad = self._window("track_in_ts", model.track_in_ts, now)
                 if bad:

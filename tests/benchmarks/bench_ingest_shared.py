@@ -40,6 +40,8 @@ from paho.mqtt.properties import Properties
 
 from tests.benchmarks._ingest_harness import (
     PrivateBroker,
+    allow_metrics,
+    bench_metrics,
     cpu_breakdown,
     cpu_snapshot,
     landing_zone,
@@ -144,6 +146,7 @@ def _round(broker: PrivateBroker, home: Path, processes: int, n: int, base_ms: i
         for i in range(n)
     ]
     with landing_zone() as dsn:
+        allow_metrics(dsn, bench_metrics(f"{site}_", READINGS))
         asyncio.run(_prime_sessions(broker.address, ids, f"$share/{group}/fab/v1/{site}/#"))
         t = time.monotonic()
         asyncio.run(publish_all(msgs, None, broker=broker.address))

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import MQTT_URL, REPO
 from tests.integration.ingest_support import (
+    allow_metrics,
     now_ms,
     publisher,
     scalar,
@@ -72,6 +73,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(landing_dsn, tmp_path):
     site = unique_site()
     base = now_ms()
     msgs = [telemetry_message(site, "DEP-01", i, base + i, readings=10) for i in range(3000)]
+    allow_metrics(landing_dsn, [f"pressure{i}" for i in range(10)])
     proc = _start(site, landing_dsn, tmp_path)
     try:
 

@@ -16,7 +16,7 @@ from ingestion.stream.interlock import InterlockEngine, LotTracker
 from ingestion.stream.machines import MachineInfo
 from ingestion.stream.opcua import Handoff, LoopThread
 from ingestion.stream.routing import rows_for
-from ingestion.stream.spool import Spool, SpoolBatch, SpoolFull
+from ingestion.stream.spool import Spool, SpoolBatch, SpoolError, SpoolFull
 from ingestion.stream.validate import MessageValidator
 from tests.integration.ingest_support import good_messages, now_ms
 
@@ -225,3 +225,67 @@ def test_opcua_handoff_crosses_threads_and_holds_the_client_while_behind():
         assert not client.loop.is_running() and client.loop.is_closed()
 
     asyncio.run(scenario())
+
+
+# --- a spool that cannot write: nothing half-written, nothing acknowledged (issue 18 break 2) --
+
+_SHORT_WRITE = """
+import resource, signal, sys
+from datetime import UTC, datetime
+from ingestion.stream.spool import Spool, SpoolBatch, SpoolError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the kernel then cuts writes short (EFBIG)
+spool = Spool(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+rows = [(datetime.now(UTC), "ETCH-01", f"m{i}", 1.5, 0) for i in range(2000)]
+try:
+    spool.append(SpoolBatch({"sensor_reading": rows}, []))
+except SpoolError as exc:
+    print("refused:", exc)
+spool.append(SpoolBatch({"sensor_reading": rows[:3]}, []))  # a small one still fits
+print("depth", spool.depth)
+"""
+
+
+def test_a_segment_cut_short_is_refused_and_removed(tmp_path):
+    """A file-size limit makes the kernel cut the segment short, as a full disk does. Before,
+    the short segment was fsync'd, renamed and acknowledged, then failed its CRC on replay."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _SHORT_WRITE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "refused: spool" in out and "segment not written" in out, out
+    assert out.strip().endswith("depth 1")
+    segments = list(tmp_path.glob("*.seg"))
+    assert len(segments) == 1 and not list(tmp_path.glob("*.tmp"))
+    assert [len(b.rows["sensor_reading"]) for _p, b in Spool(tmp_path).pending()] == [3]
+
+
+def test_an_unwritable_spool_raises_spool_error(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    (tmp_path / "spool").rmdir()
+    (tmp_path / "spool").write_text("not a directory")  # unwritable, even for root
+    with pytest.raises(SpoolError, match="segment not written"):
+        spool.append(_batch(0))
+    assert spool.depth == 0
+
+
+def test_integers_beyond_64_bits_spool_exactly(tmp_path):
+    """orjson cannot write 2**70 (it killed the flusher); the segment falls back to json."""
+    spool = Spool(tmp_path)
+    row = (T0, "ETCH-01", "IDLE", "X", 2**70)
+    spool.append(SpoolBatch({"machine_state": [row]}, []))
+    [(_path, batch)] = list(Spool(tmp_path).pending())
+    assert batch.rows["machine_state"] == [row]
+
+
+def test_backoff_survives_a_long_outage():
+    """2.0 ** 1100 overflowed after ~1000 retries and killed the retry loop."""
+    backoff = Backoff(initial=0.1, maximum=5.0)
+    delays = [backoff.next_delay() for _ in range(5000)]
+    assert 2.5 <= delays[-1] <= 5.0

@@ -11,7 +11,8 @@ import psycopg
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
+# a worktree outside the main checkout points FAB_REFERENCE at the shared reference data
+REFERENCE = Path(os.environ.get("FAB_REFERENCE", REPO.parent / "shared" / "reference"))
 SERVER_DSN = os.environ.get("FAB_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -65,7 +65,7 @@ def solve_plain(problem: Problem, det_time: float, workers: int, seed: int) -> P
     model.minimize(makespan)
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = det_time
-    solver.parameters.max_time_in_seconds = 50 * det_time  # a safety net only
+    solver.parameters.max_time_in_seconds = 3600.0  # a safety net only: det_time binds
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     code = solver.solve(model)

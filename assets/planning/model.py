@@ -145,7 +145,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> PlanResult:
     slack = greedy_makespan // 10 if base.has_due_dates else 0
     horizon = max(greedy_makespan + slack, bounds.makespan, 1)
     model, h = _build(base, options, horizon, greedy, bounds)
-    big = len(h.order) > 5_000
+    big = len(h.order) + len(h.arcs) > 5_000
     det_left = options.deterministic_time
     tardiness = sum(job.weight * t for job, t in h.tardiness.values()) if h.tardiness else None
     spent_det = 0.0
@@ -271,6 +271,8 @@ class _Handles:
         self.master: dict[OpKey, cp_model.IntervalVar] = {}
         self.presence: dict[OpKey, list[tuple[str, object]]] = {}
         self.order: list[tuple[object, OpKey, OpKey, str]] = []  # setup disjunction literals
+        self.arcs: list[tuple[object, OpKey | None, OpKey | None]] = []  # route arcs (None: depot)
+        self.firsts: list[tuple[object, OpKey, str]] = []  # operation opens machine's route
         self.makespan: cp_model.IntVar | None = None
         self.tardiness: dict[str, tuple[object, cp_model.IntVar]] = {}  # job id -> (job, var)
 
@@ -356,10 +358,11 @@ def _build(
         if len(ivs) > 1:
             model.add_no_overlap(ivs)
     _add_group_cumulatives(model, problem, h, horizon, relax)
+    hint = _hint_map(problem, options, greedy)
     if "setups" not in relax:
-        _add_setups(model, problem, h, per_machine)
+        _add_setups(model, problem, h, per_machine, hint)
     _objective_terms(model, problem, h, options, horizon, bounds)
-    _add_hints(model, problem, h, options, greedy)
+    _add_hints(model, problem, h, hint)
     return model, h
 
 
@@ -425,9 +428,15 @@ def _enforce(ct, lits) -> None:
         ct.only_enforce_if(real)
 
 
-def _add_setups(model, problem: Problem, h: _Handles, per_machine) -> None:
+def _add_setups(model, problem: Problem, h: _Handles, per_machine, hint_starts) -> None:
+    routed = _route_groups(problem, h, per_machine)
+    for group, keys in routed.items():
+        _add_setup_routes(model, problem, h, group, keys, hint_starts)
+    done = {m for group in routed for m in group}
     job_order = {op.key: i for job in problem.jobs for i, op in enumerate(job.operations)}
     for machine, entries in per_machine.items():
+        if machine in done:
+            continue
         init = problem.initial_family.get(machine, "")
         for key, lit, family, _d in entries:
             first = problem.setup_time(machine, init, family)
@@ -447,6 +456,93 @@ def _add_setups(model, problem: Problem, h: _Handles, per_machine) -> None:
             _enforce(model.add(h.start[kb] >= h.end[ka] + sab), [before, la, lb])
             _enforce(model.add(h.start[ka] >= h.end[kb] + sba), [before.Not(), la, lb])
             h.order.append((before, ka, kb, machine))
+
+
+def _route_groups(problem: Problem, h: _Handles, per_machine) -> dict[frozenset[str], list[OpKey]]:
+    """Machine groups sequenced as routes: machines with setups whose operations all have the
+    same eligible machines (a machine type under full eligibility); others stay pairwise."""
+    eligible = {k: frozenset(m for m, _ in h.presence[k]) for k in h.presence}
+    candidates: set[frozenset[str]] = set()
+    for machine, entries in per_machine.items():
+        families = {family for _, _, family, _ in entries}
+        if any(problem.setup_time(machine, a, b) for a in families for b in families):
+            candidates |= {eligible[key] for key, *_ in entries if len(eligible[key]) > 1}
+    groups = {}
+    for group in candidates:
+        keys = sorted({key for m in group for key, *_ in per_machine[m]})
+        overlapping = any(other != group and other & group for other in candidates)
+        if not overlapping and all(eligible[k] <= group for k in keys):
+            groups[group] = keys
+    return groups
+
+
+def _is_fixed(h: _Handles, key: OpKey) -> bool:
+    return len(h.presence[key]) == 1
+
+
+# Route arcs join each operation to this many neighbours per machine of the group, on each side
+# in the warm start's start order: linear in the operations instead of quadratic pairs.
+ROUTE_NEIGHBOURS_PER_MACHINE = 3
+
+
+def _add_setup_routes(model, problem, h: _Handles, group, keys, hint_starts) -> None:
+    """Sequence-dependent setups of a group of parallel machines as vehicle routes (CP-SAT's
+    multiple circuit): node 0 is the depot, each route is one machine's sequence, an arc i -> j
+    keeps both operations on the same machine and puts the setup between them."""
+    machines = sorted(group)
+    index = {m: i for i, m in enumerate(machines)}
+    family = {op.key: op.family for op in problem.operations}
+    order = sorted(keys, key=lambda k: (hint_starts.get(k, (None, 0))[1], k))
+    rank = {k: r for r, k in enumerate(order)}
+    node = {k: r + 1 for r, k in enumerate(order)}
+    which = {}
+    for k in keys:
+        lits = h.presence[k]
+        which[k] = sum(index[m] * (1 if lit is True else lit) for m, lit in lits)
+
+    def setup(a: OpKey, b: OpKey) -> int:
+        return max(problem.setup_time(m, family[a], family[b]) for m in machines)
+
+    # the warm start's own sequences, so the hint is a solution of the restricted arcs
+    hinted: set[tuple[OpKey, OpKey]] = set()
+    by_machine: dict[str, list[OpKey]] = {}
+    for k in order:
+        m = hint_starts.get(k, (None, 0))[0]
+        if m in index:
+            by_machine.setdefault(m, []).append(k)
+    for seq in by_machine.values():
+        hinted.update(zip(seq, seq[1:], strict=False))
+    reach = ROUTE_NEIGHBOURS_PER_MACHINE * len(machines)
+    pairs = {
+        (a, b)
+        for a in order
+        for b in order[max(rank[a] - reach, 0) : rank[a] + reach + 1]
+        if a != b
+    }
+    arcs = []
+    for a, b in sorted(pairs | hinted):
+        lit = model.new_bool_var(f"r{a}{b}")
+        model.add(which[a] == which[b]).only_enforce_if(lit)
+        model.add(h.start[b] >= h.end[a] + setup(a, b)).only_enforce_if(lit)
+        arcs.append((node[a], node[b], lit))
+        h.arcs.append((lit, a, b))
+    first_on = {m: [] for m in machines}
+    for k in keys:
+        go, back = model.new_bool_var(f"go{k}"), model.new_bool_var(f"back{k}")
+        arcs += [(0, node[k], go), (node[k], 0, back)]
+        h.arcs.append((go, None, k))
+        h.arcs.append((back, k, None))
+        for m, lit in h.presence[k]:
+            first = model.new_bool_var(f"first{k}{m}")  # k opens the route of machine m
+            model.add_bool_or([go.Not(), first] + ([] if lit is True else [lit.Not()]))
+            first_on[m].append(first)
+            h.firsts.append((first, k, m))
+            init = problem.setup_time(m, problem.initial_family.get(m, ""), family[k])
+            if init:
+                _enforce(model.add(h.start[k] >= init), [first, lit])
+    for lits in first_on.values():
+        model.add_at_most_one(lits)  # one route per machine
+    model.add_multiple_circuit(arcs)
 
 
 def _objective_terms(model, problem: Problem, h: _Handles, options, horizon, bounds) -> None:
@@ -472,10 +568,8 @@ def _objective_terms(model, problem: Problem, h: _Handles, options, horizon, bou
         )
 
 
-def _add_hints(
-    model, problem: Problem, h: _Handles, options: SolveOptions, greedy: list[Slot]
-) -> None:
-    """Hint every variable from the previous plan (warm start) or else the greedy schedule."""
+def _hint_map(problem: Problem, options: SolveOptions, greedy: list[Slot]) -> dict:
+    """(machine, start) per operation: the previous plan (warm start) or else the greedy one."""
     hint = {s.key: (s.machine, s.start) for s in greedy}
     if options.hint:
         # previous-plan slots override the greedy ones where the operation still exists and the
@@ -484,6 +578,11 @@ def _add_hints(
             prev = options.hint.get(op.key)
             if prev and op.duration_on(prev[0]) is not None and not op.fixed:
                 hint[op.key] = prev
+    return hint
+
+
+def _add_hints(model, problem: Problem, h: _Handles, hint: dict) -> None:
+    """Hint every variable from the (machine, start) map."""
     ends = {}
     for op in problem.operations:
         machine, start = hint[op.key]
@@ -499,7 +598,23 @@ def _add_hints(
     starts = {k: v[1] for k, v in hint.items()}
     for before, ka, kb, _machine in h.order:
         model.add_hint(before, starts[ka] <= starts[kb])
+    _hint_routes(model, h, hint)
     lasts = [ends[job.operations[-1].key] for job in problem.jobs if job.operations]
     model.add_hint(h.makespan, max(lasts, default=0))
     for job, t in h.tardiness.values():
         model.add_hint(t, max(0, ends[job.operations[-1].key] - job.due))
+
+
+def _hint_routes(model, h: _Handles, hint: dict) -> None:
+    routed = {k for _, a, b in h.arcs for k in (a, b) if k is not None}
+    sequences: dict[str, list[OpKey]] = {}
+    for k in sorted(routed, key=lambda k: (hint[k][1], k)):
+        sequences.setdefault(hint[k][0], []).append(k)
+    used: set[tuple] = set()
+    for seq in sequences.values():
+        used |= {(None, seq[0]), (seq[-1], None)} | set(zip(seq, seq[1:], strict=False))
+    for lit, a, b in h.arcs:
+        model.add_hint(lit, (a, b) in used)
+    openers = {(seq[0], m) for m, seq in sequences.items()}
+    for lit, k, m in h.firsts:
+        model.add_hint(lit, (k, m) in openers)

@@ -27,7 +27,7 @@ class PlanRunOptions:
     frozen_hours: float = 0.0
     warm_start: bool = True
     strict: bool = False  # True: the first offending lot is an error; else report, plan the rest
-    max_alternatives: int | None = None  # None: automatic cap on crowded types, 0: all eligible
+    max_alternatives: int | None = None  # None or 0: every eligible machine, k: at most k
     seed: int = 0
 
 

@@ -74,7 +74,7 @@ def compute_bounds(problem: Problem) -> Bounds:
     tardiness = max(
         [_path_tardiness(problem, job_end)]
         + [
-            _capacity_tardiness(problem, group, ops, head, tail, job_end)
+            _capacity_tardiness(problem, group, ops, head, tail, job_end, windows)
             for group, ops in groups.items()
         ]
     )
@@ -124,33 +124,55 @@ def _path_tardiness(problem: Problem, job_end: dict[str, int]) -> int:
     )
 
 
-def _srpt_completions(items: list[tuple[float, float]]) -> list[float]:
-    """Completion times, in order, of a preemptive single machine running shortest remaining
+def _capacity_profile(group, windows) -> list[tuple[int, int]]:
+    """(time, machines available from then on) breakpoints of a machine group."""
+    events: dict[int, int] = {}
+    for m in group:
+        for a, b in windows[m]:
+            events[a] = events.get(a, 0) - 1
+            events[b] = events.get(b, 0) + 1
+    level, out = len(group), [(-(1 << 40), len(group))]
+    for t in sorted(events):
+        level += events[t]
+        out.append((t, level))
+    return out
+
+
+def _srpt_completions(items: list[tuple[float, float]], profile: list[tuple[int, int]]):
+    """Completion times, in order, of a preemptive single machine whose speed is the number of
+    the group's machines available at the time (``profile``), running the shortest remaining
     work first over (release, work) items."""
     items = sorted(items)
     out: list[float] = []
     ready: list[float] = []
-    t, i = 0.0, 0
+    t, i, p = -float("inf"), 0, 0
     while i < len(items) or ready:
         if not ready:
             t = max(t, items[i][0])
         while i < len(items) and items[i][0] <= t:
             heapq.heappush(ready, items[i][1])
             i += 1
+        while p + 1 < len(profile) and profile[p + 1][0] <= t:
+            p += 1
+        rate = profile[p][1]
+        next_change = profile[p + 1][0] if p + 1 < len(profile) else float("inf")
+        next_event = min(items[i][0] if i < len(items) else float("inf"), next_change)
+        if rate <= 0:
+            t = next_event
+            continue
         rest = heapq.heappop(ready)
-        next_release = items[i][0] if i < len(items) else float("inf")
-        if t + rest <= next_release:
-            t += rest
+        if t + rest / rate <= next_event:
+            t += rest / rate
             out.append(t)
         else:
-            heapq.heappush(ready, rest - (next_release - t))
-            t = next_release
+            heapq.heappush(ready, rest - (next_event - t) * rate)
+            t = next_event
     return out
 
 
-def _capacity_tardiness(problem, group, ops, head, tail, job_end) -> int:
-    k = len(group)
-    completions = _srpt_completions([(head[op.key], d / k) for op, d in ops])
+def _capacity_tardiness(problem, group, ops, head, tail, job_end, windows) -> int:
+    profile = _capacity_profile(group, windows)
+    completions = _srpt_completions([(head[op.key], float(d)) for op, d in ops], profile)
     last_in_group: dict[str, tuple[Operation, int]] = {}
     for op, d in ops:
         last_in_group[op.job] = (op, d)  # operations come in route order

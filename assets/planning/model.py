@@ -56,9 +56,11 @@ class PlanResult:
     slots: list[Slot]
     makespan: int | None
     weighted_tardiness: int | None
-    objective: float | None  # the reported level: weighted tardiness if due dates, else makespan
-    best_bound: float | None  # the bound of that level
-    gap: float | None  # (objective - best_bound) / objective of that level
+    # makespan, its bound and gap: the level whose bound is never trivial (job path, machine load);
+    # weighted tardiness has its own bound and gap below
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
     solve_time_s: float
     horizon: int
     source: str = "cp-sat"  # or "greedy" when CP-SAT found nothing within the limit
@@ -119,6 +121,9 @@ def _solver(options: SolveOptions, wall_s: float, det_s: float | None, big: bool
         # size (27 s of 30 s, then "stopped after presolve"): skip it on large setup models
         p.cp_model_probing_level = 0
         p.symmetry_level = 0
+        # presolve alone took the whole first phase at fab50 size on a loaded 2-core machine
+        # ("stopped after presolve"); the complete hint then starts the search at once
+        p.cp_model_presolve = False
     return solver
 
 
@@ -181,26 +186,23 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> PlanResult:
         cp_bound = solver.best_objective_bound
     slots = h.read(solver, base)
     makespan = schedule_makespan(slots)
-    ms_bound = max(cp_bound or 0, bounds.makespan)
-    if status == "OPTIMAL" and cp_bound is not None:
-        ms_bound = makespan  # proven at the held tardiness level
     wt = weighted_tardiness(base, slots)
-    ms_gap = relative_gap(makespan, ms_bound)
     t_gap = relative_gap(wt, t_bound) if t_bound is not None else None
-    if tardiness is not None:
-        objective, bound, gap = float(wt), float(t_bound), t_gap
-        proven = t_gap == 0 and ms_gap == 0
-    else:
-        objective, bound, gap = float(makespan), float(ms_bound), ms_gap
-        proven = ms_gap == 0
+    # CP-SAT's makespan bound holds given the tardiness it was held to: a lexicographic bound
+    # only once that tardiness is proven; otherwise only the path and load bounds count
+    ms_bound = bounds.makespan
+    if cp_bound is not None and not t_gap:
+        ms_bound = max(ms_bound, makespan if status == "OPTIMAL" else cp_bound)
+    ms_gap = relative_gap(makespan, ms_bound)
+    proven = ms_gap == 0 and (t_gap is None or t_gap == 0)
     return PlanResult(
         "OPTIMAL" if proven else "FEASIBLE",
         slots,
         makespan,
         wt,
-        objective,
-        bound,
-        gap,
+        float(makespan),
+        float(ms_bound),
+        ms_gap,
         time.perf_counter() - t0,
         horizon,
         makespan_bound=float(ms_bound),
@@ -227,20 +229,24 @@ def _no_solution(problem, base, options, status, greedy, horizon, t0, bounds) ->
             horizon,
             infeasible_groups=groups,
         )
-    # no solution within the limit: the greedy schedule is still a valid plan to fall back on
+    # no solution within the limit: the greedy schedule is still a valid plan to fall back on,
+    # with gaps against the bounds computed outside the solver
+    makespan, wt = schedule_makespan(greedy), weighted_tardiness(base, greedy)
     return PlanResult(
         status,
         _with_setups(base, greedy),
-        schedule_makespan(greedy),
-        weighted_tardiness(base, greedy),
-        None,
-        None,
-        None,
+        makespan,
+        wt,
+        float(makespan),
+        float(bounds.makespan),
+        relative_gap(makespan, bounds.makespan),
         time.perf_counter() - t0,
         horizon,
         source="greedy",
         makespan_bound=float(bounds.makespan),
         tardiness_bound=float(bounds.weighted_tardiness),
+        makespan_gap=relative_gap(makespan, bounds.makespan),
+        tardiness_gap=relative_gap(wt, bounds.weighted_tardiness),
     )
 
 
@@ -273,6 +279,7 @@ class _Handles:
         self.order: list[tuple[object, OpKey, OpKey, str]] = []  # setup disjunction literals
         self.arcs: list[tuple[object, OpKey | None, OpKey | None]] = []  # route arcs (None: depot)
         self.firsts: list[tuple[object, OpKey, str]] = []  # operation opens machine's route
+        self.which: dict[OpKey, tuple[cp_model.IntVar, dict[str, int]]] = {}  # routed: machine
         self.makespan: cp_model.IntVar | None = None
         self.tardiness: dict[str, tuple[object, cp_model.IntVar]] = {}  # job id -> (job, var)
 
@@ -314,6 +321,9 @@ def _build(
     h = _Handles()
     relax = options.relax
     per_machine: dict[str, list[tuple[OpKey, object, str, int]]] = {m: [] for m in problem.machines}
+    # without calendars CP-SAT derives the heads itself, and tighter domains alone made its
+    # single-worker job-shop search worse at equal deterministic time (measured on la21-la30)
+    calendar_heads = not relax and any(problem.downtime.values())
     for job in problem.jobs:
         previous_end = None
         for op in job.operations:
@@ -322,7 +332,7 @@ def _build(
             if op.fixed:
                 alts = tuple((m, d) for m, d in alts if m == op.fixed[0])
             lo = job.release if (previous_end is None and "release" not in relax) else 0
-            if not relax:  # the calendar-aware head holds only with every constraint group
+            if calendar_heads:  # the calendar-aware head holds only with every constraint group
                 lo = max(lo, bounds.head[key])
             dmin = min(d for _, d in alts)
             s = model.new_int_var(min(lo, horizon - dmin), max(horizon - dmin, 0), f"s{key}")
@@ -359,10 +369,16 @@ def _build(
             model.add_no_overlap(ivs)
     _add_group_cumulatives(model, problem, h, horizon, relax)
     hint = _hint_map(problem, options, greedy)
+    classic = all(len(op.alternatives) == 1 for op in problem.operations) and not (
+        problem.has_due_dates or problem.setup or any(problem.downtime.values())
+    )
     if "setups" not in relax:
         _add_setups(model, problem, h, per_machine, hint)
     _objective_terms(model, problem, h, options, horizon, bounds)
-    _add_hints(model, problem, h, hint)
+    if not classic or options.hint:
+        # a classic job shop's greedy list schedule is a poor start that steers the search
+        # (la21-la25 at equal deterministic time: worse with it on 4 of 5)
+        _add_hints(model, problem, h, hint)
     return model, h
 
 
@@ -495,10 +511,12 @@ def _add_setup_routes(model, problem, h: _Handles, group, keys, hint_starts) -> 
     order = sorted(keys, key=lambda k: (hint_starts.get(k, (None, 0))[1], k))
     rank = {k: r for r, k in enumerate(order)}
     node = {k: r + 1 for r, k in enumerate(order)}
-    which = {}
+    which = {}  # machine index of each operation: arcs compare two integers, not two sums
     for k in keys:
         lits = h.presence[k]
-        which[k] = sum(index[m] * (1 if lit is True else lit) for m, lit in lits)
+        which[k] = model.new_int_var(0, len(machines) - 1, f"w{k}")
+        model.add(which[k] == sum(index[m] * (1 if lit is True else lit) for m, lit in lits))
+        h.which[k] = (which[k], index)
 
     def setup(a: OpKey, b: OpKey) -> int:
         return max(problem.setup_time(m, family[a], family[b]) for m in machines)
@@ -549,8 +567,9 @@ def _objective_terms(model, problem: Problem, h: _Handles, options, horizon, bou
     """Makespan and tardiness variables with their redundant lower bounds; the objective itself
     is set per phase by ``solve``."""
     lasts = [h.end[job.operations[-1].key] for job in problem.jobs if job.operations]
-    floor = bounds.makespan if not options.relax else 0
-    makespan = model.new_int_var(min(floor, horizon), horizon, "makespan")
+    # the makespan's own floor (path, load bounds) is reported from outside the model: inside it,
+    # it only changed CP-SAT's search for the worse on classic job shops
+    makespan = model.new_int_var(0, horizon, "makespan")
     model.add_max_equality(makespan, lasts)
     h.makespan = makespan
     for job in problem.jobs:
@@ -615,6 +634,8 @@ def _hint_routes(model, h: _Handles, hint: dict) -> None:
         used |= {(None, seq[0]), (seq[-1], None)} | set(zip(seq, seq[1:], strict=False))
     for lit, a, b in h.arcs:
         model.add_hint(lit, (a, b) in used)
+    for k, (var, index) in h.which.items():
+        model.add_hint(var, index[hint[k][0]])
     openers = {(seq[0], m) for m, seq in sequences.items()}
     for lit, k, m in h.firsts:
         model.add_hint(lit, (k, m) in openers)

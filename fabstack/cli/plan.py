@@ -180,6 +180,9 @@ def run(
         "late_lots",
         "bottleneck",
         "gap",
+        "makespan_bound",
+        "tardiness_bound",
+        "tardiness_gap",
         "solve_time_s",
         "warm_start_from",
     ):

@@ -107,13 +107,17 @@ def relative_gap(value: float, bound: float) -> float:
     return 0.0 if value <= bound else (value - bound) / max(abs(value), 1e-9)
 
 
-def _solver(options: SolveOptions, wall_s: float, det_s: float | None, big: bool):
+def _solver(options: SolveOptions, wall_s: float, det_s: float | None, big: bool, classic: bool):
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = max(wall_s, 0.05)
     if det_s is not None:
         p.max_deterministic_time = max(det_s, 0.01)
     p.num_workers = int(options.workers)
+    if classic and options.workers == 1:
+        # one worker alone runs no LNS; interleaving CP-SAT's subsolvers (LNS included) in that
+        # one thread stays deterministic and was ahead on la21-la25 at equal deterministic time
+        p.interleave_search = True
     p.random_seed = int(options.seed)
     p.log_search_progress = options.log
     if big:
@@ -154,31 +158,37 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> PlanResult:
     det_left = options.deterministic_time
     tardiness = sum(job.weight * t for job, t in h.tardiness.values()) if h.tardiness else None
     spent_det = 0.0
-    t_value = t_bound = None
+    t_value = t_bound = first = None
     if tardiness is not None:
         model.minimize(tardiness)
         wall = (deadline - time.perf_counter()) * TARDINESS_SHARE
         det = det_left * TARDINESS_SHARE if det_left is not None else None
-        solver = _solver(options, wall, det, big)
+        solver = _solver(options, wall, det, big, h.classic)
         status = _status_name(solver.solve(model))
         spent_det += solver.deterministic_time
-        if status not in ("OPTIMAL", "FEASIBLE"):
+        if status in ("INFEASIBLE", "MODEL_INVALID"):
             return _no_solution(problem, base, options, status, greedy, horizon, t0, bounds)
-        t_value = round(solver.objective_value)
-        t_bound = max(solver.best_objective_bound, bounds.weighted_tardiness)
-        if status == "OPTIMAL":
-            t_bound = t_value
+        if status in ("OPTIMAL", "FEASIBLE"):
+            t_value = round(solver.objective_value)
+            t_bound = max(solver.best_objective_bound, bounds.weighted_tardiness)
+            if status == "OPTIMAL":
+                t_bound = t_value
+            _hint_solution(model, solver)
+            first = solver
+        else:  # nothing better within the first share: hold the greedy start's tardiness
+            t_value = weighted_tardiness(base, greedy)
+            t_bound = bounds.weighted_tardiness
         model.add(tardiness <= t_value)
-        _hint_solution(model, solver)
-        first = solver
         if det_left is not None:
             det_left = max(det_left - solver.deterministic_time, 0.01)
     model.minimize(h.makespan)
-    solver = _solver(options, deadline - time.perf_counter(), det_left, big)
+    solver = _solver(options, deadline - time.perf_counter(), det_left, big, h.classic)
     status = _status_name(solver.solve(model))
     spent_det += solver.deterministic_time
     if status not in ("OPTIMAL", "FEASIBLE"):
-        if tardiness is None:
+        if first is None:
+            if tardiness is not None:
+                status = "UNKNOWN"  # the held greedy tardiness may be what made it infeasible
             return _no_solution(problem, base, options, status, greedy, horizon, t0, bounds)
         solver, status = first, "FEASIBLE"  # the makespan phase found nothing: keep phase 1
         cp_bound = None
@@ -280,6 +290,7 @@ class _Handles:
         self.arcs: list[tuple[object, OpKey | None, OpKey | None]] = []  # route arcs (None: depot)
         self.firsts: list[tuple[object, OpKey, str]] = []  # operation opens machine's route
         self.which: dict[OpKey, tuple[cp_model.IntVar, dict[str, int]]] = {}  # routed: machine
+        self.classic = False  # a classic job shop: one machine per step, nothing else
         self.makespan: cp_model.IntVar | None = None
         self.tardiness: dict[str, tuple[object, cp_model.IntVar]] = {}  # job id -> (job, var)
 
@@ -369,7 +380,7 @@ def _build(
             model.add_no_overlap(ivs)
     _add_group_cumulatives(model, problem, h, horizon, relax)
     hint = _hint_map(problem, options, greedy)
-    classic = all(len(op.alternatives) == 1 for op in problem.operations) and not (
+    h.classic = classic = all(len(op.alternatives) == 1 for op in problem.operations) and not (
         problem.has_due_dates or problem.setup or any(problem.downtime.values())
     )
     if "setups" not in relax:

@@ -101,7 +101,8 @@ def plan_fab(
     result = solve(
         problem,
         SolveOptions(
-            time_limit_s=options.time_limit_s - (time.perf_counter() - started),
+            # 2 % of the limit stays for the checker, KPIs and slot rows after the solve
+            time_limit_s=0.98 * options.time_limit_s - (time.perf_counter() - started),
             workers=options.workers,
             hint=hint if options.warm_start else None,
             seed=options.seed,

@@ -66,6 +66,10 @@ def _solve_file(name, problem, size: str, time_limit, det_time, workers, seed, a
     )
 
 
+def _size(instance) -> str:
+    return f"{instance.n_jobs} jobs x {instance.n_machines} machines"
+
+
 def _det_time_option():
     return typer.Option(
         None,
@@ -88,29 +92,34 @@ def jsp(
     from assets.planning.jsp import jsp_problem, parse_jsp
 
     instance = parse_jsp(file)
-    size = f"{instance.n_jobs} jobs x {instance.n_machines} machines"
+    problem = jsp_problem(instance)
     _solve_file(
-        instance.name, jsp_problem(instance), size, time_limit, det_time, workers, seed, as_json
+        instance.name, problem, _size(instance), time_limit, det_time, workers, seed, as_json
     )
+
+
+# the options `fab plan fjsp` shares with `fab plan jsp`
+TIME_LIMIT = typer.Option(60.0, "--time-limit", help="seconds, the whole solve")
+WORKERS = typer.Option(2, "--workers", help="CP-SAT search workers")
+AS_JSON = typer.Option(False, "--json", help="print one JSON object")
+SEED = typer.Option(0, "--seed", help="CP-SAT random seed")
 
 
 @app.command("fjsp")
 def fjsp(
     file: Path = typer.Argument(..., help="flexible job-shop instance (.fjs format)"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
-    workers: int = typer.Option(2, "--workers", help="CP-SAT search workers"),
-    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    time_limit: float = TIME_LIMIT,
     det_time: float = _det_time_option(),
-    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
+    workers: int = WORKERS,
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Solve a flexible job-shop instance (Brandimarte, Hurink, Dauzère-Pérès .fjs files)."""
     from assets.planning.fjsp import fjsp_problem, parse_fjsp
 
-    instance = parse_fjsp(file)
-    size = f"{instance.n_jobs} jobs x {instance.n_machines} machines"
-    _solve_file(
-        instance.name, fjsp_problem(instance), size, time_limit, det_time, workers, seed, as_json
-    )
+    inst = parse_fjsp(file)
+    problem = fjsp_problem(inst)
+    _solve_file(inst.name, problem, _size(inst), time_limit, det_time, workers, seed, as_json)
 
 
 def _parse_at(at: str | None) -> datetime:

@@ -94,3 +94,32 @@ def test_bounds_never_exceed_best_known(name: str) -> None:
     best = json.loads((BRANDIMARTE / "best_known.json").read_text())[name]
     bounds = compute_bounds(fjsp_problem(parse_fjsp(BRANDIMARTE / f"{name}.fjs")))
     assert best["proven_optimal"] and 0 < bounds.makespan <= best["best_known"]
+
+
+def test_setups_on_parallel_machines_are_routed_and_respected() -> None:
+    from assets.planning.problem import Job, Operation, Problem
+
+    machines = ("E1", "E2")
+    jobs = [
+        Job(f"L{i}", (Operation(f"L{i}", 1, tuple((m, 10 + i) for m in machines), "AB"[i % 2]),))
+        for i in range(8)
+    ]
+    setup = {(m, a, b): 7 for m in machines for a, b in (("A", "B"), ("B", "A"))}
+    problem = Problem(jobs=jobs, machines=list(machines), setup=setup, initial_family={"E1": "A"})
+    result = solve(problem, SolveOptions(time_limit_s=20, deterministic_time=5, workers=1))
+    assert result.status in ("OPTIMAL", "FEASIBLE")
+    assert check_schedule(problem, result.slots) == []
+    # the best plan runs one family per machine: no setup but E2's first, if it starts with A
+    assert sum(s.setup for s in result.slots) <= 7
+    assert result.makespan_bound <= result.makespan
+
+
+def test_tardiness_bound_from_capacity_relaxation_is_positive_and_valid() -> None:
+    from assets.planning.problem import Job, Operation, Problem
+
+    # three lots of 10 on one machine, all due at 10: at best 0, 10 and 20 late
+    jobs = [Job(f"L{i}", (Operation(f"L{i}", 1, (("M", 10),)),), due=10) for i in range(3)]
+    problem = Problem(jobs=jobs, machines=["M"])
+    assert compute_bounds(problem).weighted_tardiness == 30
+    result = solve(problem, SolveOptions(time_limit_s=10))
+    assert result.weighted_tardiness == 30 and result.tardiness_gap == 0

@@ -66,6 +66,10 @@ def plan_schedule(
         "status": s["status"],
         "source": s["source"],
         "gap": s["gap"] if s["gap"] is not None else float("nan"),
+        "makespan_bound": s["makespan_bound"] if s["makespan_bound"] is not None else float("nan"),
+        "tardiness_bound": s["tardiness_bound"]
+        if s["tardiness_bound"] is not None
+        else float("nan"),
         "makespan_min": s["makespan_min"] or 0,
         "weighted_tardiness": s["weighted_tardiness"] or 0,
         "lots": s["lots"],

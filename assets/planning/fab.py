@@ -196,38 +196,6 @@ def off_shift_windows(data: FabData) -> list[tuple[int, int]]:
     return [(max(a, 0), b) for a, b in windows if b > 0 and a < end]
 
 
-# Sequence-dependent setups cost one literal per pair of different-family operations that may
-# share a machine; past this many pairs the model outgrows a 60 s / 2-worker solve, so each step
-# of a crowded machine type keeps fewer eligible machines (rotated by lot to spread the load).
-SETUP_PAIR_BUDGET = 25_000
-
-
-def alternatives_cap(data: FabData, budget: int = SETUP_PAIR_BUDGET) -> dict[str, int]:
-    """Per machine type, how many eligible machines a step keeps so setup pairs fit the budget."""
-    with_setups = {t for (t, _a, _b), minutes in data.setup_minutes.items() if minutes > 0}
-    machines: dict[str, int] = {}
-    for m in data.machines:
-        if m.efficiency > 0:
-            machines[m.machine_type] = machines.get(m.machine_type, 0) + 1
-    ops: dict[str, int] = {}
-    for lot in data.lots:
-        for step in data.routes.get(lot.product_id, []):
-            if step.step_no >= lot.next_step:
-                ops[step.machine_type] = ops.get(step.machine_type, 0) + 1
-    caps = {}
-    for mtype, n in ops.items():
-        m = machines.get(mtype, 0)
-        if mtype not in with_setups or m <= 2:
-            continue
-        k = m
-        # different-family pairs per machine ~ (n k / m)^2 / 4, over m machines
-        while k > 2 and n * n * k * k / (4 * m) > budget:
-            k -= 1
-        if k < m:
-            caps[mtype] = k
-    return caps
-
-
 def build_problem(
     data: FabData,
     *,
@@ -238,8 +206,8 @@ def build_problem(
 ) -> tuple[Problem, list[Offense], dict[tuple[str, int], tuple[str, int]]]:
     """Problem, offending lots left out, and the warm-start hint from the previous plan.
 
-    ``max_alternatives``: None = automatic (see SETUP_PAIR_BUDGET), 0 = every eligible machine,
-    k = at most k eligible machines per step."""
+    ``max_alternatives``: None or 0 = every eligible machine (the model sequences setups as
+    routes, linear in the operations), k = at most k eligible machines per step, rotated by lot."""
     offenses = validate_lots(data)
     if strict and offenses:
         check_lots(data)
@@ -251,7 +219,6 @@ def build_problem(
         by_type.setdefault(m.machine_type, []).append(m)
     prev = {(p.lot_id, p.step_no): p for p in previous or []}
     frozen_until = frozen_hours * 60
-    caps = alternatives_cap(data) if max_alternatives is None else {}
     off_shift = off_shift_windows(data)
     downtime: dict[str, list[tuple[int, int]]] = {m: list(off_shift) for m in machines}
     for exc in data.exceptions:
@@ -290,9 +257,8 @@ def build_problem(
                     fixed = (p.machine_id, start)
                 hint[(lot.lot_id, step.step_no)] = (p.machine_id, max(start, 0))
             chain_fixed = chain_fixed and fixed is not None
-            cap = max_alternatives or caps.get(step.machine_type)
-            if cap and not fixed and len(alts) > cap:
-                alts = _spread(alts, lot.lot_id, step.step_no, cap, hint)
+            if max_alternatives and not fixed and len(alts) > max_alternatives:
+                alts = _spread(alts, lot.lot_id, step.step_no, max_alternatives, hint)
             ops.append(
                 Operation(
                     lot.lot_id,

@@ -7,6 +7,7 @@ the CLI (`fab plan run`) and the Dagster asset call.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,8 +28,9 @@ class PlanRunOptions:
     frozen_hours: float = 0.0
     warm_start: bool = True
     strict: bool = False  # True: the first offending lot is an error; else report, plan the rest
-    max_alternatives: int | None = None  # None: automatic cap on crowded types, 0: all eligible
+    max_alternatives: int | None = None  # None or 0: every eligible machine, k: at most k
     seed: int = 0
+    deterministic_time: float | None = None  # CP-SAT budget that repeats whatever the load
 
 
 @dataclass
@@ -54,6 +56,10 @@ class PlanOutcome:
             "objective": r.objective,
             "best_bound": r.best_bound,
             "gap": r.gap,
+            "makespan_bound": r.makespan_bound,
+            "makespan_gap": r.makespan_gap,
+            "tardiness_bound": r.tardiness_bound,
+            "tardiness_gap": r.tardiness_gap,
             "solve_time_s": round(r.solve_time_s, 2),
             "makespan_min": self.kpis.get("makespan"),
             "weighted_tardiness": self.kpis.get("weighted_tardiness"),
@@ -78,7 +84,11 @@ def plan_fab(
     options: PlanRunOptions | None = None,
     previous: list[PreviousSlot] | None = None,
     warm_start_from: str | None = None,
+    started: float | None = None,
 ) -> PlanOutcome:
+    """``started``: perf_counter() when the plan began (loading included); the time limit
+    covers everything from then on."""
+    started = time.perf_counter() if started is None else started
     options = options or PlanRunOptions()
     if options.strict:
         check_lots(data)
@@ -91,10 +101,12 @@ def plan_fab(
     result = solve(
         problem,
         SolveOptions(
-            time_limit_s=options.time_limit_s,
+            # 2 % of the limit stays for the checker, KPIs and slot rows after the solve
+            time_limit_s=0.98 * options.time_limit_s - (time.perf_counter() - started),
             workers=options.workers,
             hint=hint if options.warm_start else None,
             seed=options.seed,
+            deterministic_time=options.deterministic_time,
         ),
     )
     kpis = plan_kpis(problem, result.slots) if result.slots else {}
@@ -142,6 +154,7 @@ def run_plan(
     with the same id, so a re-run changes nothing but the solve itself."""
     from assets.planning.loader import load_fab_data, load_previous_plan
 
+    started = time.perf_counter()
     options = options or PlanRunOptions()
     plan_start = plan_start.astimezone(UTC).replace(second=0, microsecond=0)
     data = load_fab_data(conn, plan_start)
@@ -150,7 +163,7 @@ def run_plan(
         if options.warm_start or options.frozen_hours
         else (None, [])
     )
-    outcome = plan_fab(data, options, previous, prev_id)
+    outcome = plan_fab(data, options, previous, prev_id, started)
     if store:
         store_plan(conn, outcome)
     return outcome

@@ -20,48 +20,106 @@ def _positive(name: str, value: float) -> None:
         raise FabError(f"{name}: must be > 0, got {value}")
 
 
+def _solve_file(name, problem, size: str, time_limit, det_time, workers, seed, as_json) -> None:
+    """Solve a job-shop or flexible job-shop problem and print its figures."""
+    from assets.planning.checker import check_schedule
+    from assets.planning.model import SolveOptions, solve
+
+    _positive("--time-limit", time_limit)
+    _positive("--workers", workers)
+    if det_time is not None:
+        _positive("--det-time", det_time)
+    budget = f"limit {time_limit:g} s" + (f", {det_time:g} det. s" if det_time else "")
+    with console.status(f"solving {name} ({size}, {budget})"):
+        result = solve(
+            problem,
+            SolveOptions(
+                time_limit_s=time_limit, workers=workers, seed=seed, deterministic_time=det_time
+            ),
+        )
+    violations = check_schedule(problem, result.slots)
+    if violations:  # a bug, never bad input
+        raise RuntimeError(f"schedule check failed: {violations[0]}")
+    out = {
+        "instance": name,
+        "jobs": len(problem.jobs),
+        "machines": len(problem.machines),
+        "operations": len(problem.operations),
+        "status": result.status,
+        "makespan": result.makespan,
+        "best_bound": result.makespan_bound,
+        "cp_sat_bound": result.cp_sat_bound,
+        "gap": result.gap,
+        "time_s": round(result.solve_time_s, 3),
+        "deterministic_time": round(result.deterministic_time, 3),
+        "workers": workers,
+        "seed": seed,
+    }
+    if as_json:
+        print(json.dumps(out))
+        return
+    console.print(
+        f"{name}: makespan {result.makespan}  status {result.status}  "
+        f"best bound {result.makespan_bound:g} (CP-SAT {result.cp_sat_bound or 0:g})  "
+        f"gap {100 * (result.gap or 0):.2f} %  time {result.solve_time_s:.2f} s  "
+        f"det. time {result.deterministic_time:.2f}"
+    )
+
+
+def _size(instance) -> str:
+    return f"{instance.n_jobs} jobs x {instance.n_machines} machines"
+
+
+def _det_time_option():
+    return typer.Option(
+        None,
+        "--det-time",
+        help="CP-SAT deterministic time budget: with --seed and --workers, repeatable figures "
+        "whatever the machine load (the --time-limit still caps wall time)",
+    )
+
+
 @app.command("jsp")
 def jsp(
     file: Path = typer.Argument(..., help="job-shop instance (JSPLIB 'standard' format)"),
     time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
     workers: int = typer.Option(2, "--workers", help="CP-SAT search workers"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    det_time: float = _det_time_option(),
+    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
 ) -> None:
     """Solve a job-shop instance with the plan's model: makespan, status, best bound, time."""
-    from assets.planning.checker import check_schedule
     from assets.planning.jsp import jsp_problem, parse_jsp
-    from assets.planning.model import SolveOptions, solve
 
-    _positive("--time-limit", time_limit)
-    _positive("--workers", workers)
     instance = parse_jsp(file)
     problem = jsp_problem(instance)
-    with console.status(
-        f"solving {instance.name} ({instance.n_jobs} jobs x "
-        f"{instance.n_machines} machines, limit {time_limit:g} s)"
-    ):
-        result = solve(problem, SolveOptions(time_limit_s=time_limit, workers=workers))
-    violations = check_schedule(problem, result.slots)
-    if violations:  # a bug, never bad input
-        raise RuntimeError(f"schedule check failed: {violations[0]}")
-    out = {
-        "instance": instance.name,
-        "jobs": instance.n_jobs,
-        "machines": instance.n_machines,
-        "status": result.status,
-        "makespan": result.makespan,
-        "best_bound": result.makespan_bound,
-        "gap": result.gap,
-        "time_s": round(result.solve_time_s, 3),
-    }
-    if as_json:
-        print(json.dumps(out))
-        return
-    console.print(
-        f"{instance.name}: makespan {result.makespan}  status {result.status}  "
-        f"best bound {result.makespan_bound:g}  gap {100 * (result.gap or 0):.2f} %  "
-        f"time {result.solve_time_s:.2f} s"
+    _solve_file(
+        instance.name, problem, _size(instance), time_limit, det_time, workers, seed, as_json
     )
+
+
+# the options `fab plan fjsp` shares with `fab plan jsp`
+TIME_LIMIT = typer.Option(60.0, "--time-limit", help="seconds, the whole solve")
+WORKERS = typer.Option(2, "--workers", help="CP-SAT search workers")
+AS_JSON = typer.Option(False, "--json", help="print one JSON object")
+SEED = typer.Option(0, "--seed", help="CP-SAT random seed")
+
+
+@app.command("fjsp")
+def fjsp(
+    file: Path = typer.Argument(..., help="flexible job-shop instance (.fjs format)"),
+    time_limit: float = TIME_LIMIT,
+    det_time: float = _det_time_option(),
+    workers: int = WORKERS,
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
+) -> None:
+    """Solve a flexible job-shop instance (Brandimarte, Hurink, Dauzère-Pérès .fjs files)."""
+    from assets.planning.fjsp import fjsp_problem, parse_fjsp
+
+    inst = parse_fjsp(file)
+    problem = fjsp_problem(inst)
+    _solve_file(inst.name, problem, _size(inst), time_limit, det_time, workers, seed, as_json)
 
 
 def _parse_at(at: str | None) -> datetime:
@@ -131,6 +189,9 @@ def run(
         "late_lots",
         "bottleneck",
         "gap",
+        "makespan_bound",
+        "tardiness_bound",
+        "tardiness_gap",
         "solve_time_s",
         "warm_start_from",
     ):

@@ -31,6 +31,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("spc", "fabstack.cli.spc"),
     ("boards", "fabstack.cli.boards"),
     ("model", "fabstack.cli.model"),
+    ("defects", "fabstack.cli.defects"),
+    ("import", "fabstack.cli.imports"),
 ]
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [

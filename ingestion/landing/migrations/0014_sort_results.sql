@@ -1,0 +1,31 @@
+-- Wafer sort (probe) results, issue 14: one bin per die, and one header row per tested map.
+-- Imported real maps (`fab import wafermaps`) and the simulator's sort both land here.
+-- No foreign key to landing.wafer: imported maps come from other fabs' wafer ids.
+CREATE TABLE landing.sort_map (
+    wafer_id      text NOT NULL,
+    test_program  text NOT NULL,
+    lot_id        text,
+    map_rows      integer NOT NULL CHECK (map_rows >= 1),
+    map_cols      integer NOT NULL CHECK (map_cols >= 1),
+    dies          integer NOT NULL CHECK (dies >= 0),
+    failed_dies   integer NOT NULL CHECK (failed_dies >= 0),
+    label         text,                 -- a known signature (e.g. WM-811K's), when given
+    map_sha       text NOT NULL,        -- hash of the bins: an identical re-import is skipped
+    source        text NOT NULL,
+    tested_at     timestamptz NOT NULL,
+    imported_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (wafer_id, test_program)
+);
+
+CREATE TABLE landing.sort_result (
+    wafer_id      text NOT NULL,
+    test_program  text NOT NULL,
+    die_row       smallint NOT NULL CHECK (die_row >= 0),
+    die_col       smallint NOT NULL CHECK (die_col >= 0),
+    bin_code      smallint NOT NULL CHECK (bin_code >= 0),
+    passed        boolean NOT NULL,
+    tested_at     timestamptz NOT NULL,
+    -- No foreign key to sort_map: its per-row trigger made landing 2.5x slower; the importer
+    -- writes both tables in one transaction and replaces a changed map's dies itself.
+    PRIMARY KEY (wafer_id, test_program, die_row, die_col)
+);

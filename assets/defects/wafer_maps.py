@@ -178,7 +178,7 @@ def read_long_csv(path: Path | str, *, require_label: bool = False) -> WaferMaps
         df = df.with_columns(values.alias(col))
     if df["wafer"].is_null().any():
         raise _bad(path, int(df["wafer"].is_null().arg_max()) + 2, "wafer", "missing")
-    dup = df.select(pl.struct("wafer", "row", "col").is_duplicated()).to_series()
+    dup = df.select(~pl.struct("wafer", "row", "col").is_first_distinct()).to_series()
     if dup.any():
         i = int(dup.arg_max())
         raise _bad(path, i + 2, "row,col", f"die ({df['row'][i]}, {df['col'][i]}) of wafer "
@@ -240,3 +240,20 @@ def rasterize_defects(
     hit = on_wafer[row, col]
     grid[row[hit], col[hit]] = FAIL
     return grid
+
+
+def write_map_csv(maps: WaferMaps, path: Path | str) -> None:
+    """Write ``maps`` in the map CSV (train.csv) format."""
+    n = len(maps)
+    pl.DataFrame(
+        {
+            "map_id": maps.map_ids,
+            "label": maps.labels or [None] * n,
+            "lot": maps.lots or [None] * n,
+            "wafer_index": maps.wafer_index or [None] * n,
+            "rows": [m.shape[0] for m in maps.maps],
+            "cols": [m.shape[1] for m in maps.maps],
+            "dies": ["".join(map(str, m.ravel().tolist())) for m in maps.maps],
+        },
+        schema_overrides={"label": pl.Utf8, "lot": pl.Utf8, "wafer_index": pl.Int64},
+    ).write_csv(path)

@@ -1,0 +1,106 @@
+"""Sort results in the landing zone: `fab import wafermaps` lands maps once (re-import changes
+nothing, a changed map replaces its dies), bad files exit 2 with one line, and `fab defects
+classify` answers with the promoted wafer_signature model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from assets.defects.map_classifier import MODEL_NAME, SignatureConfig, train
+from assets.defects.wafer_maps import WaferMaps, read_maps, write_map_csv
+from assets.maintenance.registry import compare_and_promote, register
+from ingestion.sort.landing import land_maps, landed_maps
+from tests.unit.test_wafer_maps import synthetic_die_maps
+
+
+def fab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    code = "from fabstack.cli.main import run; run()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+@pytest.fixture
+def env(landing_dsn: str, fab_home: Path) -> dict[str, str]:
+    return {**os.environ, "FAB_PG_DSN": landing_dsn, "FAB_HOME": str(fab_home)}
+
+
+def counts(dsn: str) -> tuple[int, int]:
+    with psycopg.connect(dsn) as conn:
+        maps = conn.execute("SELECT count(*) FROM landing.sort_map").fetchone()[0]
+        dies = conn.execute("SELECT count(*) FROM landing.sort_result").fetchone()[0]
+    return maps, dies
+
+
+def test_land_maps_is_idempotent_and_replaces_a_changed_map(landing_dsn: str) -> None:
+    maps = synthetic_die_maps(2, seed=4)
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        first = land_maps(conn, maps, source="test")
+        assert first.new == len(maps) and first.dies_written == maps.die_count
+        again = land_maps(conn, maps, source="test")
+        assert (again.new, again.changed, again.unchanged, again.dies_written) == (
+            0, 0, len(maps), 0,
+        )  # fmt: skip
+        assert counts(landing_dsn) == (len(maps), maps.die_count)
+        changed = [m.copy() for m in maps.maps]
+        r, c = np.argwhere(changed[0] == 1)[0]
+        changed[0][r, c] = 2
+        edited = WaferMaps(maps.map_ids, changed, maps.lots, maps.labels, maps.wafer_index)
+        third = land_maps(conn, edited, source="test")
+        assert (third.changed, third.unchanged) == (1, len(maps) - 1)
+        assert counts(landing_dsn) == (len(maps), maps.die_count)
+        back = landed_maps(conn)
+    by_id = dict(zip(back.map_ids, back.maps, strict=True))
+    assert np.array_equal(by_id[maps.map_ids[0]], changed[0])
+    assert all(
+        np.array_equal(by_id[i], m) for i, m in zip(maps.map_ids[1:], changed[1:], strict=True)
+    )
+
+
+def test_cli_import_twice_then_bad_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "maps.csv"
+    maps = synthetic_die_maps(1, seed=9)
+    write_map_csv(maps, path)
+    out = fab(env, "import", "wafermaps", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["new"] == len(maps)
+    out = fab(env, "import", "wafermaps", str(path), "--json")
+    assert json.loads(out.stdout)["unchanged"] == len(maps)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(path.read_text() + "odd,Loc,lotZ,1,2,2,0123\n")
+    out = fab(env, "import", "wafermaps", str(bad))
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"fab: error: {bad}:{len(maps) + 2}: dies: character '3' at position 4 (row 1, col 1) "
+        "is not a die code 0, 1 or 2"
+    ]
+    assert counts(env["FAB_PG_DSN"])[0] == len(maps)  # nothing landed was lost
+
+
+def test_classify_with_the_promoted_model(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "maps.csv"
+    maps = synthetic_die_maps(6, seed=8)
+    write_map_csv(maps, path)
+    out = fab(env, "defects", "classify", str(path), "--json")
+    assert out.returncode == 2 and "no promoted wafer_signature model" in out.stderr
+    result = train(read_maps(path), seed=3, params={"max_iter": 20})
+    with psycopg.connect(env["FAB_PG_DSN"], autocommit=True) as conn:
+        record = register(conn, Path(env["FAB_HOME"]), result, SignatureConfig(seed=3),
+                          model_name=MODEL_NAME)  # fmt: skip
+        assert record.metrics["validation"] == "lot-disjoint StratifiedGroupKFold"
+        assert compare_and_promote(conn, record.version, model_name=MODEL_NAME).promoted
+    out = fab(env, "defects", "classify", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["model"] == f"v{record.version}"
+    assert [p["map_id"] for p in body["predictions"]] == maps.map_ids
+    assert all(0 < p["confidence"] <= 1 for p in body["predictions"])
+    assert {p["label"] for p in body["predictions"]} <= set(maps.labels)

@@ -83,7 +83,6 @@ def die_frame(
             "die_row": np.concatenate(rows).astype(np.int16) if rows else np.zeros(0, np.int16),
             "die_col": np.concatenate(cols).astype(np.int16) if cols else np.zeros(0, np.int16),
             "bin_code": codes,
-            "passed": codes == PASS,
             "tested_at": times.gather(idx),
         }
     )

@@ -21,7 +21,7 @@ COPY landing.sort_map (wafer_id, test_program, lot_id, map_rows, map_cols, dies,
 FROM STDIN (FORMAT csv);
 
 -- name: copy_dies
-COPY landing.sort_result (wafer_id, test_program, die_row, die_col, bin_code, passed, tested_at)
+COPY landing.sort_result (wafer_id, test_program, die_row, die_col, bin_code, tested_at)
 FROM STDIN (FORMAT csv);
 
 -- name: read_maps

@@ -20,7 +20,7 @@ from sklearn.metrics import average_precision_score, f1_score, recall_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from assets.defects.map_features import FEATURE_NAMES, features
-from assets.defects.wafer_maps import WaferMaps
+from assets.defects.wafer_maps import WaferMaps, rasterize_defects
 from fabstack.errors import FabError
 
 MODEL_NAME = "wafer_signature"
@@ -53,6 +53,13 @@ class SignatureModel:
         proba = self.estimator.predict_proba(features(maps))
         best = proba.argmax(axis=1)
         return [self.classes[i] for i in best], proba[np.arange(len(best)), best]
+
+    def classify_defects(
+        self, coords: Sequence[tuple[np.ndarray, np.ndarray]], **grid: Any
+    ) -> tuple[list[str], np.ndarray]:
+        """(label, confidence) of inspection defect maps: each (x_mm, y_mm) is rasterized onto
+        a die grid first (``grid``: ``rasterize_defects`` options, e.g. die_pitch_mm)."""
+        return self.classify([rasterize_defects(x, y, **grid) for x, y in coords])
 
     def predict(self, test: pl.DataFrame) -> np.ndarray:
         """Registry scoring: probability of each row's ``class`` given its feature columns

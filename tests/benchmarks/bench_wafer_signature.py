@@ -25,6 +25,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import time  # noqa: E402
 
 from assets.defects.map_classifier import DEFAULT_SEED, train  # noqa: E402
+from assets.defects.map_features import features  # noqa: E402
 from assets.defects.wafer_maps import read_map_csv  # noqa: E402
 from tests.unit.test_wafer_maps import WM811K_TRAIN  # noqa: E402
 
@@ -33,17 +34,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--max-iter", type=int, default=None, help="override the model's")
     args = parser.parse_args()
     maps = read_map_csv(WM811K_TRAIN, require_label=True)
     start = time.perf_counter()
-    result = train(maps, seed=args.seed)
+    params = {"max_iter": args.max_iter} if args.max_iter else None
+    result = train(maps, seed=args.seed, params=params)
     train_s = time.perf_counter() - start
     model = result.fitted
     model.classify(maps.maps[:10])  # warm the geometry tables
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(args.repeat):
         model.classify(maps.maps)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    feature_cpu = time.process_time()
+    for _ in range(args.repeat):
+        features(maps.maps)
+    feature_cpu = time.process_time() - feature_cpu
     m = result.metrics
     for label, recall in m["recall"].items():
         print(f"{label:>10}: recall {recall:.2f}")
@@ -56,6 +63,10 @@ def main() -> None:
         "maps": m["maps"],
         "lots": m["lots"],
         "maps_per_s": round(args.repeat * len(maps) / seconds, 1),
+        # CPU time of this one-threaded process: the per-core rate on a machine shared with
+        # other work (wall-clock maps_per_s drops with the load average).
+        "maps_per_cpu_s": round(args.repeat * len(maps) / cpu, 1),
+        "feature_maps_per_cpu_s": round(args.repeat * len(maps) / feature_cpu, 1),
         "train_s": round(train_s, 1),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "seed": args.seed,

@@ -153,6 +153,12 @@ def test_classifier_is_deterministic_given_a_seed() -> None:
     assert first.metrics["macro_f1"] > 0.5
     labels, confidence = first.fitted.classify(maps.maps[:4])
     assert len(labels) == 4 and all(0 < c <= 1 for c in confidence)
+    # Inspection maps (defect x/y) go through the same model once rasterized.
+    rng = np.random.default_rng(0)
+    coords = [synthetic_map("edge-ring", rng) for _ in range(3)]
+    via_defects = first.fitted.classify_defects(coords, die_pitch_mm=(8.0, 8.0))
+    rasterized = [rasterize_defects(x, y, die_pitch_mm=(8.0, 8.0)) for x, y in coords]
+    assert via_defects[0] == first.fitted.classify(rasterized)[0]
 
 
 def test_cross_validation_never_splits_a_lot() -> None:

@@ -1,5 +1,5 @@
-"""`fab import wafermaps`: die bin maps (WM-811K CSV or long wafer,row,col,bin CSV) landed as
-sort results."""
+"""`fab import wafermaps` (die bin maps landed as sort results) and `fab import klarf` (KLARF
+inspection files landed as inspections and defects)."""
 
 from __future__ import annotations
 
@@ -41,3 +41,31 @@ def wafermaps(
         f"{result.changed} changed, {result.unchanged} unchanged; "
         f"{result.dies_written:,} dies written in {seconds:.2f} s"
     )
+
+
+def klarf(
+    target: Path = typer.Argument(..., help="A KLARF 1.2/1.8 file or a folder of them."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Land KLARF inspections and defects; malformed files go to the dead letters (exit 2)."""
+    from fabstack.errors import FabError
+    from ingestion.klarf.landing import import_klarf
+
+    with landing() as conn:
+        result = import_klarf(conn, target)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict()))
+    else:
+        console.print(
+            f"{target}: {result.files} files, {result.inspections} inspections "
+            f"({result.inspections_new} new), {result.defects} defects ({result.defects_new} new)"
+        )
+    if result.errors:
+        for line in result.errors[:-1]:
+            typer.echo(f"fab: error: {line}", err=True)
+        more = (
+            f" ({len(result.errors)} files to landing.dead_letter)"
+            if len(result.errors) > 1
+            else ""
+        )
+        raise FabError(result.errors[-1] + more)

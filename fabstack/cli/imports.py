@@ -10,3 +10,4 @@ from fabstack.cli import import_wafer
 app = typer.Typer(help="Import data files into the landing zone.", no_args_is_help=True)
 
 app.command("wafermaps")(import_wafer.wafermaps)
+app.command("klarf")(import_wafer.klarf)

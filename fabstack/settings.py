@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     seed: int = Field(42, description="Random seed for simulator and models")
     retention_days: int = Field(90, ge=1, le=3650, description="Raw time-series retention")
     log_level: str = Field("INFO", description="Python log level")
+    klarf_drop: Path | None = Field(None, description="KLARF drop folder; unset = FAB_HOME/klarf")
 
     @field_validator("pg_dsn", "dagster_pg_dsn")
     @classmethod

@@ -1,3 +1,13 @@
+-- Products carry their die grid (plant file `products[].die_grid`): pitch, bin-map shape and
+-- edge exclusion. NULL for products without one.
+ALTER TABLE landing.product
+    ADD COLUMN die_pitch_x_mm     double precision CHECK (die_pitch_x_mm > 0),
+    ADD COLUMN die_pitch_y_mm     double precision CHECK (die_pitch_y_mm > 0),
+    ADD COLUMN map_rows           integer CHECK (map_rows >= 1),
+    ADD COLUMN map_cols           integer CHECK (map_cols >= 1),
+    ADD COLUMN edge_exclusion_mm  double precision CHECK (edge_exclusion_mm >= 0),
+    ADD COLUMN wafer_diameter_mm  double precision CHECK (wafer_diameter_mm > 0);
+
 -- Wafer sort (probe) results, issue 14: one bin per die, and one header row per tested map.
 -- Imported real maps (`fab import wafermaps`) and the simulator's sort both land here.
 -- No foreign key to landing.wafer: imported maps come from other fabs' wafer ids.

@@ -218,13 +218,17 @@ def rasterize_defects(
     wafer_diameter_mm: float = 300.0,
     die_pitch_mm: tuple[float, float] = (10.0, 10.0),
     edge_exclusion_mm: float = 3.0,
+    shape: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """An inspection's defect coordinates (mm from the wafer centre) as a die bin map: a die
-    with at least one defect fails, dies wholly inside the usable radius pass."""
+    with at least one defect fails, dies wholly inside the usable radius pass. ``shape``
+    (rows, cols; default: enough dies to span the wafer) is centred on the wafer."""
     pitch_x, pitch_y = die_pitch_mm
     usable = wafer_diameter_mm / 2 - edge_exclusion_mm
     cols = int(np.ceil(wafer_diameter_mm / pitch_x))
     rows = int(np.ceil(wafer_diameter_mm / pitch_y))
+    if shape is not None:
+        rows, cols = shape
     # Die corners relative to the centre; a die exists if its farthest corner is on the wafer.
     cx = (np.arange(cols) - cols / 2) * pitch_x
     cy = (np.arange(rows) - rows / 2) * pitch_y

@@ -104,3 +104,32 @@ def test_classify_with_the_promoted_model(env: dict[str, str], tmp_path: Path) -
     assert [p["map_id"] for p in body["predictions"]] == maps.map_ids
     assert all(0 < p["confidence"] <= 1 for p in body["predictions"])
     assert {p["label"] for p in body["predictions"]} <= set(maps.labels)
+
+
+def test_sort_facts_in_the_warehouse(landing_dsn: str, tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from warehouse.build import build_fact, ensure_schema
+    from warehouse.client import ChdbWarehouse
+
+    maps = synthetic_die_maps(1, seed=6)
+    tested = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        land_maps(conn, maps, source="test", tested_at=tested)
+    wh = ChdbWarehouse(tmp_path / "warehouse")
+    try:
+        ensure_schema(wh)
+        for _ in range(2):  # a rebuild replaces the day, never duplicates it
+            wafers = build_fact(wh, "fact_wafer_sort", date(2026, 11, 20), landing_dsn, "UTC")
+            dies = build_fact(wh, "fact_die_bin", date(2026, 11, 20), landing_dsn, "UTC")
+        assert (wafers.rows, dies.rows) == (len(maps), maps.die_count)
+        frame = wh.query("SELECT wafer_id, dies, failed_dies, die_yield FROM fab.fact_wafer_sort")
+        by_id = {r["wafer_id"]: r for r in frame.iter_rows(named=True)}
+        for wafer_id, grid in zip(maps.map_ids, maps.maps, strict=True):
+            row = by_id[wafer_id]
+            assert (row["dies"], row["failed_dies"]) == ((grid > 0).sum(), (grid == 2).sum())
+            assert row["die_yield"] == pytest.approx((grid == 1).sum() / (grid > 0).sum())
+        failed = wh.scalar("SELECT count() FROM fab.fact_die_bin WHERE passed = 0")
+        assert failed == sum(int((g == 2).sum()) for g in maps.maps)
+    finally:
+        wh.close()

@@ -109,6 +109,9 @@ def test_classify_with_the_promoted_model(env: dict[str, str], tmp_path: Path) -
 def test_sort_facts_in_the_warehouse(landing_dsn: str, tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
 
+    from dashboards.check import TimeRange, render
+    from dashboards.sql import load_query
+    from ingestion.landing.migrate import ensure_partitions
     from warehouse.build import build_fact, ensure_schema
     from warehouse.client import ChdbWarehouse
 
@@ -131,5 +134,29 @@ def test_sort_facts_in_the_warehouse(landing_dsn: str, tmp_path: Path) -> None:
             assert row["die_yield"] == pytest.approx((grid == 1).sum() / (grid > 0).sum())
         failed = wh.scalar("SELECT count() FROM fab.fact_die_bin WHERE passed = 0")
         assert failed == sum(int((g == 2).sum()) for g in maps.maps)
+        # The Quality board's sort-yield panels run on these facts.
+        window = TimeRange(datetime(2026, 11, 19, tzinfo=UTC), datetime(2026, 11, 22, tzinfo=UTC))
+        stacked = wh.query(
+            render(load_query("quality/yield_map_stacked"), "clickhouse", window, {})
+        )
+        assert stacked.height == len({tuple(x) for g in maps.maps for x in np.argwhere(g > 0)})
+        trend = wh.query(render(load_query("quality/yield_trend"), "clickhouse", window, {}))
+        good = sum(int((g == 1).sum()) for g in maps.maps)
+        assert trend["Die yield"].to_list() == pytest.approx([good / maps.die_count])
+        # Inspections of the same wafers, more defects where more dies failed.
+        with psycopg.connect(landing_dsn, autocommit=True) as conn:
+            ensure_partitions(conn, tested.date(), tested.date())
+            for i, (wafer_id, grid) in enumerate(zip(maps.map_ids, maps.maps, strict=True)):
+                conn.execute(
+                    "INSERT INTO landing.inspection (ts, inspection_id, machine_id, lot_id, "
+                    "wafer_id, step_no, defect_count) VALUES (%s, %s, 'INSP-01', %s, %s, 6, %s)",
+                    (tested, f"I{i}", maps.lots[i], wafer_id, 3 * int((grid == 2).sum())),
+                )
+        build_fact(wh, "fact_inspection", date(2026, 11, 20), landing_dsn, "UTC")
+        points = wh.query(render(load_query("quality/yield_vs_d0"), "clickhouse", window, {}))
+        assert points.height == len(maps)
+        curve = wh.query(render(load_query("quality/yield_poisson_fit"), "clickhouse", window, {}))
+        assert curve.height == 21
+        assert curve["Poisson fit"].is_sorted(descending=True)
     finally:
         wh.close()

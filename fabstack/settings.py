@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     clickhouse_cluster: str | None = Field(
         None, description="ClickHouse cluster name: ON CLUSTER DDL, replicated + Distributed"
     )
+    klarf_drop: Path | None = Field(None, description="KLARF drop folder; unset = FAB_HOME/klarf")
 
     @field_validator("pg_dsn", "dagster_pg_dsn")
     @classmethod

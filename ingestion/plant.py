@@ -187,11 +187,52 @@ class RouteStepSpec(_Model):
     recipe: str
 
 
+class DieGridSpec(_Model):
+    """Where dies sit on the wafer: sort results and inspection die indices use this grid."""
+
+    die_pitch_mm: tuple[float, float] = Field(description="die step in x and y, mm")
+    map_shape: tuple[int, int] = Field(description="rows and columns of the bin map")
+    edge_exclusion_mm: float = Field(3.0, ge=0)
+    wafer_diameter_mm: float = Field(300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _covers_wafer(self) -> DieGridSpec:
+        (px, py), (rows, cols) = self.die_pitch_mm, self.map_shape
+        if px <= 0 or py <= 0:
+            raise ValueError(f"die_pitch_mm {px:g} x {py:g} must be positive")
+        if rows < 1 or cols < 1:
+            raise ValueError(f"map_shape {rows} x {cols} must be at least 1 x 1")
+        usable = self.wafer_diameter_mm - 2 * self.edge_exclusion_mm
+        if usable <= 0:
+            raise ValueError(
+                f"edge_exclusion_mm {self.edge_exclusion_mm:g} leaves nothing of the "
+                f"{self.wafer_diameter_mm:g} mm wafer"
+            )
+        if cols * px < usable or rows * py < usable:
+            raise ValueError(
+                f"map_shape {rows} x {cols} at {px:g} x {py:g} mm covers {cols * px:g} x "
+                f"{rows * py:g} mm, less than the usable {usable:g} mm of the wafer"
+            )
+        return self
+
+
 class ProductSpec(_Model):
     id: str
     name: str
     die_area_mm2: float = Field(gt=0)
     route: list[RouteStepSpec] = Field(min_length=1)
+    die_grid: DieGridSpec | None = None
+
+    @model_validator(mode="after")
+    def _die_fits_pitch(self) -> ProductSpec:
+        if self.die_grid is not None:
+            px, py = self.die_grid.die_pitch_mm
+            if self.die_area_mm2 > px * py + 1e-9:
+                raise ValueError(
+                    f"die_area_mm2 {self.die_area_mm2:g} exceeds the die pitch area "
+                    f"{px:g} x {py:g} = {px * py:g} mm2"
+                )
+        return self
 
 
 class SetupTimeSpec(_Model):

@@ -13,6 +13,7 @@ import dagster as dg
 from assets.warehouse.assets import landing_source_specs
 from fabstack.settings import get_settings
 from orchestration.jobs import daily_asset_keys, daily_job
+from orchestration.klarf_drop import klarf_drop_sensor, klarf_import_job
 from orchestration.resources import default_resources
 from orchestration.schedules import schedules
 from orchestration.sensors import landing_arrivals
@@ -62,9 +63,9 @@ def build_definitions(domains: list[str]) -> dg.Definitions:
     embedded = not get_settings().clickhouse_url
     shared = dg.Definitions(
         assets=landing,
-        jobs=[daily_job(daily_asset_keys(all_assets))],
+        jobs=[daily_job(daily_asset_keys(all_assets)), klarf_import_job],
         schedules=schedules(),
-        sensors=[landing_arrivals],
+        sensors=[landing_arrivals, klarf_drop_sensor],
         resources=default_resources(),
         executor=dg.in_process_executor if embedded else dg.multiprocess_executor,
     )

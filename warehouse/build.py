@@ -21,6 +21,7 @@ SCHEMA_FILES = (
     "schema/002_facts.sql",
     "schema/003_stages.sql",
     "schema/004_recipe_spec_limits.sql",
+    "schema/005_sort_results.sql",
 )
 
 # Dimensions in load order; all are rebuilt whole.
@@ -31,7 +32,7 @@ DIMS: tuple[str, ...] = (
 # Facts in build order (wafer history summarises fact_sensor_minute, so it comes after it).
 FACTS: tuple[str, ...] = (
     "fact_machine_state", "fact_sensor_minute", "fact_production_hourly", "fact_inspection",
-    "fact_defect", "fact_wafer_history",
+    "fact_defect", "fact_wafer_history", "fact_wafer_sort", "fact_die_bin",
 )  # fmt: skip
 # The column each fact's time range is reported on.
 FACT_TIME_COLUMN: dict[str, str] = {
@@ -41,6 +42,8 @@ FACT_TIME_COLUMN: dict[str, str] = {
     "fact_inspection": "ts",
     "fact_defect": "ts",
     "fact_wafer_history": "track_out_ts",
+    "fact_wafer_sort": "ts",
+    "fact_die_bin": "ts",
 }
 # Calendar range of dim_date and dim_shift.
 CALENDAR_FIRST = date(2020, 1, 1)

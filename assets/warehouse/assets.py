@@ -125,6 +125,18 @@ FACT_SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("lot_move", "process_measurement", "inspection", "defect"),
         ("dim_wafer", "fact_sensor_minute"),
     ),
+    "fact_wafer_sort": (
+        "Every wafer sorted (probed) that day: dies, failed dies and die yield, by lot, "
+        "product and test program. Yield trends and yield against defect density.",
+        ("sort_map",),
+        ("dim_lot",),
+    ),
+    "fact_die_bin": (
+        "Every die's sort bin (pass/fail and bin code) at its row and column: the yield maps, "
+        "stacked by lot or product.",
+        ("sort_result", "sort_map"),
+        ("dim_lot",),
+    ),
 }
 
 LANDING_TABLES: tuple[str, ...] = tuple(

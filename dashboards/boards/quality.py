@@ -135,6 +135,44 @@ def build() -> dict:
             h=8,
         ),
     )
+    yield_map = xy_panel(
+        "Stacked yield map (most sorted product)",
+        [wh("quality/yield_map_stacked")],
+        description="Every die position of the product sorted most in the range, coloured by "
+        "the share of its wafers on which the die failed: a signature shared by many wafers "
+        "stands out.",
+        x_unit="none",
+        y_unit="none",
+        w=8,
+        h=10,
+        transformations=[partition_by("Fail share")],
+    )
+    yield_map.display_name("${__field.labels.Fail share}")
+    fit = xy_panel(
+        "Yield vs defect density",
+        [wh("quality/yield_vs_d0", ref_id="A"), wh("quality/yield_poisson_fit", ref_id="B")],
+        description="Die yield of each sorted wafer against its inspection defect density, "
+        "with the Poisson model Y = Y0 exp(-A k D0) fitted to them (k: share of defects that "
+        "kill a die). A negative-binomial fit is in assets.defects.yield_model.",
+        x_unit="none",
+        y_unit="percentunit",
+        w=8,
+        h=10,
+    )
+    fit.override_by_name("Poisson fit", _lines())
+    board.row("Sort yield").add(
+        yield_map,
+        timeseries_panel(
+            "Die yield per day",
+            [wh("quality/yield_trend")],
+            description="Good dies / tested dies of the wafers sorted each day, per product.",
+            w=8,
+            h=10,
+        )
+        .with_transformation(partition_by("Product"))
+        .display_name("${__field.labels.Product}"),
+        fit,
+    )
     board.row("Yield and signatures").add(
         stat_panel(
             "Estimated yield",

@@ -33,6 +33,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("model", "fabstack.cli.model"),
     ("broker", "fabstack.cli.broker"),
     ("mlflow", "fabstack.cli.tracking"),
+    ("defects", "fabstack.cli.defects"),
+    ("import", "fabstack.cli.imports"),
 ]
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [

@@ -8,7 +8,17 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
-from ingestion.plant import PlantSpec, RecipeSpec
+from ingestion.plant import DieGridSpec, PlantSpec, RecipeSpec
+
+DIE_GRID_COLUMNS = ("die_pitch_x_mm", "die_pitch_y_mm", "map_rows", "map_cols",
+                    "edge_exclusion_mm", "wafer_diameter_mm")  # fmt: skip
+
+
+def die_grid_row(grid: DieGridSpec | None) -> tuple:
+    """A product's die grid as landing.product columns (NULLs where the plant gives none)."""
+    if grid is None:
+        return (None,) * len(DIE_GRID_COLUMNS)
+    return (*grid.die_pitch_mm, *grid.map_shape, grid.edge_exclusion_mm, grid.wafer_diameter_mm)
 
 
 def _upsert(
@@ -156,8 +166,8 @@ def seed_plant(conn: psycopg.Connection, plant: PlantSpec) -> dict[str, int]:
             conn,
             "product",
             ("product_id",),
-            ("product_id", "name", "die_area_mm2"),
-            [(p.id, p.name, p.die_area_mm2) for p in plant.products],
+            ("product_id", "name", "die_area_mm2", *DIE_GRID_COLUMNS),
+            [(p.id, p.name, p.die_area_mm2, *die_grid_row(p.die_grid)) for p in plant.products],
         )
         counts["route_step"] = _upsert(
             conn,

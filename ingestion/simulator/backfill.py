@@ -42,8 +42,11 @@ from ingestion.simulator import pgbinary
 from ingestion.simulator.model import WAFERS_PER_LOT, FabModel
 from ingestion.simulator.queries import q
 from ingestion.simulator.sensors import machine_block
+from ingestion.simulator.sort import TEST_PROGRAM as SORT_PROGRAM
 from ingestion.simulator.truth import dt, run_id_for, write_truth
 from ingestion.sink import LandingSink
+from ingestion.sort.landing import land_maps
+from ingestion.sort.wafer_maps import WaferMaps
 
 Progress = Callable[[str, float, float], None]  # (what, done, total)
 BLOCK_S = 3600.0
@@ -145,6 +148,7 @@ def run_backfill(
                 keep = [r for r in rows if write_from <= r[0] < t_end]
                 rows_dt = [(dt(r[0]), *r[1:]) for r in keep]
                 summary.rows[table] = sink.write(table, rows_dt) if rows_dt else 0
+            summary.rows["sort_result"] = _write_sort(conn, model, write_from, t_end)
             # 2. sensors, UTC day by UTC day
             sensor_began = time.perf_counter()
             summary.readings = _write_sensors(
@@ -174,6 +178,27 @@ def run_backfill(
         )
     summary.seconds = time.perf_counter() - began
     return summary
+
+
+SORT_DAYS = 7
+
+
+def _write_sort(conn: psycopg.Connection, model: FabModel, lo: float, hi: float) -> int:
+    """Land the sort maps of wafers finished in [lo, hi) as sort results (die rows); only the
+    last ``SORT_DAYS`` of a backfill, as a fab's 700 wafers a day are half a million dies."""
+    lo = max(lo, hi - SORT_DAYS * 86400)
+    done = [r for r in model.drain_sort() if lo <= r[0] < hi]
+    if not done:
+        return 0
+    maps = WaferMaps(
+        [r[2] for r in done], [r[5] for r in done], [r[1] for r in done],
+        [None] * len(done), [None] * len(done),
+    )  # fmt: skip
+    result = land_maps(
+        conn, maps, source="simulator", test_program=SORT_PROGRAM,
+        tested_at=[dt(r[0]) for r in done],
+    )  # fmt: skip
+    return result.dies_written
 
 
 def _resolve_run(

@@ -264,6 +264,7 @@ class LiveSimulator:
         now = self._catch_up()
         a, self._last = self._last, now
         rows = self.model.drain(now)
+        self.model.drain_sort()  # sort results have no MQTT channel: only backfill lands them
         messages = self._event_messages(rows)
         for m in self.model.machines.values():
             ts, values = machine_block(self.model, m, a, now, self.rate)

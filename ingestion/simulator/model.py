@@ -20,6 +20,7 @@ import numpy as np
 from ingestion.payloads import make_wafer_id
 from ingestion.plant import PlantSpec, RecipeSpec
 from ingestion.simulator import calendar as cal
+from ingestion.simulator.sort import SortMapper
 from ingestion.simulator.wafermaps import WaferMapGenerator
 
 WAFERS_PER_LOT = 25
@@ -163,6 +164,9 @@ class FabModel:
         self.lots: dict[str, Lot] = {}
         self._lot_counter: dict[str, int] = defaultdict(int)
         self.maps = WaferMapGenerator(plant, self.rng)
+        self.sorter = SortMapper(plant, seed)
+        self.inspected: dict[str, tuple[str, list[tuple]]] = {}  # wafer -> last inspection
+        self.sort_out: list[tuple] = []  # (ts, lot_id, wafer_id, product, signature, bins)
         self.faults: list[Fault] = []
         self._efficiency_factor: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         self.out: dict[str, list[tuple]] = defaultdict(list)
@@ -613,6 +617,8 @@ class FabModel:
         lot.step += 1
         if lot.step >= len(lot.route):
             lot.status = "completed"
+            if now >= self.origin:
+                self._sort(lot, now)
         elif self._waiting(lot.route[lot.step][0]) >= QUEUE_LIMIT:
             lot.status = "blocked"
             m.held = lot
@@ -671,6 +677,23 @@ class FabModel:
             self.truth["wafer_map"].append(
                 (inspection_id, wafer_id, m.id, now, signature, len(defects))
             )
+            self.inspected[wafer_id] = (signature, defects)
+
+    def _sort(self, lot: Lot, now: float) -> None:
+        """Wafer sort of a finished lot: a bin map per wafer, its signature as truth."""
+        for slot in lot.alive:
+            wafer_id = make_wafer_id(lot.lot_id, slot)
+            result = self.sorter.bin_map(lot.product, wafer_id, self.inspected.pop(wafer_id, None))
+            if result is None:
+                continue
+            signature, bins = result
+            self.sort_out.append((now, lot.lot_id, wafer_id, lot.product, signature, bins))
+            self.truth["sort_map"].append((wafer_id, now, signature, int((bins == 2).sum())))
+
+    def drain_sort(self) -> list[tuple]:
+        """Sort maps produced since the last call."""
+        out, self.sort_out = self.sort_out, []
+        return out
 
     # --- sensors: the deterministic level (noise is added by sensors.py) ----------------------
     def sensor_level(self, m: Machine, metric: str, t: float) -> float:

@@ -22,6 +22,7 @@ TRUTH_TABLES: dict[str, tuple[str, ...]] = {
     "wafer_map": ("inspection_id", "wafer_id", "machine_id", "ts", "signature", "defect_count"),
     "interlock_trigger": ("machine_id", "ts", "metric", "threshold", "rule_id"),
     "chaos_fault": ("machine_id", "fault", "start_ts", "end_ts"),
+    "sort_map": ("wafer_id", "ts", "signature", "failed_dies"),
 }
 
 
@@ -73,6 +74,9 @@ def truth_rows(model: FabModel, end: float) -> dict[str, list[tuple]]:
     for machine, ts, metric, _value, threshold, rule in model.truth["interlock_trigger"]:
         if origin <= ts < end:
             rows["interlock_trigger"].append((machine, dt(ts), metric, threshold, rule))
+    for wafer, ts, signature, failed in model.truth["sort_map"]:
+        if ts < end:
+            rows["sort_map"].append((wafer, dt(ts), signature, failed))
     for machine, fault, start, stop in model.truth["chaos_fault"]:
         rows["chaos_fault"].append((machine, fault, dt(start), dt(stop)))
     return rows

@@ -114,6 +114,24 @@ def _line_of(path: Path, needle: str) -> int:
             "recipes.6: spec limits for 'removal_nm', which is not a setpoint of the recipe",
             "- id: CMP-STD\n",
         ),
+        (
+            lambda d: d["products"][0]["die_grid"].update(map_shape=[20, 29]),
+            "products.0.die_grid: map_shape 20 x 29 at 10.4 x 10.4 mm covers 301.6 x 208 mm, "
+            "less than the usable 294",
+            None,
+        ),
+        (
+            lambda d: d["products"][1]["die_grid"].update(
+                die_pitch_mm=[8.4, 7.5], map_shape=[40, 36]
+            ),
+            "die_area_mm2 64 exceeds the die pitch area 8.4 x 7.5 = 63 mm2",
+            None,
+        ),
+        (
+            lambda d: d["products"][0]["die_grid"].update(edge_exclusion_mm=-1),
+            "edge_exclusion_mm: Input should be greater than or equal to 0",
+            None,
+        ),
     ],
 )
 def test_malformed_plant_is_one_line_with_file_and_line(tmp_path, edit, message, needle) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 from rich.console import Console
 
+from fabstack.errors import FabError
 from fabstack.services import landing_endpoint
 from fabstack.settings import Settings, load_settings
 
@@ -34,3 +36,25 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} TB"
+
+
+def check_number(
+    option: str,
+    value: float,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    at_most: float | None = None,
+) -> float:
+    """A numeric option that must be finite and in range (nan, inf and 1e999 are not numbers a
+    person means); anything else is one FabError naming the option and the value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FabError(f"{option}: must be a finite number, got {value}")
+    shown = value if isinstance(value, int) else f"{value:g}"  # a 400-digit int has no :g
+    if above is not None and not value > above:
+        raise FabError(f"{option}: must be > {above:g}, got {shown}")
+    if at_least is not None and value < at_least:
+        raise FabError(f"{option}: must be >= {at_least:g}, got {shown}")
+    if at_most is not None and value > at_most:
+        raise FabError(f"{option}: must be <= {at_most:g}, got {shown}")
+    return value

@@ -10,10 +10,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console
+from fabstack.cli.common import check_number, console
 from fabstack.errors import FabError
 
 REQUIRED = ("ts", "machine_id", "kind")
+OFFSET_SUFFIX = r"(?i)(z|[+-]\d{2}(:?\d{2})?)$"  # ISO 8601 UTC offset at the end of ts
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # shop-floor events, not dates at the calendar's edges
+MAX_SPAN_DAYS = 400  # a year of shifts per run; longer histories belong in the warehouse
+MAX_COUNT = 10_000_000  # units in one count event: far above any tool, far below int64 sums
+MAX_IDEAL_CYCLE_S = 86_400.0  # an ideal cycle longer than a day is a unit mistake
 
 
 def _read_events(path: Path):
@@ -29,11 +34,28 @@ def _read_events(path: Path):
     for col in REQUIRED:
         if col not in df.columns:
             raise FabError(f"{path}: column {col!r} not found; columns are {', '.join(df.columns)}")
+    # a naive time read as UTC would shift every shift by the plant's offset: refuse it
+    naive = ~df["ts"].str.strip_chars().str.contains(OFFSET_SUFFIX)
     ts = df["ts"].str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
-    if ts.is_null().any():
-        i = int(ts.is_null().arg_true()[0])
+    if (naive | ts.is_null()).any():
+        i = int((naive | ts.is_null()).arg_true()[0])
         raise FabError(
-            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is not an ISO timestamp with offset"
+            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is not an ISO timestamp with a UTC "
+            "offset (e.g. 2026-11-20T06:00:00+01:00)"
+        )
+    years = ts.dt.year()
+    outside = (years < FIRST_YEAR) | (years > LAST_YEAR)
+    if outside.any():
+        i = int(outside.arg_true()[0])
+        raise FabError(
+            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is in year {years[i]}; "
+            f"events must fall in {FIRST_YEAR}..{LAST_YEAR}"
+        )
+    span = ts.max() - ts.min()
+    if span > timedelta(days=MAX_SPAN_DAYS):  # every shift of the span is computed
+        raise FabError(
+            f"{path}: events span {span.days} days ({ts.min():%Y-%m-%d} .. {ts.max():%Y-%m-%d}); "
+            f"fab oee takes at most {MAX_SPAN_DAYS} days per file"
         )
     df = df.with_columns(ts.alias("ts"))
     kinds = set(df["kind"].unique().to_list()) - {"state", "count"}
@@ -48,9 +70,10 @@ def _ints(df, path: Path, col: str):
     if col not in df.columns:
         raise FabError(f"{path}: count rows need column {col!r}")
     cast = df[col].cast(pl.Int64, strict=False)
-    if cast.is_null().any() or (cast < 0).any():
-        i = int((cast.is_null() | (cast < 0)).arg_true()[0])
-        raise FabError(f"{path}: {col} {df[col][i]!r} is not a count >= 0")
+    bad = cast.is_null() | (cast < 0) | (cast > MAX_COUNT)
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise FabError(f"{path}: {col} {df[col][i]!r} is not a count in 0..{MAX_COUNT:,}")
     return cast
 
 
@@ -165,8 +188,8 @@ def oee(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """OEE = availability x performance x quality per machine and shift, and for the plant."""
-    if ideal_cycle_s is not None and not ideal_cycle_s > 0:
-        raise FabError(f"--ideal-cycle-s: must be > 0, got {ideal_cycle_s}")
+    if ideal_cycle_s is not None:
+        check_number("--ideal-cycle-s", ideal_cycle_s, above=0, at_most=MAX_IDEAL_CYCLE_S)
     report = oee_report(file, plant, ideal_cycle_s)
     if as_json:
         print(json.dumps(report, indent=1, default=str))

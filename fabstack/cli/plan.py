@@ -9,15 +9,19 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, landing
+from fabstack.cli.common import check_number, console, landing
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)
 
 
-def _positive(name: str, value: float) -> None:
-    if value <= 0:
-        raise FabError(f"{name}: must be > 0, got {value}")
+MAX_TIME_LIMIT_S = 86_400.0  # a day: the nightly plan has to be ready by morning
+MAX_WORKERS = 64  # CP-SAT's portfolio gains nothing beyond this; 100,000 threads kill the host
+
+
+def _solver_options(time_limit: float, workers: int) -> None:
+    check_number("--time-limit", time_limit, above=0, at_most=MAX_TIME_LIMIT_S)
+    check_number("--workers", workers, at_least=1, at_most=MAX_WORKERS)
 
 
 @app.command("jsp")
@@ -32,8 +36,7 @@ def jsp(
     from assets.planning.jsp import jsp_problem, parse_jsp
     from assets.planning.model import SolveOptions, solve
 
-    _positive("--time-limit", time_limit)
-    _positive("--workers", workers)
+    _solver_options(time_limit, workers)
     instance = parse_jsp(file)
     problem = jsp_problem(instance)
     with console.status(
@@ -99,10 +102,8 @@ def run(
     landing.plan_run and landing.schedule_slot."""
     from assets.planning.nightly import PlanRunOptions, run_plan
 
-    _positive("--time-limit", time_limit)
-    _positive("--workers", workers)
-    if frozen_hours < 0:
-        raise FabError(f"--frozen-hours: must be >= 0, got {frozen_hours}")
+    _solver_options(time_limit, workers)
+    check_number("--frozen-hours", frozen_hours, at_least=0, at_most=24 * 365)
     options = PlanRunOptions(
         time_limit_s=time_limit,
         workers=workers,

@@ -9,8 +9,11 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabstack.cli.common import console, settings
+from fabstack.cli.common import check_number, console, settings
 from fabstack.errors import FabError
+
+MAX_ACK_WAIT_S = 3600.0  # waiting longer for the simulator's ack is waiting forever
+MAX_FAULT_S = 30 * 86_400.0  # simulated seconds: a month-long fault is a different plant
 
 app = typer.Typer(
     help="Simulate a fab: `--days N` backfills history, `--live` streams MQTT and OPC UA.",
@@ -192,6 +195,8 @@ def chaos(
     from ingestion.plant import load_plant
     from ingestion.simulator.live import check_chaos, send_chaos
 
+    check_number("--timeout", timeout, above=0, at_most=MAX_ACK_WAIT_S)
+    check_number("--duration", duration, above=0, at_most=MAX_FAULT_S)
     s = settings()
     spec = load_plant(plant or s.plant)
     check_chaos(spec, machine, fault, duration)

@@ -15,13 +15,13 @@ from fabstack.errors import FabError
 app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)
 
 
-MAX_TIME_LIMIT_S = 86_400.0  # a day: the nightly plan has to be ready by morning
-MAX_WORKERS = 64  # CP-SAT's portfolio gains nothing beyond this; 100,000 threads kill the host
+# Upper bounds: a day is the longest a plan can wait; CP-SAT's portfolio gains nothing beyond
+# 64 workers, and 100,000 threads exhaust the host before the search starts.
+UPPER_BOUNDS = {"--time-limit": 86_400.0, "--det-time": 86_400.0, "--workers": 64}
 
 
-def _solver_options(time_limit: float, workers: int) -> None:
-    check_number("--time-limit", time_limit, above=0, at_most=MAX_TIME_LIMIT_S)
-    check_number("--workers", workers, at_least=1, at_most=MAX_WORKERS)
+def _positive(name: str, value: float) -> None:
+    check_number(name, value, above=0, at_most=UPPER_BOUNDS.get(name))
 
 
 @app.command("jsp")
@@ -36,7 +36,8 @@ def jsp(
     from assets.planning.jsp import jsp_problem, parse_jsp
     from assets.planning.model import SolveOptions, solve
 
-    _solver_options(time_limit, workers)
+    _positive("--time-limit", time_limit)
+    _positive("--workers", workers)
     instance = parse_jsp(file)
     problem = jsp_problem(instance)
     with console.status(
@@ -102,7 +103,8 @@ def run(
     landing.plan_run and landing.schedule_slot."""
     from assets.planning.nightly import PlanRunOptions, run_plan
 
-    _solver_options(time_limit, workers)
+    _positive("--time-limit", time_limit)
+    _positive("--workers", workers)
     check_number("--frozen-hours", frozen_hours, at_least=0, at_most=24 * 365)
     options = PlanRunOptions(
         time_limit_s=time_limit,

@@ -64,6 +64,46 @@ def _read_events(path: Path):
     return df
 
 
+def _one_state_per_instant(path: Path, states):
+    """Two state events of one machine at one instant: the same event twice is kept once, two
+    different reasons leave the machine's state unknown and are refused."""
+    import polars as pl
+
+    states = states.unique(["ts", "machine_id", "reason_code"], maintain_order=True)
+    clash = states.filter(pl.len().over("ts", "machine_id") > 1)
+    if clash.height:
+        row = clash.row(0, named=True)
+        reasons = sorted(clash.filter(
+            (pl.col("ts") == row["ts"]) & (pl.col("machine_id") == row["machine_id"])
+        )["reason_code"].to_list())  # fmt: skip
+        raise FabError(
+            f"{path}: machine {row['machine_id']} has state events {', '.join(reasons)} at the "
+            f"same time {row['ts'].isoformat()}: which one held is unknown"
+        )
+    return states
+
+
+def _check_possible(path: Path, per_machine) -> None:
+    """OEE cannot exceed 100 %: counts that imply it (units faster than the ideal cycle time,
+    or units while the machine never ran) contradict the cycle time or the states."""
+    import polars as pl
+
+    impossible = per_machine.filter(
+        (pl.col("oee") > 1) | ((pl.col("run_min") <= 0) & (pl.col("good") + pl.col("scrap") > 0))
+    )
+    if impossible.height:
+        r = impossible.row(0, named=True)
+        where = f"{path}: machine {r['machine_id']} shift {r['window_date']} {r['shift_code']}"
+        units = r["good"] + r["scrap"]
+        if r["run_min"] <= 0:
+            raise FabError(f"{where}: {units} units counted but the machine never ran")
+        raise FabError(
+            f"{where}: {units} units in {r['run_min']:.1f} run minutes is faster than its ideal "
+            f"cycle time allows (OEE {100 * r['oee']:.0f} %): check the counts, the states or "
+            "--ideal-cycle-s"
+        )
+
+
 def _ints(df, path: Path, col: str):
     import polars as pl
 
@@ -91,6 +131,7 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
     states = df.filter(pl.col("kind") == "state")
     if "reason_code" not in df.columns or states.is_empty():
         raise FabError(f"{file}: need state rows with a reason_code column")
+    states = _one_state_per_instant(file, states)
     reasons = pl.DataFrame(
         {
             "reason_code": [r.code for r in plant.state_reasons],
@@ -134,6 +175,7 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
     per_machine = oee_by_window(
         intervals, counts.select("ts", "machine_id", "good", "scrap"), machine_frame, windows
     )
+    _check_possible(file, per_machine)
     keys = ["window_date", "shift_code", "window_start"]
     plant_rows = rollup(per_machine, ["site_id", *keys])
     cols = [

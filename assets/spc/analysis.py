@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from assets.spc.charts import (
@@ -115,7 +116,8 @@ def analyze(
             raise ChartDataError(
                 f"chart {chart_type} needs at least 2 subgroups in Phase I, got {baseline.height}"
             )
-        limits = phase1_limits(chart_type, baseline, convention)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged just below
+            limits = phase1_limits(chart_type, baseline, convention)
         _finite_limits(limits, value)
     elif chart_type in ("xbar-r", "np"):
         phase1_limits(chart_type, stats.head(2), convention)  # same size checks as Phase I

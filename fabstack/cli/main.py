@@ -59,9 +59,23 @@ def usage_line(exc: UsageError) -> str:
     return f"fab: error: {where + ': ' if where else ''}{message} (see `{path} --help`)"
 
 
+def _warning_to_debug_log(message, category, filename, lineno, file=None, line=None) -> None:
+    """Library warnings (numpy's overflow notices, say) are for debugging, not stderr: the
+    answer or the one error line is what the user reads."""
+    logging.getLogger("fab.warnings").debug(
+        "%s: %s (%s:%s)", category.__name__, message, filename, lineno
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `fab` on ``argv`` and return the exit code: 0, or 2 with one line on stderr for any
     bad input (click's usage errors included), 1 only for a bug."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_to_debug_log
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         rv = app(args=argv, prog_name="fab", standalone_mode=False)
         return rv if isinstance(rv, int) else 0  # an int is a click Exit's code

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +56,27 @@ def _csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
 )
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], fragment: str) -> None:
     fab(*args).assert_refused(fragment, "--help")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "jsp", "x.txt", "--workers", "many"],
+        ["spc", "limits", "{big}", "--chart", "imr", "--value", "v"],  # numpy overflow inside
+    ],
+)
+def test_one_line_in_a_real_process(tmp_path, args) -> None:
+    """The console script itself: no usage box, no library warning on stderr, exit 2."""
+    big = _csv(tmp_path, "v\n1e308\n-1e308\n1e308\n-1e308\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "fabstack.cli.main", *[a.format(big=big) for a in args]],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**env, "FAB_HOME": str(tmp_path / "home"), "PYTHONWARNINGS": "always"},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("fab: error: ")
 
 
 def test_a_bare_group_prints_its_help_and_exits_0() -> None:

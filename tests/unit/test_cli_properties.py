@@ -24,7 +24,11 @@ from ingestion.plant import PLANTS_DIR, load_plant
 from tests.fab_inprocess import DEAD_SERVICES, fab
 
 PROPERTY = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
 )
 DEMO = PLANTS_DIR / "demo.yaml"
 
@@ -200,6 +204,7 @@ def test_oee_on_generated_events(case) -> None:
     if result.code != 0:
         return
     report = _strict_json(result.out)
+    machine_rows = {id(r) for r in report["machines"]}
     for row in [*report["machines"], *report["plant_total"]]:
         assert 0 < row["planned_production_min"] <= 24 * 60
         assert 0 <= row["oee"] <= 1
@@ -208,11 +213,10 @@ def test_oee_on_generated_events(case) -> None:
         if row["quality"] is not None:
             assert 0 <= row["quality"] <= 1
         ratios = (row["availability"], row["performance"], row["quality"])
-        if None not in ratios:  # without a count there is no quality, and OEE is 0
-            expected = math.prod(ratios)
-            assert row["oee"] == pytest.approx(expected, rel=1e-6, abs=1e-9)
-        else:
+        if None in ratios:  # without a count there is no quality, and OEE is 0
             assert row["oee"] == 0 and row["good"] == 0
+        elif id(row) in machine_rows:  # a plant roll-up mixes cycle times: A x P x Q is not OEE
+            assert row["oee"] == pytest.approx(math.prod(ratios), rel=1e-6, abs=1e-9)
 
 
 # --- plant files -----------------------------------------------------------------------------
@@ -281,7 +285,7 @@ def test_plant_files_load_finite_or_refuse_in_one_line(text: str) -> None:
     assert all(math.isfinite(f) for f in _floats(plant.model_dump()))
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(mutated_plants())
 def test_plant_files_through_the_cli(text: str) -> None:
     events = _write("ts,machine_id,kind,reason_code,good,scrap\n"
@@ -320,7 +324,7 @@ def jsp_instances(draw) -> tuple[str, list[list[tuple[int, int]]] | None]:
     return "\n".join(lines) + "\n", None
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
 @given(jsp_instances())
 def test_plan_jsp_on_generated_instances(case) -> None:
     text, jobs = case

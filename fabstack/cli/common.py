@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 
 import psycopg
 from rich.console import Console
@@ -36,6 +37,19 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} TB"
+
+
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # plant time: nothing runs at the calendar's edges
+
+
+def check_year(option: str, moment: date | datetime, shown: str | None = None) -> None:
+    """A time or day a person gives must fall in 1970..2200: year 1 or 9999 overflows every
+    window computed around it (and a range between them never ends)."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise FabError(
+            f"{option}: {shown or moment.isoformat()!r} is in year {moment.year}; "
+            f"expected {FIRST_YEAR}..{LAST_YEAR}"
+        )
 
 
 def check_number(

@@ -10,12 +10,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import check_number, console
+from fabstack.cli.common import FIRST_YEAR, LAST_YEAR, check_number, console
 from fabstack.errors import FabError
 
 REQUIRED = ("ts", "machine_id", "kind")
 OFFSET_SUFFIX = r"(?i)(z|[+-]\d{2}(:?\d{2})?)$"  # ISO 8601 UTC offset at the end of ts
-FIRST_YEAR, LAST_YEAR = 1970, 2200  # shop-floor events, not dates at the calendar's edges
 MAX_SPAN_DAYS = 400  # a year of shifts per run; longer histories belong in the warehouse
 MAX_COUNT = 10_000_000  # units in one count event: far above any tool, far below int64 sums
 MAX_IDEAL_CYCLE_S = 86_400.0  # an ideal cycle longer than a day is a unit mistake

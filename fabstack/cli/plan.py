@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import check_number, console, landing
+from fabstack.cli.common import check_number, check_year, console, landing
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)
@@ -77,6 +77,7 @@ def _parse_at(at: str | None) -> datetime:
         raise FabError(f"--at: not an ISO 8601 time: {at!r}") from None
     if value.tzinfo is None:
         raise FabError(f"--at: needs a UTC offset, got {at!r}")
+    check_year("--at", value, at)
     return value
 
 

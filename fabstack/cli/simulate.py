@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabstack.cli.common import check_number, console, settings
+from fabstack.cli.common import check_number, check_year, console, settings
 from fabstack.errors import FabError
 
 MAX_ACK_WAIT_S = 3600.0  # waiting longer for the simulator's ack is waiting forever
@@ -35,6 +35,7 @@ def _parse_end(end: str | None, option: str = "--end") -> datetime | None:
         raise FabError(f"{option}: not an ISO 8601 time: {end!r}") from None
     if parsed.tzinfo is None:
         raise FabError(f"{option}: needs a UTC offset (e.g. {end}Z), got {end!r}")
+    check_year(option, parsed, end)
     return parsed
 
 

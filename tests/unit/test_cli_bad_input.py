@@ -311,3 +311,21 @@ def test_chaos_waits_are_bounded(option, value) -> None:
     result = fab("simulate", "chaos", "--machine", "ETCH-01", "--fault", "machine_down",
                  option, value)  # fmt: skip
     result.assert_refused(option)
+
+
+# --- times and day ranges given on the command line ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["warehouse", "build", "0001-01-01", "9999-12-31"], "FIRST: '0001-01-01' is in year 1"),
+        (["warehouse", "build", "2020-01-01", "2026-01-01"], "2193 days; build at most 366"),
+        (["plan", "run", "--at", "9999-12-31T23:59:59+00:00"], "--at: '9999-12-31T23:59:59+00:00'"),
+        (["boards", "check", "--now", "0001-01-01"], "--now: '0001-01-01' is in year 1"),
+        (["simulate", "--days", "1", "--end", "0001-01-01T00:00:00Z"], "--end:"),
+        (["simulate", "--live", "--start", "9999-01-01T00:00:00Z"], "--start:"),
+    ],
+)
+def test_times_at_the_calendars_edges_are_refused(args, fragment) -> None:
+    fab(*args).assert_refused(fragment, "expected 1970..2200" if "year" in fragment else "")

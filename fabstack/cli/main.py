@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         rv = app(args=argv, prog_name="fab", standalone_mode=False)
-        return rv if isinstance(rv, int) else 0  # an int is a click Exit's code
+        # commands return None; an int here is the code of a typer.Exit raised inside one
+        return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     except NoArgsIsHelpError as exc:  # a bare group: its help is the answer
         if exc.format_message().strip():  # typer's rich help has printed itself already
             print(exc.format_message())

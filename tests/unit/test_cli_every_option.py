@@ -52,7 +52,9 @@ def files(tmp_path_factory) -> dict[str, Path]:
     values.write_text("v\n" + "".join(f"{x % 7}\n" for x in range(20)))
     jsp = root / "small.txt"
     jsp.write_text("3 3\n0 3 1 2 2 2\n0 2 2 1 1 4\n1 4 2 3\n")
-    return {"events": events, "values": values, "jsp": jsp}
+    fjsp = root / "small.fjs"  # Brandimarte format: 2 jobs, 2 machines
+    fjsp.write_text("2 2 1\n2 1 1 3 1 2 4\n1 2 1 2 2 5\n")
+    return {"events": events, "values": values, "jsp": jsp, "fjsp": fjsp}
 
 
 def _required(path: tuple[str, ...], files: dict[str, Path]) -> list[str]:
@@ -63,6 +65,7 @@ def _required(path: tuple[str, ...], files: dict[str, Path]) -> list[str]:
         ("warehouse", "build"): ["2026-11-20"],
         ("simulate", "chaos"): ["--machine", "ETCH-01", "--fault", "machine_down"],
         ("plan", "jsp"): [str(files["jsp"])],
+        ("plan", "fjsp"): [str(files["fjsp"])],
         ("spc", "limits"): [str(files["values"]), "--chart", "imr", "--value", "v"],
         ("model", "show"): ["1"],
         ("model", "promote"): ["1"],

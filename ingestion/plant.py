@@ -40,7 +40,9 @@ class PlantRefError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: YAML reads 1e400 and .nan as floats; none is a plant quantity, and
+    # Infinity must never reach the landing zone
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SensorSpec(_Model):
@@ -418,6 +420,8 @@ def resolve_plant_path(name_or_path: str) -> Path:
     if path.suffix in {".yaml", ".yml"} or path.exists():
         if not path.exists():
             raise FabError(f"plant file {path} does not exist")
+        if not path.is_file():
+            raise FabError(f"plant file {path} is not a file")
         return path
     candidate = PLANTS_DIR / f"{name_or_path}.yaml"
     if not candidate.exists():
@@ -426,11 +430,26 @@ def resolve_plant_path(name_or_path: str) -> Path:
     return candidate
 
 
+def _refuse_aliases(path: Path, text: str) -> None:
+    """Plant files need no anchors or aliases, and nested aliases expand exponentially (a
+    "billion laughs" file of 1 kB is gigabytes once walked): refuse the first one."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1
+            raise FabError(f"{path}:{line}: YAML aliases (*{event.anchor}) are not allowed")
+
+
 def load_plant(name_or_path: str) -> PlantSpec:
     """Load and validate a plant; any problem is a FabError naming file, line and field."""
     path = resolve_plant_path(name_or_path)
-    text = path.read_text()
     try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FabError(f"{path}: not UTF-8 text (byte {exc.start}): is it a plant file?") from None
+    except OSError as exc:
+        raise FabError(f"{path}: cannot read plant file: {exc.strerror}") from None
+    try:
+        _refuse_aliases(path, text)
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -6,6 +6,7 @@ processing order, machines numbered from 0. Blank lines and ``#`` comments are s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +22,29 @@ class JspInstance:
     jobs: tuple[tuple[tuple[int, int], ...], ...]  # per job: (machine, duration) in order
 
 
+# Bounds that keep parsing and the CP-SAT model small and its horizon far from int64:
+# JSPLIB's largest instances are 100 jobs x 20 machines (2,000 operations) with durations < 100.
+MAX_JOBS = 10_000
+MAX_MACHINES = 1_000
+MAX_OPERATIONS = 20_000
+MAX_DURATION = 10**9
+MAX_TOTAL_DURATION = 2**40
+MAX_FILE_BYTES = 64 * 2**20
+ASCII_INT = re.compile(r"[+-]?[0-9]+")  # int() also takes '٣' and '1_000': not in this format
+
+
 def _ints(path: Path, line_no: int, text: str) -> list[int]:
-    try:
-        return [int(tok) for tok in text.split()]
-    except ValueError:
-        bad = next(tok for tok in text.split() if not tok.lstrip("-").isdigit())
-        raise FabError(f"{path}:{line_no}: not an integer: {bad!r}") from None
+    tokens = text.split()
+    bad = next((tok for tok in tokens if not ASCII_INT.fullmatch(tok)), None)
+    if bad is not None:
+        raise FabError(f"{path}:{line_no}: not an integer: {bad!r}")
+    return [int(tok) for tok in tokens]
+
+
+def _bounded(path: Path, line_no: int, what: str, value: int, limit: int) -> None:
+    """``what`` names the value, e.g. '12 jobs' or 'job 3 operation 1: duration 7'."""
+    if value > limit:
+        raise FabError(f"{path}:{line_no}: {what} is above the limit of {limit:,}")
 
 
 def parse_jsp(path: str | Path) -> JspInstance:
@@ -34,8 +52,11 @@ def parse_jsp(path: str | Path) -> JspInstance:
     path = Path(path)
     if not path.is_file():
         raise FabError(f"{path}: instance file does not exist")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FabError(f"{path}: instance file of {size:,} bytes is above {MAX_FILE_BYTES:,}")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FabError(f"{path}: cannot read instance file: {exc}") from None
     lines = [(i, ln.split("#", 1)[0].strip()) for i, ln in enumerate(text.splitlines(), start=1)]
@@ -50,7 +71,10 @@ def parse_jsp(path: str | Path) -> JspInstance:
             "'n_jobs n_machines'"
         )
     n_jobs, n_machines = values
+    _bounded(path, header_no, f"{n_jobs} jobs", n_jobs, MAX_JOBS)
+    _bounded(path, header_no, f"{n_machines} machines", n_machines, MAX_MACHINES)
     body = lines[1:]
+    operations = total_duration = 0
     if len(body) < n_jobs:
         last = body[-1][0] if body else header_no
         raise FabError(
@@ -79,6 +103,13 @@ def parse_jsp(path: str | Path) -> JspInstance:
                     f"{path}:{line_no}: job {job_index} operation {k // 2}: negative "
                     f"duration {duration}"
                 )
+            where = f"job {job_index} operation {k // 2}"
+            _bounded(path, line_no, f"{where}: duration {duration}", duration, MAX_DURATION)
+            operations += 1
+            total_duration += duration
+            _bounded(path, line_no, f"{operations} operations", operations, MAX_OPERATIONS)
+            _bounded(path, line_no, f"total duration {total_duration}", total_duration,
+                     MAX_TOTAL_DURATION)  # fmt: skip
             ops.append((machine, duration))
         jobs.append(tuple(ops))
     return JspInstance(path.stem, n_jobs, n_machines, tuple(jobs))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from assets.spc.charts import (
@@ -49,7 +51,24 @@ def _numeric(df: pl.DataFrame, col: str) -> pl.DataFrame:
         raise ChartDataError(
             f"column {col!r} row {i + 2}: value {df[col][i]!r} is not a number"
         )  # row + 2: 1-based and after the CSV header
+    infinite = cast.is_infinite()  # 1e999 and inf parse as floats but chart nothing
+    if infinite.any():
+        i = int(infinite.arg_true()[0])
+        raise ChartDataError(
+            f"column {col!r} row {i + 2}: value {df[col][i]!r} is not a finite number"
+        )
     return df.with_columns(cast.alias(col))
+
+
+def _finite_limits(limits: dict[str, Limits], value: str) -> None:
+    """Values near the float range (1e308) overflow sums and ranges: refuse, never print inf."""
+    for lim in limits.values():
+        numbers = (lim.center, lim.lcl, lim.ucl, lim.sigma, lim.parameter)
+        if not all(math.isfinite(x) for x in numbers if x is not None):
+            raise ChartDataError(
+                f"column {value!r}: values too large for finite {lim.chart} limits "
+                f"(centre {lim.center:g}, UCL {lim.ucl:g})"
+            )
 
 
 def _phase1_mask(df: pl.DataFrame, col: str) -> pl.Series:
@@ -97,7 +116,9 @@ def analyze(
             raise ChartDataError(
                 f"chart {chart_type} needs at least 2 subgroups in Phase I, got {baseline.height}"
             )
-        limits = phase1_limits(chart_type, baseline, convention)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged just below
+            limits = phase1_limits(chart_type, baseline, convention)
+        _finite_limits(limits, value)
     elif chart_type in ("xbar-r", "np"):
         phase1_limits(chart_type, stats.head(2), convention)  # same size checks as Phase I
     points = chart_points(chart_type, limits, stats).join(

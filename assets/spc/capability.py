@@ -45,6 +45,9 @@ def capability(
     }
     both = usl is not None and lsl is not None
     for prefix, sigma in (("c", sigma_within), ("p", sigma_overall)):
+        if not (math.isfinite(sigma) and sigma > 0):  # constant values: no index means anything
+            out[f"{prefix.upper()}p"] = out[f"{prefix.upper()}pk"] = None
+            continue
         sides = []
         if usl is not None:
             sides.append((usl - mean) / (3 * sigma))
@@ -52,11 +55,8 @@ def capability(
             sides.append((mean - lsl) / (3 * sigma))
         out[f"{prefix.upper()}p"] = (usl - lsl) / (6 * sigma) if both else None
         out[f"{prefix.upper()}pk"] = min(sides) if sides else None
-    out["Cpm"] = (
-        (usl - lsl) / (6 * math.hypot(sigma_within, mean - target))
-        if both and target is not None
-        else None
-    )
+    spread = math.hypot(sigma_within, mean - target) if target is not None else 0.0
+    out["Cpm"] = (usl - lsl) / (6 * spread) if both and spread > 0 else None
     return out
 
 

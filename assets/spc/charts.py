@@ -31,6 +31,7 @@ CHART_TYPES: dict[str, tuple[str, ...]] = {
     # points, for counts more variable than Poisson (clustered defects on wafer maps)
     "laney-u": ("laney-u",),
 }
+ATTRIBUTE_CHARTS = ("p", "np", "c", "u", "laney-u")  # value = a count
 K = 3.0
 
 
@@ -90,7 +91,7 @@ def subgroup_stats(
     ordered = df.sort(sort_key)
     sub = ordered[subgroup] if subgroup else ordered["_row"]
     out = pl.DataFrame({"subgroup": sub.cast(pl.Utf8), "value": ordered[value].cast(pl.Float64)})
-    if chart_type in ("p", "np", "u"):
+    if chart_type in ("p", "np", "u", "laney-u"):
         if size is None:
             raise ChartDataError(f"chart {chart_type} needs --size (sample size per point)")
         out = out.with_columns(n=ordered[size].cast(pl.Float64))
@@ -117,6 +118,25 @@ def _check_subgroups(stats: pl.DataFrame, chart_type: str) -> None:
     if chart_type in ("p", "np", "u", "laney-u") and (stats["n"] <= 0).any():
         bad = stats.filter(pl.col("n") <= 0)["point"][0]
         raise ChartDataError(f"sample size must be positive (point {bad})")
+    if chart_type in ATTRIBUTE_CHARTS:
+        _check_counts(stats, chart_type)
+
+
+def _check_counts(stats: pl.DataFrame, chart_type: str) -> None:
+    """Counts of nonconforming units or defects are >= 0, and a p/np count cannot exceed the
+    sample it was counted in (a proportion above 1 charts nothing real)."""
+    negative = stats.filter(pl.col("value") < 0)
+    if negative.height:
+        row = negative.row(0, named=True)
+        raise ChartDataError(f"count {row['value']:g} is negative (point {row['point']})")
+    if chart_type in ("p", "np"):
+        over = stats.filter(pl.col("value") > pl.col("n"))
+        if over.height:
+            row = over.row(0, named=True)
+            raise ChartDataError(
+                f"count {row['value']:g} is above its sample size {row['n']:g} "
+                f"(point {row['point']})"
+            )
 
 
 def phase1_limits(

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fabstack.cli.common import console, landing, settings
+from fabstack.cli.common import check_year, console, landing, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(
@@ -118,6 +118,7 @@ def _parse_now(text: str) -> datetime:
         raise FabError(
             f"--now: expected an ISO time like 2026-01-31T12:00:00Z, got {text!r}"
         ) from None
+    check_year("--now", moment, text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

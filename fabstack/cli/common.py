@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 
 import psycopg
 from rich.console import Console
 
+from fabstack.errors import FabError
 from fabstack.services import landing_endpoint
 from fabstack.settings import Settings, load_settings
 
@@ -34,3 +37,38 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} TB"
+
+
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # plant time: nothing runs at the calendar's edges
+
+
+def check_year(option: str, moment: date | datetime, shown: str | None = None) -> None:
+    """A time or day a person gives must fall in 1970..2200: year 1 or 9999 overflows every
+    window computed around it (and a range between them never ends)."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise FabError(
+            f"{option}: {shown or moment.isoformat()!r} is in year {moment.year}; "
+            f"expected {FIRST_YEAR}..{LAST_YEAR}"
+        )
+
+
+def check_number(
+    option: str,
+    value: float,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    at_most: float | None = None,
+) -> float:
+    """A numeric option that must be finite and in range (nan, inf and 1e999 are not numbers a
+    person means); anything else is one FabError naming the option and the value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FabError(f"{option}: must be a finite number, got {value}")
+    shown = value if isinstance(value, int) else f"{value:g}"  # a 400-digit int has no :g
+    if above is not None and not value > above:
+        raise FabError(f"{option}: must be > {above:g}, got {shown}")
+    if at_least is not None and value < at_least:
+        raise FabError(f"{option}: must be >= {at_least:g}, got {shown}")
+    if at_most is not None and value > at_most:
+        raise FabError(f"{option}: must be <= {at_most:g}, got {shown}")
+    return value

@@ -88,7 +88,9 @@ def status() -> None:
 
 @app.command()
 def retention(
-    keep_days: int = typer.Option(None, min=1, help="Days to keep (default FAB_RETENTION_DAYS)."),
+    keep_days: int = typer.Option(
+        None, min=1, max=36_500, help="Days to keep (default FAB_RETENTION_DAYS)."
+    ),
 ) -> None:
     """Drop raw time-series partitions (or TimescaleDB chunks) older than the retention window."""
     from ingestion.landing.db import storage_mode

@@ -13,9 +13,10 @@ from datetime import date
 import typer
 
 from fabstack import services as svc
-from fabstack.cli.common import console, settings
+from fabstack.cli.common import check_number, console, settings
 from fabstack.cli.db import print_status, run_migrate, run_seed
 from fabstack.cli.services import print_endpoints
+from fabstack.cli.simulate import MAX_SENSOR_HZ
 from fabstack.errors import FabError
 
 
@@ -30,7 +31,11 @@ def _step(number: int, title: str, action: Callable[[], object]) -> object:
 def demo(
     plant: str = typer.Option(None, "--plant", help="Plant to run (default FAB_PLANT, demo)."),
     days: int = typer.Option(
-        60, "--days", min=1, help="Days of history to simulate (the failure model needs >= 50)."
+        60,
+        "--days",
+        min=1,
+        max=3650,
+        help="Days of history to simulate (the failure model needs >= 50).",
     ),
     rate: float = typer.Option(
         0.1, "--rate", help="Sensor readings per second per metric (1 = full rate; slower)."
@@ -41,8 +46,8 @@ def demo(
     plan_seconds: float = typer.Option(20, "--plan-seconds", help="CP-SAT time limit."),
 ) -> None:
     """Run the whole stack end to end on the embedded defaults and summarise what it built."""
-    if rate <= 0:
-        raise FabError(f"--rate: must be > 0, got {rate}")
+    check_number("--rate", rate, above=0, at_most=MAX_SENSOR_HZ)
+    check_number("--plan-seconds", plan_seconds, above=0, at_most=86_400)
     if build_days > days:
         raise FabError(f"--build-days: {build_days} is more than --days {days}")
     s = settings()

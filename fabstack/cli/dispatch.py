@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, landing
+from fabstack.cli.common import check_number, console, landing
 from fabstack.errors import FabError
 
 
@@ -24,8 +24,7 @@ def dispatch(
 
     if rule not in RULES:
         raise FabError(f"--rule: unknown dispatch rule {rule!r} (one of {', '.join(RULES)})")
-    if top <= 0:
-        raise FabError(f"--top: must be > 0, got {top}")
+    check_number("--top", top, at_least=1, at_most=100_000)
     now = datetime.now(UTC)
     with landing() as conn:
         data = load_fab_data(conn, now, calendar_days=1)

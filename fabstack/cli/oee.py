@@ -10,10 +10,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console
+from fabstack.cli.common import FIRST_YEAR, LAST_YEAR, check_number, console
 from fabstack.errors import FabError
 
 REQUIRED = ("ts", "machine_id", "kind")
+OFFSET_SUFFIX = r"(?i)(z|[+-]\d{2}(:?\d{2})?)$"  # ISO 8601 UTC offset at the end of ts
+MAX_SPAN_DAYS = 400  # a year of shifts per run; longer histories belong in the warehouse
+MAX_COUNT = 10_000_000  # units in one count event: far above any tool, far below int64 sums
+MAX_IDEAL_CYCLE_S = 86_400.0  # an ideal cycle longer than a day is a unit mistake
 
 
 def _read_events(path: Path):
@@ -29,11 +33,28 @@ def _read_events(path: Path):
     for col in REQUIRED:
         if col not in df.columns:
             raise FabError(f"{path}: column {col!r} not found; columns are {', '.join(df.columns)}")
+    # a naive time read as UTC would shift every shift by the plant's offset: refuse it
+    naive = ~df["ts"].str.strip_chars().str.contains(OFFSET_SUFFIX)
     ts = df["ts"].str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
-    if ts.is_null().any():
-        i = int(ts.is_null().arg_true()[0])
+    if (naive | ts.is_null()).any():
+        i = int((naive | ts.is_null()).arg_true()[0])
         raise FabError(
-            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is not an ISO timestamp with offset"
+            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is not an ISO timestamp with a UTC "
+            "offset (e.g. 2026-11-20T06:00:00+01:00)"
+        )
+    years = ts.dt.year()
+    outside = (years < FIRST_YEAR) | (years > LAST_YEAR)
+    if outside.any():
+        i = int(outside.arg_true()[0])
+        raise FabError(
+            f"{path}: row {i + 2}: ts {df['ts'][i]!r} is in year {years[i]}; "
+            f"events must fall in {FIRST_YEAR}..{LAST_YEAR}"
+        )
+    span = ts.max() - ts.min()
+    if span > timedelta(days=MAX_SPAN_DAYS):  # every shift of the span is computed
+        raise FabError(
+            f"{path}: events span {span.days} days ({ts.min():%Y-%m-%d} .. {ts.max():%Y-%m-%d}); "
+            f"fab oee takes at most {MAX_SPAN_DAYS} days per file"
         )
     df = df.with_columns(ts.alias("ts"))
     kinds = set(df["kind"].unique().to_list()) - {"state", "count"}
@@ -42,15 +63,56 @@ def _read_events(path: Path):
     return df
 
 
+def _one_state_per_instant(path: Path, states):
+    """Two state events of one machine at one instant: the same event twice is kept once, two
+    different reasons leave the machine's state unknown and are refused."""
+    import polars as pl
+
+    states = states.unique(["ts", "machine_id", "reason_code"], maintain_order=True)
+    clash = states.filter(pl.len().over("ts", "machine_id") > 1)
+    if clash.height:
+        row = clash.row(0, named=True)
+        reasons = sorted(clash.filter(
+            (pl.col("ts") == row["ts"]) & (pl.col("machine_id") == row["machine_id"])
+        )["reason_code"].to_list())  # fmt: skip
+        raise FabError(
+            f"{path}: machine {row['machine_id']} has state events {', '.join(reasons)} at the "
+            f"same time {row['ts'].isoformat()}: which one held is unknown"
+        )
+    return states
+
+
+def _check_possible(path: Path, per_machine) -> None:
+    """OEE cannot exceed 100 %: counts that imply it (units faster than the ideal cycle time,
+    or units while the machine never ran) contradict the cycle time or the states."""
+    import polars as pl
+
+    impossible = per_machine.filter(
+        (pl.col("oee") > 1) | ((pl.col("run_min") <= 0) & (pl.col("good") + pl.col("scrap") > 0))
+    )
+    if impossible.height:
+        r = impossible.row(0, named=True)
+        where = f"{path}: machine {r['machine_id']} shift {r['window_date']} {r['shift_code']}"
+        units = r["good"] + r["scrap"]
+        if r["run_min"] <= 0:
+            raise FabError(f"{where}: {units} units counted but the machine never ran")
+        raise FabError(
+            f"{where}: {units} units in {r['run_min']:.1f} run minutes is faster than its ideal "
+            f"cycle time allows (OEE {100 * r['oee']:.0f} %): check the counts, the states or "
+            "--ideal-cycle-s"
+        )
+
+
 def _ints(df, path: Path, col: str):
     import polars as pl
 
     if col not in df.columns:
         raise FabError(f"{path}: count rows need column {col!r}")
     cast = df[col].cast(pl.Int64, strict=False)
-    if cast.is_null().any() or (cast < 0).any():
-        i = int((cast.is_null() | (cast < 0)).arg_true()[0])
-        raise FabError(f"{path}: {col} {df[col][i]!r} is not a count >= 0")
+    bad = cast.is_null() | (cast < 0) | (cast > MAX_COUNT)
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise FabError(f"{path}: {col} {df[col][i]!r} is not a count in 0..{MAX_COUNT:,}")
     return cast
 
 
@@ -68,6 +130,7 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
     states = df.filter(pl.col("kind") == "state")
     if "reason_code" not in df.columns or states.is_empty():
         raise FabError(f"{file}: need state rows with a reason_code column")
+    states = _one_state_per_instant(file, states)
     reasons = pl.DataFrame(
         {
             "reason_code": [r.code for r in plant.state_reasons],
@@ -111,6 +174,7 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
     per_machine = oee_by_window(
         intervals, counts.select("ts", "machine_id", "good", "scrap"), machine_frame, windows
     )
+    _check_possible(file, per_machine)
     keys = ["window_date", "shift_code", "window_start"]
     plant_rows = rollup(per_machine, ["site_id", *keys])
     cols = [
@@ -165,8 +229,8 @@ def oee(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """OEE = availability x performance x quality per machine and shift, and for the plant."""
-    if ideal_cycle_s is not None and not ideal_cycle_s > 0:
-        raise FabError(f"--ideal-cycle-s: must be > 0, got {ideal_cycle_s}")
+    if ideal_cycle_s is not None:
+        check_number("--ideal-cycle-s", ideal_cycle_s, above=0, at_most=MAX_IDEAL_CYCLE_S)
     report = oee_report(file, plant, ideal_cycle_s)
     if as_json:
         print(json.dumps(report, indent=1, default=str))

@@ -9,15 +9,19 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, landing
+from fabstack.cli.common import check_number, check_year, console, landing
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)
 
 
+# Upper bounds: a day is the longest a plan can wait; CP-SAT's portfolio gains nothing beyond
+# 64 workers, and 100,000 threads exhaust the host before the search starts.
+UPPER_BOUNDS = {"--time-limit": 86_400.0, "--det-time": 86_400.0, "--workers": 64}
+
+
 def _positive(name: str, value: float) -> None:
-    if value <= 0:
-        raise FabError(f"{name}: must be > 0, got {value}")
+    check_number(name, value, above=0, at_most=UPPER_BOUNDS.get(name))
 
 
 def _solve_file(name, problem, size: str, time_limit, det_time, workers, seed, as_json) -> None:
@@ -131,6 +135,7 @@ def _parse_at(at: str | None) -> datetime:
         raise FabError(f"--at: not an ISO 8601 time: {at!r}") from None
     if value.tzinfo is None:
         raise FabError(f"--at: needs a UTC offset, got {at!r}")
+    check_year("--at", value, at)
     return value
 
 
@@ -159,8 +164,7 @@ def run(
 
     _positive("--time-limit", time_limit)
     _positive("--workers", workers)
-    if frozen_hours < 0:
-        raise FabError(f"--frozen-hours: must be >= 0, got {frozen_hours}")
+    check_number("--frozen-hours", frozen_hours, at_least=0, at_most=24 * 365)
     options = PlanRunOptions(
         time_limit_s=time_limit,
         workers=workers,

@@ -9,8 +9,15 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabstack.cli.common import console, settings
+from fabstack.cli.common import check_number, check_year, console, settings
 from fabstack.errors import FabError
+
+MAX_ACK_WAIT_S = 3600.0  # waiting longer for the simulator's ack is waiting forever
+MAX_FAULT_S = 30 * 86_400.0  # simulated seconds: a month-long fault is a different plant
+MAX_BACKFILL_DAYS = 3650.0  # ten years of history; the landing zone keeps 90 days
+MAX_SPEED = 1e6  # simulated seconds per second: beyond this the clock outruns the tick
+MAX_LIVE_S = 366 * 86_400.0  # --for: a year of wall time
+MAX_SENSOR_HZ = 100.0  # readings per second per metric; full rate is 1
 
 app = typer.Typer(
     help="Simulate a fab: `--days N` backfills history, `--live` streams MQTT and OPC UA.",
@@ -28,6 +35,7 @@ def _parse_end(end: str | None, option: str = "--end") -> datetime | None:
         raise FabError(f"{option}: not an ISO 8601 time: {end!r}") from None
     if parsed.tzinfo is None:
         raise FabError(f"{option}: needs a UTC offset (e.g. {end}Z), got {end!r}")
+    check_year(option, parsed, end)
     return parsed
 
 
@@ -108,6 +116,7 @@ def simulate(
 ) -> None:
     if ctx.invoked_subcommand:
         return
+    _check_simulate_numbers(days, seed, speed, rate, duration)
     s = settings()
     plant = plant or s.plant
     seed = s.seed if seed is None else seed
@@ -117,6 +126,20 @@ def simulate(
     if days is None:
         raise FabError("fab simulate: give --days N to backfill or --live to stream")
     backfill(plant, days, seed, end, rate)
+
+
+def _check_simulate_numbers(
+    days: float | None, seed: int | None, speed: float, rate: float, duration: float | None
+) -> None:
+    """Finite, bounded numbers before anything starts: inf days or a 1e300x speed never end."""
+    if days is not None:
+        check_number("--days", days, above=0, at_most=MAX_BACKFILL_DAYS)
+    if seed is not None:
+        check_number("--seed", seed, at_least=0, at_most=2**63 - 1)
+    check_number("--speed", speed, above=0, at_most=MAX_SPEED)
+    check_number("--rate", rate, above=0, at_most=MAX_SENSOR_HZ)
+    if duration is not None:
+        check_number("--for", duration, above=0, at_most=MAX_LIVE_S)
 
 
 def _live(
@@ -198,6 +221,8 @@ def chaos(
     from ingestion.plant import load_plant
     from ingestion.simulator.live import check_chaos, send_chaos
 
+    check_number("--timeout", timeout, above=0, at_most=MAX_ACK_WAIT_S)
+    check_number("--duration", duration, above=0, at_most=MAX_FAULT_S)
     s = settings()
     spec = load_plant(plant or s.plant)
     check_chaos(spec, machine, fault, duration)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console
+from fabstack.cli.common import check_number, console
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Statistical process control on your own data.", no_args_is_help=True)
@@ -54,6 +54,11 @@ def limits_report(
 
     if constants not in CONVENTIONS:
         raise FabError(f"--constants {constants!r}: one of {', '.join(CONVENTIONS)}")
+    for option, limit in (("--lsl", lsl), ("--usl", usl)):
+        if limit is not None:
+            check_number(option, limit)
+    if lsl is not None and usl is not None and not lsl < usl:
+        raise FabError(f"--lsl {lsl:g} must be below --usl {usl:g}")
     df = _read_csv(file)
     try:
         result = analyze(
@@ -98,7 +103,7 @@ def limits(
     ),
     value: str = typer.Option(..., "--value", help="Column with the measurement or count."),
     subgroup: str | None = typer.Option(None, "--subgroup", help="Column naming the subgroup."),
-    size: str | None = typer.Option(None, "--size", help="Sample size column (p, np, u)."),
+    size: str | None = typer.Option(None, "--size", help="Sample size column (p, np, u, laney-u)."),
     phase1: str | None = typer.Option(
         None, "--phase1", help="Boolean column marking the Phase I rows (default: all rows)."
     ),
@@ -121,11 +126,10 @@ def limits(
     console.print(table)
     if "capability" in report:
         cap = report["capability"]
+        shown = [f"{k} {cap[k]:.3f}" for k in ("Cp", "Cpk", "Pp", "Ppk") if cap[k] is not None]
         console.print(
             "capability: "
-            + ", ".join(
-                f"{k} {cap[k]:.3f}" for k in ("Cp", "Cpk", "Pp", "Ppk") if cap[k] is not None
-            )
+            + (", ".join(shown) or "no spread (constant values): Cp, Cpk, Pp, Ppk undefined")
         )
     if not report["violations"]:
         console.print("no rule violations")

@@ -33,7 +33,7 @@ def prepare_dagster_home() -> dict[str, str]:
 
 
 def ui(
-    port: int = typer.Option(3000, "--port", help="Web UI port."),
+    port: int = typer.Option(3000, "--port", min=1, max=65535, help="Web UI port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
 ) -> None:
     """Open the Dagster UI on the fabstack code location (assets, checks, schedules, runs)."""

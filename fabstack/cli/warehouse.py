@@ -8,8 +8,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabstack.cli.common import console, human_bytes, settings
+from fabstack.cli.common import check_year, console, human_bytes, settings
 from fabstack.errors import FabError
+
+MAX_BUILD_DAYS = 366  # a year per call: each day is a full rebuild of its facts
 
 app = typer.Typer(help="Warehouse (ClickHouse star schema): status, build.", no_args_is_help=True)
 
@@ -128,7 +130,13 @@ def build(
 
     a = parse_day(first)
     b = parse_day(last) if last else a
+    check_year("FIRST", a)
+    check_year("LAST", b)
     if b < a:
         raise FabError(f"LAST: {b} is before FIRST {a}")
+    if (b - a).days + 1 > MAX_BUILD_DAYS:
+        raise FabError(
+            f"FIRST..LAST: {(b - a).days + 1} days; build at most {MAX_BUILD_DAYS} per call"
+        )
     build_days([a + timedelta(days=i) for i in range((b - a).days + 1)])
     console.print(f"built {a} .. {b}; see `fab warehouse status`")

@@ -31,6 +31,7 @@ def _solve_file(name, problem, size: str, time_limit, det_time, workers, seed, a
 
     _positive("--time-limit", time_limit)
     _positive("--workers", workers)
+    check_number("--seed", seed, at_least=0, at_most=2**31 - 1)
     if det_time is not None:
         _positive("--det-time", det_time)
     budget = f"limit {time_limit:g} s" + (f", {det_time:g} det. s" if det_time else "")

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, landing, settings
+from fabstack.cli.common import check_number, console, landing, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Wafer-map signatures: train and classify.", no_args_is_help=True)
@@ -73,6 +73,8 @@ def train(
     from assets.maintenance.registry import compare_and_promote, register
     from ingestion.sort.wafer_maps import read_maps
 
+    if seed is not None:
+        check_number("--seed", seed, at_least=0, at_most=2**32 - 1)
     maps = read_maps(file, require_label=True)
     config = SignatureConfig(seed=DEFAULT_SEED if seed is None else seed)
     with console.status(f"training on {len(maps)} maps (5 lot-disjoint folds)..."):

@@ -69,6 +69,9 @@ def _required(path: tuple[str, ...], files: dict[str, Path]) -> list[str]:
         ("spc", "limits"): [str(files["values"]), "--chart", "imr", "--value", "v"],
         ("model", "show"): ["1"],
         ("model", "promote"): ["1"],
+        # the option checks run before the file is read: any path will do
+        ("defects", "train"): ["maps.csv"],
+        ("defects", "classify"): ["maps.csv"],
     }.get(path, [])
 
 

@@ -15,16 +15,19 @@ from typing import Any, TypeVar
 import dagster as dg
 import polars as pl
 
+from assets.conventions import WAREHOUSE_POOL, layer
 from assets.maintenance import service
 from assets.maintenance.common import DEFAULT_HORIZON_DAYS, MODEL_NAME
 from assets.maintenance.evaluate import HEADLINE_METRICS
 from assets.maintenance.train import TrainConfig
+from assets.partitions import daily_partitions, partition_day
 from fabstack.errors import FabError
 from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "maintenance"
 OWNERS = ["team:ml-engineering"]
-POOL = "warehouse"  # chDB: one process at a time
+POOL = WAREHOUSE_POOL
+TAGS = layer("fact", nightly=True)  # scored by its own nightly job, not the daily facts job
 T = TypeVar("T")
 
 
@@ -48,10 +51,6 @@ class FailureModelConfig(dg.Config):
     params: dict[str, Any] = {}
     seed: int | None = None
     auto_promote: bool = True
-
-
-class ScoringConfig(dg.Config):
-    day: str | None = None  # UTC day to score (YYYY-MM-DD); default: the latest featured day
 
 
 def _day(text: str | None, field: str) -> date | None:
@@ -181,17 +180,24 @@ def maintenance_features(
     kinds={"clickhouse", "scikitlearn"},
     pool=POOL,
     deps=[maintenance_features],
+    partitions_def=daily_partitions(),
+    tags=TAGS,
     description="Isolation Forest anomaly scores per machine and hourly sensor window, one "
     "forest per machine type (contamination 0.05, features standardised per machine): "
-    "fab.fact_anomaly, the last 30 days replaced.",
+    "fab.fact_anomaly, the partition's day replaced.",
 )
 def fact_anomaly(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     from assets.maintenance.warehouse_io import replace_days
 
+    day = partition_day(context)
+
     def run() -> pl.DataFrame:
         rows = service.anomaly_facts(warehouse.settings().home_dir)
+        rows = rows.filter(pl.col("day") == day)
+        if rows.is_empty():
+            raise FabError(f"no anomaly scores for {day}: materialize maintenance_features first")
         with warehouse.open() as wh:
             replace_days(wh, "fact_anomaly", rows)
         return rows
@@ -282,82 +288,76 @@ def failure_model(
     )
 
 
-def _score(config: ScoringConfig, landing: LandingResource, warehouse: WarehouseResource):
-    with landing.connect() as conn:
-        return service.score_saved(conn, warehouse.settings().home_dir, _day(config.day, "day"))
-
-
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"clickhouse", "scikitlearn"},
+@dg.multi_asset(
+    name="maintenance_scoring",
+    specs=[
+        dg.AssetSpec(
+            "fact_failure_risk",
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"clickhouse", "scikitlearn"},
+            tags=TAGS,
+            deps=[maintenance_features, failure_model],
+            description="Daily failure risk per machine from the champion model "
+            "(models:/failure_risk@champion): probability, band (HIGH > 0.7, MEDIUM > 0.4, else "
+            "LOW), the recommended action and the top contributing features.",
+        ),
+        dg.AssetSpec(
+            "fact_machine_health",
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"clickhouse"},
+            tags=TAGS,
+            deps=[maintenance_features, failure_model, fact_anomaly],
+            description="Machine health 0-100 per day: 100 - 70 x failure risk - 30 x min(1, "
+            "7-day anomaly rate / 0.25), from the same scoring as the day's failure risk.",
+        ),
+    ],
+    partitions_def=daily_partitions(),
     pool=POOL,
-    deps=[maintenance_features, failure_model],
-    description="Daily failure risk per machine from the champion model "
-    "(models:/failure_risk@champion): probability, band "
-    "(HIGH > 0.7, MEDIUM > 0.4, else LOW), the recommended action and the top contributing "
-    "features. fab.fact_failure_risk, the scored day replaced.",
 )
-def fact_failure_risk(
-    context: dg.AssetExecutionContext,
-    config: ScoringConfig,
-    landing: LandingResource,
-    warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
+def maintenance_scoring(
+    context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
+):
+    """Scores the partition's day once with the champion model; risk and health both come from
+    that one scoring, so the two tables can never disagree about the model."""
     from assets.maintenance.warehouse_io import replace_days
 
+    day = partition_day(context)
+
     def run():
-        record, risk, _ = _score(config, landing, warehouse)
+        with landing.connect() as conn:
+            record, risk, health = service.score_saved(conn, warehouse.settings().home_dir, day)
+        if risk.is_empty():
+            raise FabError(f"no maintenance features for {day}: materialize maintenance_features")
         with warehouse.open() as wh:
             replace_days(wh, "fact_failure_risk", risk)
-        return record, risk
+            replace_days(wh, "fact_machine_health", health)
+        return record, risk, health
 
-    record, risk = _guard(run)
+    record, risk, health = _guard(run)
     bands = {b: int((risk["band"] == b).sum()) for b in ("HIGH", "MEDIUM", "LOW")}
     context.log.info("scored %d machines with v%d: %s", risk.height, record.version, bands)
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key="fact_failure_risk",
         metadata={
             "dagster/row_count": dg.MetadataValue.int(risk.height),
             "model_version": dg.MetadataValue.int(record.version),
             "mlflow_run": dg.MetadataValue.url(record.run_url),
-            "day": dg.MetadataValue.text(str(risk["day"][0])),
+            "day": dg.MetadataValue.text(str(day)),
             **{f"machines_{b.lower()}": dg.MetadataValue.int(n) for b, n in bands.items()},
             "risk": dg.MetadataValue.md(
                 _md_table(
                     risk.select("machine_id", "probability", "band", "top_features").to_dicts()
                 )
             ),
-        }
+        },
     )
-
-
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"clickhouse"},
-    pool=POOL,
-    deps=[fact_failure_risk, fact_anomaly],
-    description="Machine health 0-100 per day: 100 - 70 x failure risk - 30 x min(1, 7-day "
-    "anomaly rate / 0.25). fab.fact_machine_health, the scored day replaced.",
-)
-def fact_machine_health(
-    context: dg.AssetExecutionContext,
-    config: ScoringConfig,
-    landing: LandingResource,
-    warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
-    from assets.maintenance.warehouse_io import replace_days
-
-    def run():
-        _, _, health = _score(config, landing, warehouse)
-        with warehouse.open() as wh:
-            replace_days(wh, "fact_machine_health", health)
-        return health
-
-    health = _guard(run)
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key="fact_machine_health",
         metadata={
             "dagster/row_count": dg.MetadataValue.int(health.height),
+            "model_version": dg.MetadataValue.int(record.version),
             "min_health": dg.MetadataValue.float(float(health["health"].min())),
             "health": dg.MetadataValue.md(
                 _md_table(
@@ -366,14 +366,8 @@ def fact_machine_health(
                     ).to_dicts()
                 )
             ),
-        }
+        },
     )
 
 
-MAINTENANCE_ASSETS = [
-    maintenance_features,
-    fact_anomaly,
-    failure_model,
-    fact_failure_risk,
-    fact_machine_health,
-]
+MAINTENANCE_ASSETS = [maintenance_features, fact_anomaly, failure_model, maintenance_scoring]

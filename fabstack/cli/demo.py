@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import typer
 
@@ -65,7 +65,9 @@ def demo(
         lambda: _build_days(summary, build_days),
     )
     _step(7, "failure model: train, register, promote", lambda: _train(days))
-    _step(8, "failure risk, anomalies and health", _maintenance)
+    # features are keyed by UTC day: in the plant's first hour the plant day is a UTC day ahead
+    scored = min(local[-1], datetime.now(UTC).date())
+    _step(8, "failure risk, anomalies and health", lambda: _maintenance(scored))
     _step(9, "nightly plan and forecasts", lambda: _plan_and_forecast(plan_seconds, local[-1]))
     failed = _step(10, "board queries", _boards)
     console.rule("[bold]summary")
@@ -122,7 +124,7 @@ def _train(days: int) -> None:
     )
 
 
-def _maintenance() -> None:
+def _maintenance(day: date) -> None:
     from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
@@ -131,6 +133,7 @@ def _maintenance() -> None:
             "maintenance_daily",
             run_config={"ops": {"maintenance_features": {"config": {"source": "landing"}}}},
             instance=instance,
+            partition_key=day.isoformat(),
         )
     console.print("scored failure risk, anomalies and health with the promoted model")
 

@@ -113,6 +113,7 @@ def materialize(
     fab_home: Path,
     run_config: dict | None = None,
     raise_on_error: bool = True,
+    partition_key: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     from assets.maintenance.assets import MAINTENANCE_ASSETS
     from orchestration.resources import LandingResource, WarehouseResource
@@ -126,7 +127,11 @@ def materialize(
             "warehouse": WarehouseResource(home=str(fab_home)),
         },
         raise_on_error=raise_on_error,
+        partition_key=partition_key,
     )
+
+
+SCORING = ["fact_failure_risk", "fact_machine_health"]  # one multi-asset: scored once
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
@@ -145,6 +150,8 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     )
     meta = metadata(features, "maintenance_features")
     assert meta["machines"] == 6 and meta["failures_in_window"] > 10 and meta["features"] > 40
+    window_end = datetime.fromisoformat(meta["window"].split(" .. ")[1])
+    last_day = (window_end - timedelta(minutes=1)).date().isoformat()  # the newest featured day
 
     # 1. train from config: metrics as metadata, a registry row, promoted (first model)
     good = {"ops": {"failure_model": {"config": {"horizon_days": 3, "seed": 1}}}}
@@ -158,12 +165,12 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     assert m1["mlflow_run"].startswith("http://127.0.0.1:5000/#/experiments/")
 
     # 2. daily scoring with the promoted model writes the warehouse fact
-    scored = materialize(
-        ["fact_failure_risk", "fact_anomaly", "fact_machine_health"], plant_dsn, fab_home
-    )
+    scored = materialize(["fact_anomaly", *SCORING], plant_dsn, fab_home, partition_key=last_day)
     assert metadata(scored, "fact_failure_risk")["model_version"] == 1
     assert metadata(scored, "fact_failure_risk")["mlflow_run"] == m1["mlflow_run"]
     assert metadata(scored, "fact_machine_health")["dagster/row_count"] == 6
+    # risk and health come from one scoring: same model, same day
+    assert metadata(scored, "fact_machine_health")["model_version"] == 1
 
     # 3. a clearly worse model is registered but not promoted
     worse = {
@@ -197,7 +204,7 @@ def test_retrain_register_promote_and_score(plant_dsn: str, fab_home: Path, env)
     assert fab_json("model", "promote", "v2", "--force")["promoted"] is True
 
     # 5. the next scoring run uses the promoted model
-    rescored = materialize(["fact_failure_risk"], plant_dsn, fab_home)
+    rescored = materialize(SCORING, plant_dsn, fab_home, partition_key=last_day)
     assert metadata(rescored, "fact_failure_risk")["model_version"] == 2
     from fabstack.settings import load_settings
     from warehouse.client import open_warehouse
@@ -223,11 +230,7 @@ def test_bad_input_is_a_clear_failure(plant_dsn: str, fab_home: Path, env) -> No
     failure = [e for e in bad.all_events if e.is_step_failure][0]
     assert "horizon_days" in failure.step_failure_data.error.message
     unscored = materialize(
-        ["fact_failure_risk"],
-        plant_dsn,
-        fab_home,
-        {"ops": {"fact_failure_risk": {"config": {"day": "2030-01-01"}}}},
-        raise_on_error=False,
+        SCORING, plant_dsn, fab_home, raise_on_error=False, partition_key="2026-01-15"
     )
     assert not unscored.success
     failure = [e for e in unscored.all_events if e.is_step_failure][0]

@@ -100,6 +100,18 @@ RULES: tuple[FactRule, ...] = (
           "On-time probabilities within [0, 1]; P50 finish no later than P90."),
     _rule("fact_forecast_ets", "interval_contains_mean",
           "Each day's ETS mean lies inside its prediction interval."),
+    _rule("fact_schedule_slot", "each_step_once",
+          "Every lot step is in its plan exactly once, and every slot ends after it starts."),
+    _rule("fact_plan_run", "figures_consistent",
+          "Gap non-negative, on-time plus late lots no more than the lots planned."),
+    _rule("fact_plan_utilisation", "within_capacity", "Planned utilisation within [0, 1]."),
+    _rule("fact_failure_risk", "bands_match",
+          "Probabilities within [0, 1]; each band is the one its probability falls in."),
+    _rule("fact_machine_health", "from_the_days_risk",
+          "Health within [0, 100], from the same model version and probability as the day's "
+          "failure risk (one scoring feeds both)."),
+    _rule("fact_anomaly", "scores_finite",
+          "Anomaly scores finite, flags 0 or 1, windows ordered."),
 )  # fmt: skip  # one rule a line reads as a table
 
 

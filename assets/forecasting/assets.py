@@ -159,7 +159,7 @@ def forecast_capacity_asset(
     kinds={"numpy", "clickhouse"},
     tags=TAGS,
     partitions_def=daily_partitions(),
-    deps=[dg.AssetKey("plan_schedule")],
+    deps=[dg.AssetKey("fact_schedule_slot")],
     description="The day's latest plan executed 1,000+ times under random durations and "
     "breakdowns: the probability each lot meets its due date.",
 )

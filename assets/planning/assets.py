@@ -1,17 +1,20 @@
-"""Thin Dagster assets over `assets.planning.nightly`: the nightly CP-SAT plan."""
+"""Thin Dagster assets over `assets.planning.nightly`: the nightly CP-SAT plan, one plant day
+per partition (the plan made at the day's scheduled time, or as of the end of a past day)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import dagster as dg
 
-from assets.partitions import plant_timezone
+from assets.conventions import WAREHOUSE_POOL, layer
+from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.planning.nightly import PlanRunOptions, run_plan
 from assets.planning.store_warehouse import write_plan
+from fabstack.calendar import as_of
 from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "planning"
 OWNERS = ["team:planning"]
-POOL = "warehouse"  # chDB: one warehouse step at a time
+TAGS = layer("fact", nightly=True)
 
 
 class PlanConfig(dg.Config):
@@ -23,27 +26,57 @@ class PlanConfig(dg.Config):
 
 
 def plan_start_of(context: dg.AssetExecutionContext, config_value: str | None) -> datetime:
+    """Configured, else the schedule's tick, else as of the partition's day (its end for a past
+    day, now for today): re-running a past day plans from the same state."""
     if config_value:
         return datetime.fromisoformat(config_value)
     scheduled = context.run.tags.get("dagster/scheduled_execution_time")
-    return datetime.fromisoformat(scheduled) if scheduled else datetime.now(UTC)
+    if scheduled:
+        return datetime.fromisoformat(scheduled)
+    return as_of(partition_day(context), plant_timezone())
 
 
-@dg.asset(
-    name="plan_schedule", group_name=GROUP, owners=OWNERS, pool=POOL,
-    kinds={"ortools", "postgres", "clickhouse"},
-    deps=[dg.AssetKey(["landing", "lot_move"]), dg.AssetKey("dim_machine")],
-    description="The CP-SAT production plan of every open lot's remaining steps (flexible job "
-    "shop with shifts, exceptions, setups, release/due dates, priorities, hot lots): "
-    "landing.plan_run / landing.schedule_slot for the shop floor, fab.fact_schedule_slot, "
-    "fact_plan_run and fact_plan_utilisation for boards. Offending lots are reported, not fatal.",
-)  # fmt: skip
+def _spec(key: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"ortools", "clickhouse"},
+        tags=TAGS,
+        deps=[dg.AssetKey(["landing", "lot_move"]), dg.AssetKey("dim_machine")],
+        description=description,
+    )
+
+
+@dg.multi_asset(
+    name="plan_schedule",
+    specs=[
+        _spec(
+            "fact_schedule_slot",
+            "The CP-SAT production plan of every open lot's remaining steps (flexible job shop "
+            "with shifts, exceptions, setups, release/due dates, priorities, hot lots): one slot "
+            "per operation with machine, start, end and setup; the shop floor's copy is "
+            "landing.plan_run / landing.schedule_slot. Offending lots are reported, not fatal.",
+        ),
+        _spec(
+            "fact_plan_run",
+            "One row per plan: status, objective and its bounds (makespan and weighted "
+            "tardiness, solved lexicographically), gap, lots, on-time and late lots, solve time.",
+        ),
+        _spec(
+            "fact_plan_utilisation",
+            "Planned utilisation per machine over the plan's horizon, and the bottleneck.",
+        ),
+    ],
+    partitions_def=daily_partitions(),
+    pool=WAREHOUSE_POOL,
+)
 def plan_schedule(
     context: dg.AssetExecutionContext,
     config: PlanConfig,
     landing: LandingResource,
     warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
+):
     options = PlanRunOptions(
         time_limit_s=config.time_limit_s,
         workers=config.workers,
@@ -60,7 +93,7 @@ def plan_schedule(
     if s["infeasible_groups"]:
         context.log.error("plan infeasible; constraint groups: %s", s["infeasible_groups"])
     with warehouse.open() as wh:
-        rows = write_plan(wh, outcome, plant_timezone())
+        rows = write_plan(wh, outcome, partition_day(context))
     meta = {
         "plan_id": s["plan_id"],
         "status": s["status"],
@@ -81,4 +114,12 @@ def plan_schedule(
         "infeasible_groups": dg.MetadataValue.json(s["infeasible_groups"]),
         "dagster/row_count": rows["fact_schedule_slot"],
     }
-    return dg.MaterializeResult(metadata=meta)
+    yield dg.MaterializeResult(asset_key="fact_schedule_slot", metadata=meta)
+    yield dg.MaterializeResult(
+        asset_key="fact_plan_run",
+        metadata={"plan_id": s["plan_id"], "dagster/row_count": rows["fact_plan_run"]},
+    )
+    yield dg.MaterializeResult(
+        asset_key="fact_plan_utilisation",
+        metadata={"plan_id": s["plan_id"], "dagster/row_count": rows["fact_plan_utilisation"]},
+    )

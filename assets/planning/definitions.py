@@ -13,7 +13,7 @@ planning_nightly = dg.define_asset_job(
     selection=dg.AssetSelection.assets(plan_schedule).downstream(),
     description="The nightly plan and its on-time forecast.",
 )
-# the on-time forecast downstream is partitioned by plant day: the run is for today
+# the plan and the on-time forecast are partitioned by plant day: the run is for today
 planning_nightly_schedule = plant_day_schedule(
     "planning_nightly_0200",
     "0 2 * * *",

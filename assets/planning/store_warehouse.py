@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -18,10 +18,9 @@ def ensure_planning_schema(wh: Warehouse) -> None:
     wh.run_script(DDL.read_text())
 
 
-def write_plan(wh: Warehouse, outcome: PlanOutcome, timezone: str) -> dict[str, int]:
-    """fact_schedule_slot, fact_plan_run and fact_plan_utilisation for the plan's local day."""
+def write_plan(wh: Warehouse, outcome: PlanOutcome, day: date) -> dict[str, int]:
+    """fact_schedule_slot, fact_plan_run and fact_plan_utilisation: plant day ``day`` replaced."""
     ensure_planning_schema(wh)
-    day = outcome.plan_start.astimezone(ZoneInfo(timezone)).date()
     slots = (
         pl.DataFrame(
             [{**r, "plan_id": outcome.plan_id} for r in outcome.slot_rows],

@@ -125,32 +125,36 @@ def _train(days: int) -> None:
 
 
 def _maintenance(day: date) -> None:
+    from fabstack.cli.warehouse import print_checks
     from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
     with persistent_instance() as instance:
-        run_job(
+        result = run_job(
             "maintenance_daily",
             run_config={"ops": {"maintenance_features": {"config": {"source": "landing"}}}},
             instance=instance,
             partition_key=day.isoformat(),
         )
     console.print("scored failure risk, anomalies and health with the promoted model")
+    print_checks([result])
 
 
 def _plan_and_forecast(plan_seconds: float, day: date) -> None:
+    from fabstack.cli.warehouse import print_checks
     from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
     with persistent_instance() as instance:
-        run_job(
+        plan = run_job(
             "planning_nightly",
             run_config={"ops": {"plan_schedule": {"config": {"time_limit_s": plan_seconds}}}},
             instance=instance,
             partition_key=day.isoformat(),
         )
-        run_job("forecast_nightly", instance=instance, partition_key=day.isoformat())
+        forecast = run_job("forecast_nightly", instance=instance, partition_key=day.isoformat())
     console.print("planned every open lot and forecast capacity and on-time delivery")
+    print_checks([plan, forecast])
 
 
 def _boards() -> int:

@@ -40,7 +40,7 @@ def test_plan_and_forecast_assets_write_the_warehouse(
         }
     }
     assets = [plan_schedule, forecast_on_time_asset, forecast_capacity_asset, forecast_ets_asset]
-    # the forecasts are partitioned by plant day: the plan's day, forecast as of its end
+    # the plan and the forecasts are partitioned by plant day: the plan's day
     day = local_day(T0, "Europe/Berlin").isoformat()
     result = dg.materialize(assets, resources=resources, run_config=config, partition_key=day)
     assert result.success
@@ -51,6 +51,7 @@ def test_plan_and_forecast_assets_write_the_warehouse(
         assets[:1],
         resources=resources,
         run_config={"ops": {"plan_schedule": config["ops"]["plan_schedule"]}},
+        partition_key=day,
     )
     assert again.success
     with WarehouseResource(home=str(home)).open() as wh:

@@ -8,11 +8,11 @@ arrives (after that the hourly schedule keeps today fresh without a run per poll
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from assets.partitions import daily_partitions, plant_timezone
+from fabstack.calendar import plant_today
 from orchestration.jobs import DAILY_JOB
 from orchestration.resources import LandingResource
 
@@ -52,7 +52,7 @@ def landing_arrivals(context: dg.SensorEvaluationContext, landing: LandingResour
     with landing.connect() as conn:
         current = landing_day_counts(conn, tz, since)
     previous = json.loads(context.cursor) if context.cursor else {}
-    today = now.astimezone(ZoneInfo(tz)).date()
+    today = plant_today(tz, now)
     valid = set(daily_partitions().get_partition_keys(current_time=now))
     requests = [
         dg.RunRequest(run_key=f"landing-{day}-{current[day]}", partition_key=day)

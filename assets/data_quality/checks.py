@@ -12,6 +12,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.conventions import layer
 from assets.data_quality.gate import OPERATING_LIMITS, DayReport, SuiteReport, validate_day
 from assets.data_quality.landing_day import ROW_TABLES, DayWindow
 from assets.partitions import daily_partitions, partition_day, plant_timezone
@@ -130,7 +131,7 @@ STAGING_MODELS = (
     group_name=GROUP,
     kinds={"postgres", "great_expectations"},
     owners=["team:data-engineering"],
-    tags={"fab/layer": "gate"},
+    tags=layer("gate"),
 )
 def landing_partition(
     context: dg.AssetExecutionContext, config: LandingDayConfig, landing: LandingResource

@@ -9,13 +9,13 @@ every rule exactly (see ``sql/sensor_reading_profile.sql``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import psycopg
 
+from fabstack.calendar import day_window
 from fabstack.sqlfile import SqlFolder
 
 SQL = SqlFolder(Path(__file__).parent / "sql")
@@ -36,10 +36,7 @@ class DayWindow:
 
     @classmethod
     def of(cls, day: date, timezone: str) -> DayWindow:
-        tz = ZoneInfo(timezone)
-        start = datetime.combine(day, time(0), tz).astimezone(UTC)
-        end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
-        return cls(day, start, end)
+        return cls(day, *day_window(day, timezone))
 
     def params(self) -> dict[str, datetime]:
         return {"start": self.start, "end": self.end}

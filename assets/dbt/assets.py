@@ -14,12 +14,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from assets.conventions import LAYER_TAG
 from assets.dbt.profile import dbt_env
 from assets.dbt.project import DBT_PROJECT
 from orchestration.resources import LandingResource
 
 GROUP = "staging"
-LAYER_TAG = "fab/layer"  # orchestration.jobs picks assets for the daily job by this tag
 
 
 class FabDbtTranslator(DagsterDbtTranslator):

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.conventions import WAREHOUSE_POOL, layer
 from assets.defects.build import compute_defect_day, write_defect_day
 from assets.partitions import daily_partitions, partition_day
 from orchestration.resources import WarehouseResource
@@ -9,7 +10,7 @@ from orchestration.resources import WarehouseResource
 GROUP = "defects"
 KINDS = {"clickhouse", "polars", "scikit-learn"}
 OWNERS = ["team:quality-engineering"]
-POOL = "warehouse"
+POOL = WAREHOUSE_POOL
 _DEPS = [dg.AssetKey("fact_defect"), dg.AssetKey("fact_inspection"), dg.AssetKey("dim_product")]
 
 _DESCRIPTIONS = {
@@ -27,7 +28,7 @@ _DESCRIPTIONS = {
 }
 DEFECT_SPECS = [
     dg.AssetSpec(name, deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
-                 tags={"fab/layer": "fact"}, description=text)
+                 tags=layer("fact"), description=text)
     for name, text in _DESCRIPTIONS.items()
 ]  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.conventions import WAREHOUSE_POOL, layer
 from assets.oee.build import compute_oee_day, ensure_oee_schema, write_oee_day, write_targets
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from orchestration.resources import LandingResource, WarehouseResource
@@ -9,7 +10,7 @@ from orchestration.resources import LandingResource, WarehouseResource
 GROUP = "oee"
 KINDS = {"clickhouse", "polars"}
 OWNERS = ["team:manufacturing-excellence"]
-POOL = "warehouse"  # chDB: one warehouse step at a time
+POOL = WAREHOUSE_POOL
 
 _previous_and_same_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=0)
 _STATE_DEP = dg.AssetDep("fact_machine_state", partition_mapping=_previous_and_same_day)
@@ -19,26 +20,26 @@ _DEPS = [_STATE_DEP, dg.AssetKey("dim_machine"), dg.AssetKey("dim_shift"),
 OEE_SPECS = [
     dg.AssetSpec(
         "fact_oee", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
-        tags={"fab/layer": "fact"},
+        tags=layer("fact"),
         description="OEE by machine, area, line and plant, per shift (on the day the shift "
         "ends) and per hour: planned, run and down minutes, good/scrap, availability, "
         "performance, quality and OEE recomputed from summed times at every level.",
     ),
     dg.AssetSpec(
         "fact_oee_losses", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
-        tags={"fab/layer": "fact"},
+        tags=layer("fact"),
         description="Six big losses (breakdowns, setup and adjustment, small stops, reduced "
         "speed, start-up rejects, production rejects) plus idle, minutes per machine and shift.",
     ),
     dg.AssetSpec(
         "fact_downtime_pareto", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
-        tags={"fab/layer": "fact"},
+        tags=layer("fact"),
         description="Downtime minutes and occurrences by reason code per machine and for the "
         "plant, ranked with share and cumulative share.",
     ),
     dg.AssetSpec(
         "fact_mtbf_mttr", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
-        tags={"fab/layer": "fact"},
+        tags=layer("fact"),
         description="Failures, breakdown and run minutes per machine and day, with MTBF and "
         "MTTR in hours (sum minutes and failures over any period for the period's figures).",
     ),
@@ -68,7 +69,7 @@ def oee_facts(
 
 @dg.asset(
     name="dim_oee_target", group_name=GROUP, kinds={"clickhouse"}, owners=OWNERS, pool=POOL,
-    tags={"fab/layer": "dimension"},
+    tags=layer("dimension"),
     description="OEE targets as data (percent): world class (85/90/95/99) and the plant's own "
     "(75/85/90/98), for reference lines on boards and the OEE alert.",
 )  # fmt: skip

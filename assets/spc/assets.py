@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import polars as pl
 
+from assets.conventions import WAREHOUSE_POOL, layer
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.spc.alerting import alerts_by_id, candidate_alerts, record_alerts, tag_run
 from assets.spc.build import build_capability_day, build_spc_day, update_limits
@@ -18,7 +19,7 @@ from warehouse.client import open_warehouse
 GROUP = "spc"
 KINDS = {"clickhouse", "polars"}
 OWNERS = ["team:quality-engineering"]
-POOL = "warehouse"
+POOL = WAREHOUSE_POOL
 _DATA_DEPS = [dg.AssetKey(["landing", "process_measurement"]), dg.AssetKey("fact_sensor_minute"),
               dg.AssetKey("fact_inspection")]  # fmt: skip
 
@@ -38,7 +39,7 @@ class SpcLimitsConfig(dg.Config):
 
 @dg.asset(
     name="spc_limits", group_name=GROUP, kinds=KINDS, owners=OWNERS, pool=POOL,
-    partitions_def=daily_partitions(), deps=_DATA_DEPS, tags={"fab/layer": "fact"},
+    partitions_def=daily_partitions(), deps=_DATA_DEPS, tags=layer("fact"),
     description="Frozen Phase I control limits per SPC series and chart, versioned with their "
     "baseline window (R-bar/d2, S-bar/c4, MR-bar/1.128 sigma). A new version only through an "
     "explicit re-baseline (run config); otherwise existing limits never change.",
@@ -89,20 +90,20 @@ def spc_limits(
 SPC_SPECS = [
     dg.AssetSpec(
         "fact_spc_points", deps=["spc_limits", *_DATA_DEPS], group_name=GROUP, kinds=KINDS,
-        owners=OWNERS, tags={"fab/layer": "fact"},
+        owners=OWNERS, tags=layer("fact"),
         description="Every SPC point of the day (lot means of process measurements, hourly "
         "sensor means, defects per wafer) with the centre line and limits of the version in "
         "force, its z-score and Phase I/II.",
     ),
     dg.AssetSpec(
         "spc_violations", deps=["spc_limits", *_DATA_DEPS], group_name=GROUP, kinds=KINDS,
-        owners=OWNERS, tags={"fab/layer": "fact"},
+        owners=OWNERS, tags=layer("fact"),
         description="Rule violations of the day: Western Electric 1-4 and Nelson 5-8, each with "
         "rule id, point, chart and the limit version it was judged against.",
     ),
     dg.AssetSpec(
         "fact_spc_capability", deps=["spc_limits", dg.AssetKey("dim_recipe"), *_DATA_DEPS],
-        group_name=GROUP, kinds=KINDS, owners=OWNERS, tags={"fab/layer": "fact"},
+        group_name=GROUP, kinds=KINDS, owners=OWNERS, tags=layer("fact"),
         description="Process capability of every individuals-chart series over the 7 days up to "
         "the day: mean, within and overall sigma and, where the recipe specifies limits for the "
         "measured parameter, Cp/Cpk (what the process could do), Pp/Ppk (what it did) and Cpm.",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import dagster as dg
 
+from assets.conventions import WAREHOUSE_POOL, layer
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from orchestration.resources import LandingResource, WarehouseResource
 from warehouse.build import build_dim, build_fact, ensure_schema
@@ -16,7 +17,7 @@ GROUP = "warehouse"
 OWNERS = ["team:data-engineering"]
 KINDS = {"clickhouse", "sql"}
 # Warehouse steps share one pool: chDB opens its data path in one process at a time.
-POOL = "warehouse"
+POOL = WAREHOUSE_POOL
 
 
 # The data-quality domain's per-day gate: its blocking checks stop a bad day before the facts.
@@ -159,7 +160,7 @@ def _dim_asset(name: str) -> dg.AssetsDefinition:
         owners=OWNERS,
         deps=_deps(landing_tables, warehouse_tables),
         pool=POOL,
-        tags={"fab/layer": "dimension"},
+        tags=layer("dimension"),
     )
     def _dimension(
         context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
@@ -200,7 +201,7 @@ def _fact_asset(name: str) -> dg.AssetsDefinition:
         deps=[*_deps(landing_tables, warehouse_tables), DATA_QUALITY_GATE],
         partitions_def=daily_partitions(),
         pool=POOL,
-        tags={"fab/layer": "fact"},
+        tags=layer("fact"),
     )
     def _fact(
         context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource

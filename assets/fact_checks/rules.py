@@ -110,6 +110,10 @@ RULES: tuple[FactRule, ...] = (
     _rule("fact_machine_health", "from_the_days_risk",
           "Health within [0, 100], from the same model version and probability as the day's "
           "failure risk (one scoring feeds both)."),
+    _rule("fact_wafer_sort", "yield_matches_dies",
+          "Each sorted wafer's yield is its passing share of dies; no more fails than dies."),
+    _rule("fact_die_bin", "agrees_with_wafer_sort",
+          "The day's die bins add up to each sorted wafer's die and fail counts."),
     _rule("fact_anomaly", "scores_finite",
           "Anomaly scores finite, flags 0 or 1, windows ordered."),
 )  # fmt: skip  # one rule a line reads as a table

@@ -8,6 +8,7 @@ through a callback ``progress(done, total, day)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 
 import dagster as dg
@@ -57,26 +58,38 @@ def materialize_days(
     own_instance = instance is None
     instance = instance or dg.DagsterInstance.ephemeral()
     try:
-        for index, day in enumerate(keys):
-            if progress:
-                progress(index, len(keys), day)
-            selection = executable if (refresh_dimensions and index == 0) else executable - dims
-            result = job.execute_in_process(
-                partition_key=day,
-                instance=instance,
-                asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
-            if not result.success:
-                raise FabError(f"materialize {day}: {_first_failure(result)}")
-            results.append(result)
+        # one warehouse engine for every asset of every day (nested opens share it)
+        with _held_warehouse(defs, resources):
+            for index, day in enumerate(keys):
+                if progress:
+                    progress(index, len(keys), day)
+                selection = executable if (refresh_dimensions and index == 0) else executable - dims
+                result = job.execute_in_process(
+                    partition_key=day,
+                    instance=instance,
+                    asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                )
+                if not result.success:
+                    raise FabError(f"materialize {day}: {_first_failure(result)}")
+                results.append(result)
         if progress:
             progress(len(keys), len(keys), keys[-1] if keys else "")
     finally:
         if own_instance:
             instance.dispose()
     return results
+
+
+def _held_warehouse(
+    defs: dg.Definitions, resources: dict[str, object] | None
+) -> AbstractContextManager[object]:
+    """The run's warehouse, opened once around all days (see warehouse.client.open_warehouse)."""
+    from orchestration.resources import WarehouseResource
+
+    bound = (resources or {}).get("warehouse") or (defs.resources or {}).get("warehouse")
+    return bound.open() if isinstance(bound, WarehouseResource) else nullcontext()
 
 
 def _with_resources(defs: dg.Definitions, resources: dict[str, object]) -> dg.Definitions:

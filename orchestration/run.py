@@ -7,6 +7,7 @@ through a callback ``progress(done, total, day)``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
@@ -57,6 +58,7 @@ def materialize_days(
     results = []
     own_instance = instance is None
     instance = instance or dg.DagsterInstance.ephemeral()
+    _pool_storage_connections(instance)
     try:
         # one warehouse engine for every asset of every day (nested opens share it)
         with _held_warehouse(defs, resources):
@@ -80,6 +82,19 @@ def materialize_days(
         if own_instance:
             instance.dispose()
     return results
+
+
+_POOLED: weakref.WeakSet[dg.DagsterInstance] = weakref.WeakSet()
+
+
+def _pool_storage_connections(instance: dg.DagsterInstance) -> None:
+    """Keep the storage connections open for the instance's lifetime: Dagster's PostgreSQL
+    storage opens a connection per event by default (NullPool), a few hundred per day's run.
+    No statement timeout (0), as before; a no-op for the ephemeral (in-memory) instance."""
+    if instance in _POOLED:
+        return
+    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=10)
+    _POOLED.add(instance)
 
 
 def _held_warehouse(
@@ -139,8 +154,10 @@ def run_job(
     else:
         job = defs.resolve_job_def(name)
     quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    instance = instance or dg.DagsterInstance.ephemeral()
+    _pool_storage_connections(instance)
     result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(),
+        instance=instance,
         run_config={**quiet, **(run_config or {})},
         asset_selection=list(asset_selection) if asset_selection else None,
         partition_key=partition_key,

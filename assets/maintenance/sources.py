@@ -92,7 +92,7 @@ def _pg_frame(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> pl
 
 def _copy_csv(conn: psycopg.Connection, statement: str, params: dict[str, Any]) -> bytes:
     """The CSV a COPY ... TO STDOUT prints. psycopg 3 hands each row (one server message) to
-    Python: 10M raw readings cost about a minute of CPU there. psycopg2's copy_expert loops in C,
+    Python (10.4M readings: 11 s of CPU against 7 s). psycopg2's copy_expert loops in C,
     so on an autocommit connection (nothing uncommitted it could miss) a second connection with
     the same parameters reads the same bytes; otherwise the rows come through ``conn``."""
     buf = io.BytesIO()

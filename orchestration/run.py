@@ -7,7 +7,9 @@ through a callback ``progress(done, total, day)``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 
 import dagster as dg
@@ -56,27 +58,53 @@ def materialize_days(
     results = []
     own_instance = instance is None
     instance = instance or dg.DagsterInstance.ephemeral()
+    _pool_storage_connections(instance)
     try:
-        for index, day in enumerate(keys):
-            if progress:
-                progress(index, len(keys), day)
-            selection = executable if (refresh_dimensions and index == 0) else executable - dims
-            result = job.execute_in_process(
-                partition_key=day,
-                instance=instance,
-                asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
-            if not result.success:
-                raise FabError(f"materialize {day}: {_first_failure(result)}")
-            results.append(result)
+        # one warehouse engine for every asset of every day (nested opens share it)
+        with _held_warehouse(defs, resources):
+            for index, day in enumerate(keys):
+                if progress:
+                    progress(index, len(keys), day)
+                selection = executable if (refresh_dimensions and index == 0) else executable - dims
+                result = job.execute_in_process(
+                    partition_key=day,
+                    instance=instance,
+                    asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                )
+                if not result.success:
+                    raise FabError(f"materialize {day}: {_first_failure(result)}")
+                results.append(result)
         if progress:
             progress(len(keys), len(keys), keys[-1] if keys else "")
     finally:
         if own_instance:
             instance.dispose()
     return results
+
+
+_POOLED: weakref.WeakSet[dg.DagsterInstance] = weakref.WeakSet()
+
+
+def _pool_storage_connections(instance: dg.DagsterInstance) -> None:
+    """Keep the storage connections open for the instance's lifetime: Dagster's PostgreSQL
+    storage opens a connection per event by default (NullPool), a few hundred per day's run.
+    No statement timeout (0), as before; a no-op for the ephemeral (in-memory) instance."""
+    if instance in _POOLED:
+        return
+    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=10)
+    _POOLED.add(instance)
+
+
+def _held_warehouse(
+    defs: dg.Definitions, resources: dict[str, object] | None
+) -> AbstractContextManager[object]:
+    """The run's warehouse, opened once around all days (see warehouse.client.open_warehouse)."""
+    from orchestration.resources import WarehouseResource
+
+    bound = (resources or {}).get("warehouse") or (defs.resources or {}).get("warehouse")
+    return bound.open() if isinstance(bound, WarehouseResource) else nullcontext()
 
 
 def _with_resources(defs: dg.Definitions, resources: dict[str, object]) -> dg.Definitions:
@@ -126,8 +154,10 @@ def run_job(
     else:
         job = defs.resolve_job_def(name)
     quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    instance = instance or dg.DagsterInstance.ephemeral()
+    _pool_storage_connections(instance)
     result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(),
+        instance=instance,
         run_config={**quiet, **(run_config or {})},
         asset_selection=list(asset_selection) if asset_selection else None,
         partition_key=partition_key,

@@ -6,7 +6,8 @@ SQL text is identical on both: values travel as ClickHouse query parameters writ
 
 chDB opens a data path in one process at a time, so `open_warehouse` takes an exclusive file
 lock next to the data for the whole unit of work and closes the engine afterwards; a second
-process waits for the lock instead of failing with "Error initializing EmbeddedServer".
+process waits for the lock instead of failing with "Error initializing EmbeddedServer". Nested
+opens in the same process share the outer one's engine (a run of many assets opens it once).
 """
 
 from __future__ import annotations
@@ -241,10 +242,21 @@ def open_warehouse(
         finally:
             wh.close()
         return
-    path = warehouse_path(settings)
+    path = warehouse_path(settings).resolve()
+    held = _HELD.get(path)
+    if held is not None:
+        # An outer unit of work in this process holds the lock and the engine: share them
+        # (opening chDB loads every table's parts; a day's assets would pay that each time).
+        yield held
+        return
     with _exclusive(path.parent / "warehouse.lock", lock_timeout):
         wh = ChdbWarehouse(path)
+        _HELD[path] = wh
         try:
             yield wh
         finally:
+            del _HELD[path]
             wh.close()
+
+
+_HELD: dict[Path, ChdbWarehouse] = {}  # chDB engines open in this process, by data path

@@ -2,11 +2,13 @@
 
 Keys: a model is ``AssetKey(<model name>)`` (e.g. ``stg_machine_state_interval``), a source
 table ``AssetKey(["landing", <table>])`` - the same keys the warehouse uses for the landing
-tables, so the graph joins up. dbt tests run over the whole landing zone, not one day: they
-report (a failed ERROR check is red in the UI) but do not block; the per-day gate that stops a
-bad partition is ``assets/data_quality``.
+tables, so the graph joins up. dbt tests read the rows of a time window (run config
+:class:`TestWindow`, passed to dbt as --vars; the whole zone when left out): they report (a
+failed ERROR check is red in the UI) but do not block; the per-day gate that stops a bad
+partition is ``assets/data_quality``.
 """
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -44,6 +46,23 @@ class FabDbtTranslator(DagsterDbtTranslator):
         return spec._replace(blocking=False) if spec is not None else None
 
 
+class TestWindow(dg.Config):
+    """Rows the dbt tests read: timestamps with offsets, [test_from, test_to); empty = no bound.
+
+    `fab demo` passes the days it builds, so the tests scan those days, not the whole zone."""
+
+    test_from: str = ""
+    test_to: str = ""
+
+    def dbt_vars(self) -> list[str]:
+        window = {
+            name: value
+            for name, value in (("fab_test_from", self.test_from), ("fab_test_to", self.test_to))
+            if value
+        }
+        return ["--vars", json.dumps(window)] if window else []
+
+
 class DbtModelError(Exception):
     """A dbt model failed to build (SQL error), as opposed to a failing dbt test."""
 
@@ -63,12 +82,15 @@ def _model_errors(run_results: Mapping[str, Any]) -> list[str]:
     name="dbt_staging",
 )
 def dbt_staging(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, landing: LandingResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    landing: LandingResource,
+    config: TestWindow,
 ) -> Iterator:
     """`dbt build` of the staging views and their tests against the landing zone."""
     # profiles.yml reads FAB_DBT_*; the dbt subprocess inherits this process's environment.
     os.environ.update(dbt_env(landing.url()))
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    invocation = dbt.cli(["build", *config.dbt_vars()], context=context, raise_on_error=False)
     yield from invocation.stream()
     errors = _model_errors(invocation.get_artifact("run_results.json"))
     if errors:

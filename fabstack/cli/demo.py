@@ -58,11 +58,12 @@ def demo(
     _step(2, "landing zone", run_migrate)
     _step(3, f"seed plant {plant}", lambda: run_seed(plant))
     summary = _step(4, f"simulate {days} days of {plant}", lambda: _backfill(plant, days, rate))
-    _step(5, "dbt staging models", _dbt_staging)
-    local = _step(
+    local = _whole_days(summary, build_days)
+    _step(5, "dbt staging models", lambda: _dbt_staging(local))
+    _step(
         6,
         f"warehouse and analytics for the last {build_days} days",
-        lambda: _build_days(summary, build_days),
+        lambda: _build_days(local),
     )
     _step(7, "failure model: train, register, promote", lambda: _train(days))
     # features are keyed by UTC day: in the plant's first hour the plant day is a UTC day ahead
@@ -86,34 +87,53 @@ def _backfill(plant: str, days: int, rate: float) -> dict:
     return backfill(plant, days=days, seed=settings().seed, end=None, rate=rate)
 
 
-def _dbt_staging() -> None:
+def _whole_days(summary: dict, count: int) -> list[date]:
+    """The last ``count`` plant-local days of the backfill (the first one is partial)."""
+    from datetime import datetime
+
+    from assets.partitions import plant_timezone
+    from fabstack.calendar import local_days
+
+    start = datetime.fromisoformat(str(summary["start"]))
+    end = datetime.fromisoformat(str(summary["end"]))
+    return local_days(start, end, plant_timezone())[-count:]
+
+
+def _dbt_staging(days: list[date]) -> None:
+    from assets.partitions import plant_timezone
+    from fabstack.calendar import day_window
     from orchestration.definitions import defs
     from orchestration.instance import persistent_instance
     from orchestration.run import IMPLICIT_JOB, run_job
 
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "staging"]
-    # dbt models are views over the landing zone: one run covers every day
+    # dbt models are views over the landing zone: one run covers every day; the tests read
+    # the days being built, not all of the zone
+    tz = plant_timezone()
+    window = {
+        "test_from": day_window(days[0], tz)[0].isoformat(),
+        "test_to": day_window(days[-1], tz)[1].isoformat(),
+    }
     with persistent_instance() as instance:
-        run_job(IMPLICIT_JOB, asset_selection=keys, defs=defs, instance=instance)
-    console.print(f"built {len(keys)} staging models and ran their dbt tests")
+        run_job(
+            IMPLICIT_JOB,
+            asset_selection=keys,
+            defs=defs,
+            instance=instance,
+            run_config={"ops": {"dbt_staging": {"config": window}}},
+        )
+    console.print(
+        f"built {len(keys)} staging models and ran their dbt tests on {days[0]} .. {days[-1]}"
+    )
 
 
-def _build_days(summary: dict, count: int) -> list:
-    from datetime import datetime
-
-    from assets.partitions import plant_timezone
-    from fabstack.calendar import local_days
+def _build_days(days: list[date]) -> list[date]:
     from fabstack.cli.warehouse import build_days, print_status
 
-    start = datetime.fromisoformat(str(summary["start"]))
-    end = datetime.fromisoformat(str(summary["end"]))
-    days = local_days(start, end, plant_timezone())
-    # the first local day is partial (the backfill starts mid-day there): build whole days
-    chosen = days[-count:]
-    build_days(chosen)
+    build_days(days)
     print_status()
-    return chosen
+    return days
 
 
 def _train(days: int) -> None:

@@ -104,13 +104,18 @@ def build_days(days: list[date]) -> None:
     print_checks(results)
 
 
+def _figure(value: object) -> str:
+    # check metadata holds numbers and also lists (e.g. the keys that differ)
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
 def print_checks(results: list) -> None:
     """One line per asset check that did not pass, and the totals, over the runs' evaluations."""
     evaluations = [e for r in results for e in r.get_asset_check_evaluations()]
     failed = [e for e in evaluations if not e.passed]
     for e in failed:
         level = "warn" if e.severity.value == "WARN" else "[red]fail[/]"
-        detail = ", ".join(f"{k} {v.value:g}" for k, v in e.metadata.items())
+        detail = ", ".join(f"{k} {_figure(v.value)}" for k, v in e.metadata.items())
         where = f"{e.asset_key.to_user_string()}.{e.check_name} ({e.partition or '-'})"
         console.print(f"  {level} {where}: {detail}")
     errors = sum(1 for e in failed if e.severity.value != "WARN")

@@ -81,8 +81,8 @@ def test_lot_genealogy_lists_every_wafer_step(built) -> None:
 
 
 def test_a_failing_dbt_test_reports_without_blocking(built) -> None:
-    """dbt tests cover the whole zone: a bad row fails its check (red in the UI) but the
-    models still build; stopping a bad day is the data-quality gate's job."""
+    """Without a window dbt tests cover the whole zone: a bad row fails its check (red in the
+    UI) but the models still build; stopping a bad day is the data-quality gate's job."""
     dsn, _ = built
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(
@@ -101,6 +101,19 @@ def test_a_failing_dbt_test_reports_without_blocking(built) -> None:
         "relationships_stg_machine_state_interval_reason_code__reason_code__source_landing_state_reason_"
     ]
     assert not failed[0].blocking
+
+    # Tests scoped to another day (what `fab demo` passes for the days it builds) skip the row.
+    other_day = {"test_from": "2026-03-11T00:00:00+01:00", "test_to": "2026-03-12T00:00:00+01:00"}
+    scoped = dg.materialize(
+        [dbt_staging],
+        selection=[dg.AssetKey("stg_machine_state_interval")],
+        resources={"dbt": dbt_cli_resource(), "landing": LandingResource(dsn=dsn)},
+        run_config={"ops": {"dbt_staging": {"config": other_day}}},
+        raise_on_error=False,
+    )
+    assert scoped.success
+    assert [c.check_name for c in scoped.get_asset_check_evaluations() if not c.passed] == []
+    assert len(scoped.get_asset_check_evaluations()) == len(result.get_asset_check_evaluations())
 
 
 def test_clean_clone_generates_the_manifest(tmp_path: Path) -> None:

@@ -163,3 +163,20 @@ def test_server_backend_sends_the_same_sql_and_parameters_as_chdb(
     texts = "\n".join(sql for _, sql, _ in fake.calls)
     assert "db.example" not in texts and "s@cret" not in texts and "2025-06-01" not in texts
     assert any(params.get("pg_password") == "s@cret" for _, _, params in fake.calls)
+
+
+def test_nested_opens_share_the_outer_engine_and_lock(tmp_path: Path) -> None:
+    """A run holds chDB open once; the assets' own opens inside it reuse that engine."""
+    from fabstack.settings import load_settings
+    from warehouse.client import open_warehouse
+
+    settings = load_settings(home=tmp_path)
+    with open_warehouse(settings) as outer:
+        with open_warehouse(settings) as inner:
+            assert inner is outer
+            inner.command("CREATE TABLE t (x Int32) ENGINE = MergeTree ORDER BY x")
+            inner.command("INSERT INTO t VALUES (1)")
+        assert outer.scalar("SELECT count() FROM t") == 1  # the inner exit did not close it
+    with open_warehouse(settings) as again:  # closed and unlocked: a fresh engine opens
+        assert again is not outer
+        assert again.scalar("SELECT count() FROM t") == 1

@@ -1,0 +1,2 @@
+-- Placeholder: version 0012 belongs to another branch (the integrator drops this file at merge).
+SELECT 1;

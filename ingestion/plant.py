@@ -417,14 +417,15 @@ def _gem_references(plant: PlantSpec, gem: GemSpec) -> None:
 
 def default_gem(plant: PlantSpec, base_port: int, address: str = "127.0.0.1") -> GemSpec:
     """A GEM section for every machine: port ``base_port + index``, device id = index, SVIDs
-    1001.. over the type's sensors (limits: the plausible band is the data-quality gate's; here
-    none), one alarm per sensor (ALID = SVID) for limit excursions."""
+    10001.. over the type's sensors (limits: the plausible band is the data-quality gate's; here
+    none), one alarm per sensor (ALID = SVID) for limit excursions. SVIDs start at 10001:
+    ``secsgem``'s equipment side keeps 1001-1005 for its own status variables (clock, ...)."""
     tools = []
     for i, machine in enumerate(plant.machines):
         sensors = sorted(plant.machine_types[machine.type].sensors)
-        svids = {1001 + k: GemSvidSpec(metric=name) for k, name in enumerate(sensors)}
+        svids = {10001 + k: GemSvidSpec(metric=name) for k, name in enumerate(sensors)}
         alarms = {
-            1001 + k: GemAlarmSpec(code=f"{name.upper()}_LIMIT", severity=3)
+            10001 + k: GemAlarmSpec(code=f"{name.upper()}_LIMIT", severity=3)
             for k, name in enumerate(sensors)
         }
         tools.append(

@@ -99,6 +99,12 @@ def simulate(
         "(Basic256Sha256, self-signed cert under FAB_HOME).",
     ),
     no_opcua: bool = typer.Option(False, "--no-opcua", help="Live: do not host OPC UA."),
+    secsgem: bool = typer.Option(
+        False, "--secsgem", help="Live: also serve each tool as GEM equipment (HSMS passive)."
+    ),
+    gem_base_port: int = typer.Option(
+        15000, "--gem-base-port", help="Live GEM: tool i on 127.0.0.1:base+i (no plant gem section)"
+    ),
     start: str = typer.Option(
         None,
         "--start",
@@ -112,7 +118,11 @@ def simulate(
     plant = plant or s.plant
     seed = s.seed if seed is None else seed
     if live:
-        _live(plant, seed, speed, rate, duration, security, no_opcua, _parse_end(start, "--start"))
+        gem_port = gem_base_port if secsgem else None
+        _live(
+            plant, seed, speed, rate, duration, security, no_opcua,
+            _parse_end(start, "--start"), gem_port,
+        )  # fmt: skip
         return
     if days is None:
         raise FabError("fab simulate: give --days N to backfill or --live to stream")
@@ -128,6 +138,7 @@ def _live(
     security: str,
     no_opcua: bool,
     start: datetime | None,
+    gem_base_port: int | None = None,
 ) -> None:
     from fabstack.services import broker_endpoint, landing_endpoint
     from ingestion.plant import load_plant
@@ -161,6 +172,15 @@ def _live(
         security=security,
         start=start,
     )
+    if gem_base_port is not None:
+        from ingestion.gem.equipment import GemFleet
+        from ingestion.plant import default_gem
+
+        gem = spec.gem or default_gem(spec, gem_base_port)
+        sim.gem = GemFleet(gem, sim.gem_command)
+        sim.gem.start()
+        ports = [t.port for t in gem.tools]
+        console.print(f"GEM equipment: {len(ports)} tools on 127.0.0.1:{min(ports)}-{max(ports)}")
     console.print(
         f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "
         f"MQTT {broker_endpoint(s).url}"
@@ -171,6 +191,9 @@ def _live(
         stats = asyncio.run(sim.run(duration_s=duration))
     except KeyboardInterrupt:
         stats = sim.stats
+    finally:
+        if sim.gem:
+            sim.gem.stop()
     console.print(
         f"published {dict(stats.messages)}; {stats.readings:,} readings; "
         f"{stats.commands} commands, {stats.faults} faults"

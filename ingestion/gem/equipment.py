@@ -26,7 +26,7 @@ import secsgem.secs
 from secsgem.secs.variables import F8, U4, String
 
 from ingestion.gem.link import hsms_timeouts, watch_link
-from ingestion.plant import GemToolSpec
+from ingestion.plant import GemSpec, GemToolSpec
 
 log = logging.getLogger("fab.gem.equipment")
 SPOOL_LIMIT = 200_000  # messages held per tool while the host is away (about 2 days at 1 Hz)
@@ -58,6 +58,8 @@ class SimulatedTool(secsgem.gem.GemEquipmentHandler):
         )
         hsms_timeouts(settings, reply_timeout_s, 1.0)
         super().__init__(settings)
+        # both sides open with S1F13; the other's late S1F14 needs no handling
+        self.register_stream_function(1, 14, lambda _handler, _message: None)
         watch_link(self, self._link_lost)
         self.spec = spec
         self.on_command = on_command
@@ -111,7 +113,14 @@ class SimulatedTool(secsgem.gem.GemEquipmentHandler):
         self._running = False
         with self._wake:
             self._wake.notify_all()
-        self.disable()
+        # secsgem 0.3.0 closes the listening socket under its own select(); the server thread
+        # then dies on accept() without clearing its stop flag, and disable() waits forever.
+        closer = threading.Thread(target=self.disable, daemon=True)
+        closer.start()
+        closer.join(2)
+        if closer.is_alive():
+            self.protocol._connection._stop_server_thread = False  # noqa: SLF001
+            closer.join(5)
         if self._sender:
             self._sender.join(5)
 
@@ -216,3 +225,40 @@ class SimulatedTool(secsgem.gem.GemEquipmentHandler):
         self.commands.append(self.spec.stop_command)
         if self.on_command:
             self.on_command(self.spec.machine, self.spec.stop_command)
+
+
+def _stamp(ts: float | datetime) -> datetime:
+    return ts if isinstance(ts, datetime) else datetime.fromtimestamp(float(ts), UTC)
+
+
+class GemFleet:
+    """Every tool of a plant's GEM section, fed by the live simulator."""
+
+    def __init__(self, gem: GemSpec, on_command: Callable[[str, str], None] | None = None):
+        self.tools = {t.machine: SimulatedTool(t, on_command) for t in gem.tools}
+        self._alid = {t.machine: {a.code: alid for alid, a in t.alarms.items()} for t in gem.tools}
+
+    def start(self) -> None:
+        for tool in self.tools.values():
+            tool.start()
+
+    def stop(self) -> None:
+        for tool in self.tools.values():
+            tool.stop()
+
+    def samples(self, machine: str, stamps: list[float], values: dict[str, list[float]]) -> None:
+        tool = self.tools.get(machine)
+        if tool is None:
+            return
+        for i, ts in enumerate(stamps):
+            tool.sample(_stamp(ts), {metric: column[i] for metric, column in values.items()})
+
+    def events(self, rows: dict[str, list[tuple]]) -> None:
+        """The simulator's state and alarm rows as collection events (and S5F1)."""
+        for ts, machine, state, reason, *_ in rows.get("machine_state", []):
+            if machine in self.tools:
+                self.tools[machine].state_changed(_stamp(ts), state, reason)
+        for ts, machine, code, *_ in rows.get("alarm", []):
+            alid = self._alid.get(machine, {}).get(code)
+            if alid is not None:
+                self.tools[machine].alarm(_stamp(ts), alid)

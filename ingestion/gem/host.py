@@ -89,6 +89,8 @@ class ToolLink(secsgem.gem.GemHostHandler):
         self._session = 0
         self.ready = threading.Event()
         self.events.handler_communicating += self._on_up
+        # both sides open with S1F13; the other's late S1F14 needs no handling
+        self.register_stream_function(1, 14, lambda _handler, _message: None)
         watch_link(self, self._on_down)
 
     # --- session set-up -----------------------------------------------------------------------

@@ -102,8 +102,9 @@ class ToolMap:
     def poll(self, svids: list[int], values: list, ts: datetime) -> Decoded:
         """S1F4: the polled SVIDs' values, stamped with the poll time (equipment clock)."""
         out = Decoded()
-        if len(values) != len(svids):
-            out.errors.append(f"wrong_type: S1F4 has {len(values)} values for {len(svids)} SVIDs")
+        if not isinstance(values, list) or len(values) != len(svids):
+            got = len(values) if isinstance(values, list) else repr(values)[:60]
+            out.errors.append(f"wrong_type: S1F4 has {got} values for {len(svids)} SVIDs")
             return out
         for i, (svid, raw) in enumerate(zip(svids, values, strict=True)):
             self._reading(out, svid, raw, ts, f"S1F4 SV[{i}]")

@@ -11,7 +11,8 @@ import secsgem.hsms
 def hsms_timeouts(settings: secsgem.hsms.HsmsSettings, reply_s: float, reconnect_s: float) -> None:
     """Short reply (T3) and reconnect (T5) times: a cut link is noticed and retried quickly."""
     settings.timeouts.t3 = reply_s
-    settings.timeouts.t5 = reconnect_s
+    # secsgem waits int(T5) whole seconds between connect attempts: below 1 s it does not wait
+    settings.timeouts.t5 = max(1, round(reconnect_s))
 
 
 def watch_link(handler: secsgem.gem.GemHandler, on_lost=None) -> None:

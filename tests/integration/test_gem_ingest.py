@@ -14,7 +14,7 @@ from ingestion.gem.mapping import ToolMap
 from ingestion.plant import GemSvidSpec, GemToolSpec, default_gem, load_plant
 from ingestion.stream.config import load_interlocks
 from tests.conftest import free_port, wait_for
-from tests.integration.gem_support import HostThread
+from tests.integration.gem_support import CuttableLink, HostThread
 
 pytestmark = pytest.mark.integration
 PLANT = load_plant("demo")
@@ -178,3 +178,42 @@ def test_unknown_svid_is_a_dead_letter_reason() -> None:
     decoded = ToolMap(spec).poll([4242], [1.0], datetime.now(UTC))
     assert decoded.errors == ["unknown_svid: S1F4 SV[0]: SVID 4242 is not in the map"]
     assert not decoded.rows
+
+
+def test_link_cut_and_tool_restart_lose_and_duplicate_nothing(
+    landing_dsn: str, tmp_path: Path, started
+) -> None:
+    tool_port, link_port = free_port(), free_port()
+    spec = tool_spec("LITHO-01", link_port)
+    tool = started(spec, port=tool_port)
+    link = CuttableLink(link_port, tool_port)
+    n = len(spec.svids)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    try:
+        with HostThread([spec], landing_dsn, tmp_path / "spool") as host:
+            gem = host.links["LITHO-01"]
+            wait_for(gem.ready.is_set, 20, what="GEM set-up")
+            feed(tool, start, 10)
+            wait_for(lambda: readings(landing_dsn, "LITHO-01") == 10 * n, 20, what="before cut")
+            link.cut()
+            wait_for(lambda: gem.status.state == "down", 20, what="host sees the cut")
+            feed(tool, start + timedelta(seconds=10), 20)  # the tool goes on sampling
+            assert readings(landing_dsn, "LITHO-01") == 10 * n
+            link.heal()
+            wait_for(lambda: readings(landing_dsn, "LITHO-01") == 30 * n, 40,
+                     what="spooled samples after the cut")  # fmt: skip
+            assert gem.status.connections >= 2
+            # tool restart: a new equipment process on the same port
+            tool.stop()
+            wait_for(lambda: gem.status.state == "down", 20, what="host sees the restart")
+            tool = started(spec, port=tool_port)
+            wait_for(gem.ready.is_set, 40, what="set-up after restart")
+            feed(tool, start + timedelta(seconds=30), 5)
+            wait_for(lambda: readings(landing_dsn, "LITHO-01") == 35 * n, 30, what="after restart")
+    finally:
+        link.close()
+    with psycopg.connect(landing_dsn) as conn:
+        distinct = conn.execute(
+            "SELECT count(DISTINCT ts) FROM landing.sensor_reading WHERE machine_id = 'LITHO-01'"
+        ).fetchone()[0]
+    assert distinct == 35  # every sample once: none lost, none twice

@@ -112,6 +112,16 @@ class ToolLink(secsgem.gem.GemHostHandler):
         return self.settings.streams_functions.decode(reply).get()
 
     def _set_up(self, session: int) -> None:
+        """Set the session up; a timed-out step (a slow or busy tool) is retried from the
+        start while the same connection lasts, since without it nothing is collected."""
+        attempt = 0
+        while self._session == session and self.status.state != "down" and self.host.running:
+            attempt += 1
+            if self._set_up_once(session):
+                return
+            time.sleep(min(10.0, float(attempt)))
+
+    def _set_up_once(self, session: int) -> bool:
         spec = self.spec
         try:
             self._ask(2, 33, {"DATAID": 0, "DATA": []})  # forget earlier reports and links
@@ -144,12 +154,13 @@ class ToolLink(secsgem.gem.GemHostHandler):
                 self._poller = threading.Thread(target=self._poll, args=(session,), daemon=True)
                 self._poller.start()
             self._ask(6, 23, 0)  # RSDC 0: send what was spooled during the outage
-        except (TimeoutError, ValueError, Exception) as exc:  # a tool that refuses set-up
+        except Exception as exc:  # noqa: BLE001 - a tool that refuses or times out: retried
             self.status.state = f"set-up failed: {exc}"
             log.warning("%s: GEM set-up failed: %s", spec.machine, exc)
-            return
+            return False
         self.status.state = "communicating"
         self.ready.set()
+        return True
 
     def _poll(self, session: int) -> None:
         svids = list(self.spec.svids)

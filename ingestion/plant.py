@@ -302,6 +302,52 @@ class StateReasonSpec(_Model):
     loss_category: LossCategory
 
 
+class GemSvidSpec(_Model):
+    """One status variable: the metric it lands as and the limits a value must lie within
+    (outside them the reading is a dead letter, not data)."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+
+
+class GemAlarmSpec(_Model):
+    code: str = Field(min_length=1)
+    severity: int = Field(3, ge=1, le=5)
+    text: str = ""
+
+
+class GemToolSpec(_Model):
+    """One tool's HSMS link and its maps from GEM ids to our metrics, states and alarms.
+
+    ``mode`` is the host's side: ``active`` connects to the tool (the usual), ``passive``
+    listens on ``port`` for the tool. ``collection`` is ``trace`` (S2F23, the tool sends S6F1
+    every period) or ``poll`` (S1F3 at ``rate_hz``). The state and alarm collection events
+    carry the DVs ``dvids`` names (equipment time, event sequence, state, reason, alarm id)."""
+
+    machine: str
+    address: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)
+    device_id: int = Field(0, ge=0, le=32767)
+    mode: Literal["active", "passive"] = "active"
+    collection: Literal["trace", "poll"] = "trace"
+    rate_hz: float = Field(1.0, gt=0, le=50)
+    svids: dict[int, GemSvidSpec] = Field(min_length=1)
+    ceids: dict[int, Literal["state_changed", "alarm_set"]] = {
+        3001: "state_changed",
+        3002: "alarm_set",
+    }
+    dvids: dict[Literal["time", "seq", "state", "reason", "alid"], int] = {
+        "time": 2001, "seq": 2002, "state": 2003, "reason": 2004, "alid": 2005,
+    }  # fmt: skip
+    alarms: dict[int, GemAlarmSpec] = {}
+    stop_command: str = Field("STOP", description="remote command (S2F41) an interlock trip sends")
+
+
+class GemSpec(_Model):
+    tools: list[GemToolSpec] = Field(min_length=1)
+
+
 class PlantSpec(_Model):
     plant: str
     site: SiteSpec
@@ -315,6 +361,7 @@ class PlantSpec(_Model):
     calendar_exceptions: list[CalendarExceptionSpec] = []
     defect_types: list[DefectTypeSpec] = Field(min_length=1)
     state_reasons: list[StateReasonSpec] = Field(min_length=1)
+    gem: GemSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> PlantSpec:
@@ -365,6 +412,8 @@ class PlantSpec(_Model):
             if exc.machine and exc.machine not in machine_ids:
                 raise ValueError(f"calendar exception: unknown machine {exc.machine!r}")
         _shifts_apart(self.shifts)
+        if self.gem is not None:
+            _gem_references(self, self.gem)
         return self
 
     # --- lookups used across the stack ---------------------------------------------------
@@ -375,6 +424,60 @@ class PlantSpec(_Model):
     def area_of(self, machine_id: str) -> AreaSpec:
         machine = next(m for m in self.machines if m.id == machine_id)
         return next(a for a in self.areas if a.id == machine.area)
+
+
+def _gem_references(plant: PlantSpec, gem: GemSpec) -> None:
+    """Each GEM tool is a machine of the plant, once, on its own port; each SVID names a
+    sensor of the machine's type."""
+    machines = {m.id: m for m in plant.machines}
+    seen: dict[str, int] = {}
+    endpoints: dict[tuple[str, int], str] = {}
+    for i, tool in enumerate(gem.tools):
+        where = ("gem", "tools", i)
+        machine = machines.get(tool.machine)
+        if machine is None:
+            raise PlantRefError(f"unknown machine {tool.machine!r}", (*where, "machine"))
+        if tool.machine in seen:
+            raise PlantRefError(f"machine {tool.machine} has a second GEM link", where)
+        seen[tool.machine] = i
+        other = endpoints.setdefault((tool.address, tool.port), tool.machine)
+        if other != tool.machine:
+            raise PlantRefError(f"port {tool.port} is also {other}'s", (*where, "port"))
+        sensors = plant.machine_types[machine.type].sensors
+        for svid, spec in tool.svids.items():
+            if spec.metric not in sensors:
+                raise PlantRefError(
+                    f"SVID {svid}: {spec.metric!r} is not a sensor of {machine.type} "
+                    f"(one of {sorted(sensors)})",
+                    (*where, "svids", svid),
+                )
+            if spec.min is not None and spec.max is not None and spec.min >= spec.max:
+                raise PlantRefError(f"SVID {svid}: min must be below max", (*where, "svids", svid))
+        clash = set(tool.svids) & set(tool.dvids.values())
+        if clash:
+            raise PlantRefError(f"ids {sorted(clash)} are both SVIDs and DVIDs", where)
+
+
+def default_gem(plant: PlantSpec, base_port: int, address: str = "127.0.0.1") -> GemSpec:
+    """A GEM section for every machine: port ``base_port + index``, device id = index, SVIDs
+    10001.. over the type's sensors (limits: the plausible band is the data-quality gate's; here
+    none), one alarm per sensor (ALID = SVID) for limit excursions. SVIDs start at 10001:
+    ``secsgem``'s equipment side keeps 1001-1005 for its own status variables (clock, ...)."""
+    tools = []
+    for i, machine in enumerate(plant.machines):
+        sensors = sorted(plant.machine_types[machine.type].sensors)
+        svids = {10001 + k: GemSvidSpec(metric=name) for k, name in enumerate(sensors)}
+        alarms = {
+            10001 + k: GemAlarmSpec(code=f"{name.upper()}_LIMIT", severity=3)
+            for k, name in enumerate(sensors)
+        }
+        tools.append(
+            GemToolSpec(
+                machine=machine.id, address=address, port=base_port + i, device_id=i,
+                svids=svids, alarms=alarms,
+            )
+        )  # fmt: skip
+    return GemSpec(tools=tools)
 
 
 def _unique(what: str, ids: list[str], key: str | None = None) -> None:

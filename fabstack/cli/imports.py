@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import typer
 
-from fabstack.cli import import_wafer
+from fabstack.cli import import_history, import_wafer
 
 app = typer.Typer(help="Import data files into the landing zone.", no_args_is_help=True)
 
+app.command("readings")(import_history.readings)
+app.command("events")(import_history.events)
 app.command("wafermaps")(import_wafer.wafermaps)
 app.command("klarf")(import_wafer.klarf)

@@ -243,6 +243,58 @@ def opcua(
     )
 
 
+@app.command("secsgem")
+def secsgem(
+    base_port: int = typer.Option(
+        15000,
+        min=1,
+        max=65000,
+        help="Without a `gem` section in the plant file: tool i at "
+        "127.0.0.1:base+i (as `fab simulate --live --secsgem` serves them)",
+    ),
+    interlocks: Path = typer.Option(None, help="Interlock rules YAML (default the shipped one)"),
+    spool_dir: Path = typer.Option(None, help="Store-and-forward spool (default FAB_HOME/spool)"),
+    duration: float = typer.Option(None, min=0.1, help="Stop after this many seconds"),
+) -> None:
+    """GEM host for every tool in the plant file's `gem` section (HSMS): events, alarms, trace
+    or polling into the landing zone; S2F41 on an interlock trip."""
+    import asyncio
+
+    from fabstack.services import landing_endpoint
+    from ingestion.gem.host import GemIngestor
+    from ingestion.plant import default_gem, load_plant
+    from ingestion.stream.config import INTERLOCKS_FILE, load_interlocks
+    from ingestion.stream.service import _run_until_signal, load_reference
+
+    _logging()
+    cfg = settings()
+    plant = load_plant(cfg.plant)
+    gem = plant.gem or default_gem(plant, base_port)
+    dsn = landing_endpoint(cfg).url
+    machines, lots = load_reference(dsn)
+    rules = load_interlocks(interlocks or INTERLOCKS_FILE)
+    spool = spool_dir or cfg.home_dir / "spool" / "secsgem"
+    console.print(
+        f"GEM host for {len(gem.tools)} tool(s) of plant {plant.plant}; "
+        f"{len(rules.rules)} interlock rule(s); spool {spool}"
+    )
+
+    async def main() -> None:
+        ingestor = GemIngestor(gem.tools, dsn, machines, spool, interlocks=rules, lots=lots)
+
+        def progress() -> None:
+            up = sum(t["connected"] for t in ingestor.tool_status())
+            s = ingestor.pipeline.status()
+            console.print(
+                f"[dim]{up}/{len(gem.tools)} tools communicating, {s['rows_total']:,} rows, "
+                f"{s['dead_letters_total']} dead letters, {s['interlocks_total']} interlocks[/]"
+            )
+
+        await _run_until_signal(ingestor.run, ingestor.stop, duration, progress)
+
+    asyncio.run(main())
+
+
 STALE_AFTER_S = 10.0  # an ingestor reports about every second; silent longer = not running
 
 
@@ -258,7 +310,8 @@ def status() -> None:
             rows = conn.execute(
                 "SELECT ingestor, connected, updated_at, messages_total, rows_total, rows_per_s, "
                 "lag_ms, dead_letters_total, interlocks_total, spool_batches, spool_bytes, "
-                "last_error, stalled_since, extract(epoch FROM now() - updated_at) "
+                "last_error, stalled_since, extract(epoch FROM now() - updated_at), "
+                "link_state, last_message, last_message_at "
                 "FROM landing.ingest_status ORDER BY ingestor"
             ).fetchall()
         except Exception as exc:  # noqa: BLE001 - missing table/column = not migrated
@@ -276,6 +329,8 @@ def status() -> None:
         "interlocks",
         "spool",
         "last error",
+        "link (GEM)",
+        "last message",
     ):
         table.add_column(col)
     for r in rows:
@@ -293,6 +348,8 @@ def status() -> None:
             str(r[8]),
             f"{r[9]} ({human_bytes(r[10])})",
             r[11] or "",
+            r[14] or "",
+            f"{r[15]} {r[16]:%H:%M:%S}" if r[15] and r[16] else "",
         )
     console.print(table if rows else "no ingestor has reported yet")
     _warn_absent_members()

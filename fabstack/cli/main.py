@@ -32,6 +32,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("simulate", "fabstack.cli.simulate"),
     ("plan", "fabstack.cli.plan"),
     ("ingest", "fabstack.cli.ingest"),
+    ("import", "fabstack.cli.imports"),
     ("spc", "fabstack.cli.spc"),
     ("boards", "fabstack.cli.boards"),
     ("model", "fabstack.cli.model"),

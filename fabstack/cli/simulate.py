@@ -107,6 +107,12 @@ def simulate(
         "under FAB_HOME) or None (unprotected: prints a warning).",
     ),
     no_opcua: bool = typer.Option(False, "--no-opcua", help="Live: do not host OPC UA."),
+    secsgem: bool = typer.Option(
+        False, "--secsgem", help="Live: also serve each tool as GEM equipment (HSMS passive)."
+    ),
+    gem_base_port: int = typer.Option(
+        15000, "--gem-base-port", help="Live GEM: tool i on 127.0.0.1:base+i (no plant gem section)"
+    ),
     start: str = typer.Option(
         None,
         "--start",
@@ -121,7 +127,11 @@ def simulate(
     plant = plant or s.plant
     seed = s.seed if seed is None else seed
     if live:
-        _live(plant, seed, speed, rate, duration, security, no_opcua, _parse_end(start, "--start"))
+        gem_port = gem_base_port if secsgem else None
+        _live(
+            plant, seed, speed, rate, duration, security, no_opcua,
+            _parse_end(start, "--start"), gem_port,
+        )  # fmt: skip
         return
     if days is None:
         raise FabError("fab simulate: give --days N to backfill or --live to stream")
@@ -151,6 +161,7 @@ def _live(
     security: str,
     no_opcua: bool,
     start: datetime | None,
+    gem_base_port: int | None = None,
 ) -> None:
     from fabstack.services import broker_endpoint, landing_endpoint
     from ingestion.plant import load_plant
@@ -190,6 +201,15 @@ def _live(
         start=start,
         machine_secret=s.mqtt_machine_secret,
     )
+    if gem_base_port is not None:
+        from ingestion.gem.equipment import GemFleet
+        from ingestion.plant import default_gem
+
+        gem = spec.gem or default_gem(spec, gem_base_port)
+        sim.gem = GemFleet(gem, sim.gem_command)
+        sim.gem.start()
+        ports = [t.port for t in gem.tools]
+        console.print(f"GEM equipment: {len(ports)} tools on 127.0.0.1:{min(ports)}-{max(ports)}")
     console.print(
         f"live: {spec.plant} seed {seed} at {speed:g}x, sensors {rate:g} Hz; "
         f"MQTT {broker_endpoint(s).url}"
@@ -200,6 +220,9 @@ def _live(
         stats = asyncio.run(sim.run(duration_s=duration))
     except KeyboardInterrupt:
         stats = sim.stats
+    finally:
+        if sim.gem:
+            sim.gem.stop()
     console.print(
         f"published {dict(stats.messages)}; {stats.readings:,} readings; "
         f"{stats.commands} commands, {stats.faults} faults"

@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,6 +136,8 @@ class LiveSimulator:
         self._last = self.start
         self._latest: dict[str, dict[str, float]] = defaultdict(dict)
         self._migrated = False
+        self._gem_stops: deque[str] = deque()
+        self.gem = None  # a GemFleet (ingestion.gem.equipment) for `--secsgem`, set by the CLI
 
     # --- clock -------------------------------------------------------------------------------
     def sim_now(self) -> float:
@@ -262,12 +264,21 @@ class LiveSimulator:
 
     async def _tick(self, client) -> None:
         now = self._catch_up()
+        while self._gem_stops:
+            self.stats.commands += 1
+            self.model.stop(
+                self._gem_stops.popleft(), "INTERLOCK", float(self.model.rng.uniform(1200, 2700))
+            )
         a, self._last = self._last, now
         rows = self.model.drain(now)
         self.model.drain_sort()  # sort results have no MQTT channel: only backfill lands them
         messages = self._event_messages(rows)
+        if self.gem:
+            self.gem.events(rows)
         for m in self.model.machines.values():
             ts, values = machine_block(self.model, m, a, now, self.rate)
+            if ts.size and self.gem:
+                self.gem.samples(m.id, ts.tolist(), {k: v.tolist() for k, v in values.items()})
             if ts.size:
                 messages += self._telemetry(m, ts, values)
                 for metric, v in values.items():
@@ -436,6 +447,11 @@ class LiveSimulator:
                     self.apply_command(topic, message.payload)
             except (ValueError, ValidationError, FabError) as exc:
                 log.warning("simulator: ignored %s: %s", topic, str(exc).splitlines()[0])
+
+    def gem_command(self, machine: str, command: str) -> None:
+        """S2F41 from the GEM host (an interlock stop): like an MQTT stop with a rule id. Runs
+        in the tool's thread, so it is queued and applied by the next tick."""
+        self._gem_stops.append(machine)
 
     def apply_command(self, topic: str, payload: bytes) -> None:
         _site, _area, machine, _channel = parse_topic(topic)

@@ -1,0 +1,1 @@
+"""SECS/GEM (HSMS): the host ingestor and simulated equipment."""

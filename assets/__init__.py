@@ -1,1 +1,2 @@
-"""Dagster assets and checks: one subpackage per domain, plain math modules under thin assets."""
+"""Dagster assets and checks: one subpackage per domain, plain math modules under thin assets,
+and the resources they use."""

@@ -1,1 +1,1 @@
-"""Core shared by every part: typed settings, service discovery, errors and the `fab` CLI."""
+"""The ground floor: typed settings, service discovery, errors, SQL files and the plant calendar."""

@@ -312,7 +312,7 @@ class Reference:
     def load(cls, conn: psycopg.Connection) -> Reference:
         import pandas as pd
 
-        from assets.data_quality.bands import plausible_band
+        from ingestion.bands import plausible_band
 
         machines = [r[0] for r in conn.execute(QUERIES["machines"]).fetchall()]
         limits = conn.execute(QUERIES["metric_limits"]).fetchall()

@@ -1,1 +1,1 @@
-"""The Dagster code location: Definitions, resources, schedules, sensors and jobs."""
+"""The Dagster code location: it only assembles (Definitions, schedules, sensors, jobs)."""

@@ -3,7 +3,7 @@
 Add a domain by writing ``assets/<domain>/definitions.py`` with ``defs = dg.Definitions(...)``
 (assets, asset checks, domain-specific jobs or schedules; no resources, no executor) and
 appending ``"<domain>"`` to ``DOMAINS``. Resources ``landing``, ``warehouse`` and ``dbt`` are
-bound for all domains (orchestration/resources.py); the daily job ``fab_daily`` picks up every
+bound for all domains (assets/resources.py); the daily job ``fab_daily`` picks up every
 asset partitioned by ``assets.partitions.daily_partitions()``.
 
 Run it: ``dagster dev -m orchestration.definitions`` (or ``fab ui``).

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.resources import LandingResource
 from fabstack.settings import load_settings
-from orchestration.resources import LandingResource
 
 KLARF_JOB = "klarf_import"
 

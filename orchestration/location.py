@@ -10,11 +10,11 @@ import importlib
 
 import dagster as dg
 
+from assets.resources import default_resources
 from assets.warehouse.assets import landing_source_specs
 from fabstack.settings import get_settings
 from orchestration.jobs import daily_asset_keys, daily_job
 from orchestration.klarf_drop import klarf_drop_sensor, klarf_import_job
-from orchestration.resources import default_resources
 from orchestration.schedules import schedules
 from orchestration.sensors import landing_arrivals
 

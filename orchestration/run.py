@@ -101,7 +101,7 @@ def _held_warehouse(
     defs: dg.Definitions, resources: dict[str, object] | None
 ) -> AbstractContextManager[object]:
     """The run's warehouse, opened once around all days (see warehouse.client.open_warehouse)."""
-    from orchestration.resources import WarehouseResource
+    from assets.resources import WarehouseResource
 
     bound = (resources or {}).get("warehouse") or (defs.resources or {}).get("warehouse")
     return bound.open() if isinstance(bound, WarehouseResource) else nullcontext()

@@ -12,9 +12,9 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import daily_partitions, plant_timezone
+from assets.resources import LandingResource
 from fabstack.calendar import plant_today
 from orchestration.jobs import DAILY_JOB
-from orchestration.resources import LandingResource
 
 LOOKBACK_DAYS = 7
 DAY_COUNTS_SQL = (Path(__file__).parent / "sql" / "landing_day_counts.sql").read_text()

@@ -51,7 +51,7 @@ _lock = threading.Lock()  # stdout/stderr redirection is process-wide: one run a
 
 def fab(*args: str | Path, deadline_s: float = 20.0) -> Outcome:
     """Run `fab ARGS` in-process; fail the test if it has not returned within ``deadline_s``."""
-    from fabstack.cli.main import main
+    from fabcli.main import main
 
     argv = [str(a) for a in args]
     out, err = io.StringIO(), io.StringIO()

@@ -16,8 +16,8 @@ from assets.conventions import layer
 from assets.data_quality.gate import OPERATING_LIMITS, DayReport, SuiteReport, validate_day
 from assets.data_quality.landing_day import ROW_TABLES, DayWindow
 from assets.partitions import daily_partitions, partition_day, plant_timezone
+from assets.resources import LandingResource
 from fabstack.errors import FabError
-from orchestration.resources import LandingResource
 
 LANDING_PARTITION = dg.AssetKey("landing_partition")
 GROUP = "data_quality"

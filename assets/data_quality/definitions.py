@@ -1,6 +1,6 @@
 """The data-quality domain's definitions, merged into the code location by orchestration.
 
-Needs the ``landing`` resource (orchestration.resources.LandingResource).
+Needs the ``landing`` resource (assets.resources.LandingResource).
 """
 
 import dagster as dg

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from assets.data_quality.bands import operating_band, plausible_band, with_band
 from assets.data_quality.landing_day import (
     DayWindow,
     LandingDay,
@@ -27,6 +26,7 @@ from assets.data_quality.suites import (
     operating_limit_suite,
     shared_runner,
 )
+from ingestion.bands import operating_band, plausible_band, with_band
 
 # Machine clocks run a little ahead of the database clock; beyond this a row is "in the future".
 CLOCK_SKEW = timedelta(minutes=5)

@@ -19,7 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from assets.conventions import LAYER_TAG
 from assets.dbt.profile import dbt_env
 from assets.dbt.project import DBT_PROJECT
-from orchestration.resources import LandingResource
+from assets.resources import LandingResource
 
 GROUP = "staging"
 

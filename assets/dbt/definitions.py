@@ -1,7 +1,7 @@
 """The dbt domain's definitions, merged into the code location by orchestration.
 
 Resources ``dbt`` (DbtCliResource over dbt/) and ``landing`` come from
-orchestration.resources.default_resources().
+assets.resources.default_resources().
 """
 
 from __future__ import annotations

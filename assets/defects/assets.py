@@ -5,7 +5,7 @@ import dagster as dg
 from assets.conventions import WAREHOUSE_POOL, layer
 from assets.defects.build import compute_defect_day, write_defect_day
 from assets.partitions import daily_partitions, partition_day
-from orchestration.resources import WarehouseResource
+from assets.resources import WarehouseResource
 
 GROUP = "defects"
 KINDS = {"clickhouse", "polars", "scikit-learn"}

@@ -14,7 +14,7 @@ import dagster as dg
 from assets.conventions import WAREHOUSE_POOL
 from assets.fact_checks.rules import RULES, FactRule, evaluate
 from assets.partitions import daily_partitions, partition_day, plant_timezone
-from orchestration.resources import LandingResource, WarehouseResource
+from assets.resources import LandingResource, WarehouseResource
 from warehouse.build import partition_params
 
 

@@ -15,8 +15,8 @@ from assets.forecasting.history import forecast_latest_plan, load_forecast_input
 from assets.forecasting.montecarlo import Scenario, forecast_capacity, run_scenarios
 from assets.forecasting.store_warehouse import write_capacity, write_ets, write_on_time
 from assets.partitions import daily_partitions, partition_day, plant_timezone
+from assets.resources import LandingResource, WarehouseResource
 from fabstack.calendar import as_of
-from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "forecasting"
 OWNERS = ["team:planning"]

@@ -6,9 +6,9 @@ import dagster as dg
 
 from assets.data_quality.landing_day import DayWindow
 from assets.partitions import daily_partitions, partition_day, plant_timezone
+from assets.resources import LandingResource
 from ingestion.landing.db import storage_mode
 from ingestion.landing.timescale import refresh_rollup
-from orchestration.resources import LandingResource
 
 SQL_DIR = Path(__file__).parent / "sql"
 

@@ -21,8 +21,8 @@ from assets.maintenance.common import DEFAULT_HORIZON_DAYS, MODEL_NAME
 from assets.maintenance.evaluate import HEADLINE_METRICS
 from assets.maintenance.train import TrainConfig
 from assets.partitions import daily_partitions, partition_day
+from assets.resources import LandingResource, WarehouseResource
 from fabstack.errors import FabError
-from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "maintenance"
 OWNERS = ["team:ml-engineering"]

@@ -5,7 +5,7 @@ import dagster as dg
 from assets.conventions import WAREHOUSE_POOL, layer
 from assets.oee.build import compute_oee_day, ensure_oee_schema, write_oee_day, write_targets
 from assets.partitions import daily_partitions, partition_day, plant_timezone
-from orchestration.resources import LandingResource, WarehouseResource
+from assets.resources import LandingResource, WarehouseResource
 
 GROUP = "oee"
 KINDS = {"clickhouse", "polars"}

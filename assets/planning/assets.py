@@ -9,8 +9,8 @@ from assets.conventions import WAREHOUSE_POOL, layer
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.planning.nightly import PlanRunOptions, run_plan
 from assets.planning.store_warehouse import write_plan
+from assets.resources import LandingResource, WarehouseResource
 from fabstack.calendar import as_of
-from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "planning"
 OWNERS = ["team:planning"]

@@ -9,11 +9,11 @@ import polars as pl
 
 from assets.conventions import WAREHOUSE_POOL, layer
 from assets.partitions import daily_partitions, partition_day, plant_timezone
+from assets.resources import LandingResource, WarehouseResource
 from assets.spc.alerting import alerts_by_id, candidate_alerts, record_alerts, tag_run
 from assets.spc.build import build_capability_day, build_spc_day, update_limits
 from assets.spc.series import Baseline
 from fabstack.errors import FabError
-from orchestration.resources import LandingResource, WarehouseResource
 from warehouse.client import open_warehouse
 
 GROUP = "spc"

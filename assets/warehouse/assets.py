@@ -10,7 +10,7 @@ import dagster as dg
 
 from assets.conventions import WAREHOUSE_POOL, layer
 from assets.partitions import daily_partitions, partition_day, plant_timezone
-from orchestration.resources import LandingResource, WarehouseResource
+from assets.resources import LandingResource, WarehouseResource
 from warehouse.build import build_dim, build_fact, ensure_schema
 
 GROUP = "warehouse"

@@ -92,7 +92,7 @@ def start_ingestor(
         [
             sys.executable,
             "-m",
-            "fabstack.cli.main",
+            "fabcli.main",
             "ingest",
             "mqtt",
             "--client-id",

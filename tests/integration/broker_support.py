@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fabstack.cli.broker import broker_users
+from fabcli.broker import broker_users
 from fabstack.mqtt import BrokerAddress, machine_password, mosquitto_password_file
 from ingestion.stream.mqtt import MqttOptions
 from ingestion.stream.pipeline import BatchLimits

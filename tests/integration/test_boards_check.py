@@ -252,7 +252,7 @@ def test_database_roles_have_least_privilege(demo) -> None:
 def test_fab_boards_check_command(demo, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from fabstack.cli.main import app
+    from fabcli.main import app
     from fabstack.errors import FabError
 
     dsn, home = demo

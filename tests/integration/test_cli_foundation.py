@@ -12,11 +12,11 @@ import pytest
 import typer.main
 import typer.testing
 
-from fabstack.cli.main import app
+from fabcli.main import app
 from tests.conftest import REPO, server_mode
 
 pytestmark = pytest.mark.integration
-FAB = [sys.executable, "-m", "fabstack.cli.main"]
+FAB = [sys.executable, "-m", "fabcli.main"]
 
 
 def fab(*args: str, env: dict[str, str] | None = None, home: Path) -> subprocess.CompletedProcess:

@@ -131,8 +131,8 @@ def test_sensor_fingerprints_landing_days(landing_dsn: str) -> None:
 def test_materialize_days_in_process_with_metadata(landing_dsn: str, fab_home: Path) -> None:
     """The warehouse domain alone: the hand-written sensor values are not plausible on purpose,
     so the data-quality domain's blocking checks would (rightly) stop them."""
+    from assets.resources import LandingResource
     from orchestration.location import build_definitions
-    from orchestration.resources import LandingResource
     from orchestration.run import materialize_days
     from warehouse.build import FACTS
 
@@ -178,7 +178,7 @@ def test_materialize_days_in_process_with_metadata(landing_dsn: str, fab_home: P
 def test_fab_ui_prepares_dagster_home(
     empty_db: str, fab_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fabstack.cli.ui import prepare_dagster_home
+    from fabcli.ui import prepare_dagster_home
 
     monkeypatch.setenv("FAB_DAGSTER_PG_DSN", empty_db)
     env = prepare_dagster_home()

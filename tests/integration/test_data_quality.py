@@ -13,9 +13,9 @@ import pytest
 from assets.data_quality.checks import LANDING_PARTITION, LandingDayConfig, landing_partition
 from assets.data_quality.landing_day import DayWindow
 from assets.partitions import daily_partitions, plant_timezone
+from assets.resources import LandingResource, WarehouseResource
 from assets.warehouse.assets import fact_assets
 from ingestion.plant import load_plant
-from orchestration.resources import LandingResource, WarehouseResource
 from tests.integration.dq_samples import LAST_ROW_H, write_bad_rows, write_valid_day
 
 pytestmark = pytest.mark.integration

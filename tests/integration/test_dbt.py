@@ -14,7 +14,7 @@ from assets.data_quality.landing_day import DayWindow
 from assets.dbt.assets import dbt_staging
 from assets.dbt.profile import dbt_env
 from assets.dbt.project import DBT_PROJECT_DIR, dbt_cli_resource, load_dbt_project
-from orchestration.resources import LandingResource
+from assets.resources import LandingResource
 from tests.integration.dq_samples import LOTS, ROUTE_TOOLS, write_valid_day
 
 pytestmark = pytest.mark.integration

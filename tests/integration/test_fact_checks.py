@@ -17,9 +17,9 @@ def test_fact_checks_pass_on_a_built_day_and_catch_lost_rows(
     landing_dsn: str, fab_home: Path
 ) -> None:
     from assets.fact_checks.rules import RULES, evaluate
+    from assets.resources import LandingResource
     from fabstack.settings import load_settings
     from orchestration.location import build_definitions
-    from orchestration.resources import LandingResource
     from orchestration.run import materialize_days
     from warehouse.build import partition_params
     from warehouse.client import open_warehouse

@@ -23,7 +23,7 @@ def fab(dsn: str, home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
     env.update({"FAB_HOME": str(home), "FAB_PG_DSN": dsn, "NO_COLOR": "1", "COLUMNS": "200"})
     return subprocess.run(
-        [sys.executable, "-m", "fabstack.cli.main", *args],
+        [sys.executable, "-m", "fabcli.main", *args],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
     )  # fmt: skip
 

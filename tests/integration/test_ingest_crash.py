@@ -39,7 +39,7 @@ def _start(site: str, dsn: str, home) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "fabstack.cli.main",
+            "fabcli.main",
             "ingest",
             "mqtt",
             "--client-id",

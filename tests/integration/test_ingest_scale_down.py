@@ -76,7 +76,7 @@ def run_leave(
     env.update(FAB_HOME=str(home), FAB_PG_DSN=dsn, FAB_MQTT_URL=broker.url("fab_ingest"))
     env.update(NO_COLOR="1", COLUMNS="200")
     return subprocess.run(
-        [sys.executable, "-m", "fabstack.cli.main", "ingest", "leave", "--client-id", client_id,
+        [sys.executable, "-m", "fabcli.main", "ingest", "leave", "--client-id", client_id,
          "--share-group", f"g{site}", "--topic-filter", f"fab/v1/{site}/#",
          "--spool-dir", str(home / "spool" / client_id), "--idle-s", "1"],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
@@ -172,7 +172,7 @@ def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn, tm
         env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
         env.update(FAB_PG_DSN=landing_dsn, FAB_HOME=str(tmp_path), NO_COLOR="1", COLUMNS="400")
         shown = subprocess.run(
-            [sys.executable, "-m", "fabstack.cli.main", "ingest", "status"],
+            [sys.executable, "-m", "fabcli.main", "ingest", "status"],
             capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
         )  # fmt: skip
         assert shown.returncode == 0, shown.stderr

@@ -9,8 +9,8 @@ import dagster as dg
 import psycopg
 import pytest
 
+from assets.resources import LandingResource
 from orchestration.klarf_drop import klarf_drop_sensor, klarf_import_job
-from orchestration.resources import LandingResource
 from tests.unit.test_klarf import edit, sample
 
 

@@ -100,7 +100,7 @@ def fab_json(*args: str):
     """`fab model ... --json` in-process (the env is already set by the fixtures)."""
     from typer.testing import CliRunner
 
-    from fabstack.cli.main import app
+    from fabcli.main import app
 
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
@@ -116,7 +116,7 @@ def materialize(
     partition_key: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     from assets.maintenance.assets import MAINTENANCE_ASSETS
-    from orchestration.resources import LandingResource, WarehouseResource
+    from assets.resources import LandingResource, WarehouseResource
 
     return dg.materialize(
         MAINTENANCE_ASSETS,
@@ -238,7 +238,7 @@ def test_bad_input_is_a_clear_failure(plant_dsn: str, fab_home: Path, env) -> No
     assert "features.parquet is missing: materialize maintenance_features first" in message
     missing = fab(env, "model", "show", "99")
     assert missing.returncode == 2 and "no such version" in missing.stderr
-    from fabstack.cli.model import parse_version
+    from fabcli.model import parse_version
 
     with pytest.raises(FabError, match="VERSION"):
         parse_version("latest")

@@ -218,7 +218,7 @@ def test_alerts_are_raised_once(plant) -> None:
 
 def test_alert_sensor_writes_rows_and_tags_a_run(plant, monkeypatch) -> None:
     import assets.spc.assets as spc_assets
-    from orchestration.resources import LandingResource, WarehouseResource
+    from assets.resources import LandingResource, WarehouseResource
 
     dsn, home = plant
     # The data are from the past: widen the sensor's look-back to reach them.
@@ -246,8 +246,8 @@ def test_dagster_assets_rebuild_a_day_identically(plant) -> None:
     """The thin assets over the same code, through Dagster with the real resources."""
     from assets.defects.assets import defect_facts
     from assets.oee.assets import oee_facts
+    from assets.resources import LandingResource, WarehouseResource
     from assets.spc.assets import spc_facts, spc_limits
-    from orchestration.resources import LandingResource, WarehouseResource
 
     dsn, home = plant
     day = DAYS[3]

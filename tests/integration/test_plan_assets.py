@@ -23,7 +23,7 @@ def test_plan_and_forecast_assets_write_the_warehouse(
         forecast_on_time_asset,
     )
     from assets.planning.assets import plan_schedule
-    from orchestration.resources import LandingResource, WarehouseResource
+    from assets.resources import LandingResource, WarehouseResource
 
     with psycopg.connect(module_landing_dsn, autocommit=True) as conn:
         _seed_lots(conn)

@@ -146,7 +146,7 @@ def test_replan_is_idempotent_and_warm_started(planned) -> None:
 @pytest.fixture
 def fab(planned, capsys, monkeypatch):
     """The `fab` entry point in-process against this module's landing zone."""
-    from fabstack.cli.main import run
+    from fabcli.main import run
 
     monkeypatch.setenv("FAB_PG_DSN", planned[0])
 

@@ -15,8 +15,8 @@ STATE_SQL = (
 
 
 def _evaluate(dsn: str, cursor: str | None):
+    from assets.resources import LandingResource
     from orchestration.definitions import defs
-    from orchestration.resources import LandingResource
     from orchestration.sensors import landing_arrivals
 
     with dg.build_sensor_context(

@@ -22,7 +22,7 @@ from tests.unit.test_wafer_maps import synthetic_die_maps
 
 
 def fab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    code = "from fabstack.cli.main import run; run()"
+    code = "from fabcli.main import run; run()"
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, env=env
     )

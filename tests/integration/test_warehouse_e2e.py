@@ -47,9 +47,9 @@ def warehouse_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def materialized(backfilled: str, warehouse_home: Path):
     """Materialize the warehouse domain for DAY once; yields a function that re-runs it."""
+    from assets.resources import LandingResource
     from fabstack.settings import get_settings
     from orchestration.location import build_definitions
-    from orchestration.resources import LandingResource
     from orchestration.run import materialize_days
 
     with pytest.MonkeyPatch.context() as mp:
@@ -183,7 +183,7 @@ def test_rematerializing_changes_nothing(materialized) -> None:
 def test_fab_trace_shows_a_full_route(backfilled: str, materialized) -> None:
     from typer.testing import CliRunner
 
-    from fabstack.cli.main import app
+    from fabcli.main import app
 
     start, end = day_window(DAY, TZ)
     # a lot that went through its whole route (6 steps) inside the day
@@ -224,7 +224,7 @@ def test_fab_trace_shows_a_full_route(backfilled: str, materialized) -> None:
 def test_fab_warehouse_status_lists_tables_partitions_rows(materialized) -> None:
     from typer.testing import CliRunner
 
-    from fabstack.cli.main import app
+    from fabcli.main import app
 
     result = CliRunner().invoke(
         app, ["warehouse", "status", "--table", "fact_machine_state"], env={"COLUMNS": "200"}
@@ -249,9 +249,9 @@ def test_the_whole_code_location_materializes_a_simulated_day(
     monkeypatch.setenv("FAB_PG_DSN", backfilled)
     get_settings.cache_clear()
     try:
+        from assets.resources import LandingResource
         from orchestration.definitions import DOMAINS
         from orchestration.location import build_definitions
-        from orchestration.resources import LandingResource
         from orchestration.run import materialize_days
 
         defs = build_definitions(DOMAINS)

@@ -49,7 +49,7 @@ def test_password_lines_are_what_mosquitto_passwd_writes(tmp_path) -> None:
 
 
 def test_passwd_needs_every_role_password(fab_home, monkeypatch) -> None:
-    from fabstack.cli.broker import app
+    from fabcli.broker import app
 
     monkeypatch.setenv("FAB_MQTT_MACHINE_SECRET", "s")
     for var in ("FAB_MQTT_INGEST_PASSWORD", "FAB_MQTT_INTERLOCK_PASSWORD", "FAB_MQTT_SIM_PASSWORD"):
@@ -67,7 +67,7 @@ def test_passwd_needs_every_role_password(fab_home, monkeypatch) -> None:
 
 
 def test_opcua_without_security_needs_the_explicit_flag(fab_home, tmp_path) -> None:
-    from fabstack.cli.ingest import app
+    from fabcli.ingest import app
 
     config = tmp_path / "opc.yaml"
     config.write_text(

@@ -70,7 +70,7 @@ def test_one_line_in_a_real_process(tmp_path, args) -> None:
     big = _csv(tmp_path, "v\n1e308\n-1e308\n1e308\n-1e308\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
     result = subprocess.run(
-        [sys.executable, "-m", "fabstack.cli.main", *[a.format(big=big) for a in args]],
+        [sys.executable, "-m", "fabcli.main", *[a.format(big=big) for a in args]],
         capture_output=True, text=True, timeout=120, cwd=REPO,
         env={**env, "FAB_HOME": str(tmp_path / "home"), "PYTHONWARNINGS": "always"},
     )  # fmt: skip

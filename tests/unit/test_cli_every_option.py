@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from fabstack.cli.main import app
+from fabcli.main import app
 from tests.fab_inprocess import fab, isolated_env
 
 ROOT = typer.main.get_command(app)

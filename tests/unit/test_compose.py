@@ -257,7 +257,7 @@ def test_bind_mounts_and_build_context_exist(compose) -> None:
 
 
 def _fab_command_exists(args: list[str]) -> bool:
-    from fabstack.cli.main import app
+    from fabcli.main import app
 
     group: click.Command = typer.main.get_command(app)
     ctx = click.Context(group)

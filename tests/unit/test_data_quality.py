@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from assets.data_quality.bands import operating_band, plausible_band, with_band
 from assets.data_quality.landing_day import DayWindow, LandingDay, ReferenceSets
 from assets.data_quality.suites import SuiteRunner, build_suites, operating_limit_suite
+from ingestion.bands import operating_band, plausible_band, with_band
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 REF = ReferenceSets(

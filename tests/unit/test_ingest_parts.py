@@ -183,7 +183,7 @@ def test_cli_bad_input_is_one_line_exit_2(args, message):
     from tests.conftest import REPO
 
     proc = subprocess.run(
-        [sys.executable, "-m", "fabstack.cli.main", "ingest", *args],
+        [sys.executable, "-m", "fabcli.main", "ingest", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fabstack.cli.oee import oee_report
+from fabcli.oee import oee_report
 from fabstack.errors import FabError
 from tests.conftest import REFERENCE
 

@@ -53,7 +53,7 @@ def fab(
     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
     """Run the `fab` entry point in-process: (exit code, stdout, stderr)."""
-    from fabstack.cli.main import run
+    from fabcli.main import run
 
     monkeypatch.setattr(sys, "argv", ["fab", *args])
     with pytest.raises(SystemExit) as exc:

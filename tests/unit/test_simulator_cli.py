@@ -32,7 +32,7 @@ BAD = [
 
 @pytest.mark.parametrize(("args", "named"), BAD)
 def test_bad_input_is_a_fab_error_naming_the_field(args, named, fab_home):
-    from fabstack.cli.simulate import app
+    from fabcli.simulate import app
 
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, FabError), result.output
@@ -41,7 +41,7 @@ def test_bad_input_is_a_fab_error_naming_the_field(args, named, fab_home):
 
 
 def test_plant_whose_route_names_a_missing_machine_type(tmp_path, fab_home):
-    from fabstack.cli.simulate import app
+    from fabcli.simulate import app
 
     text = (REPO / "ingestion" / "plants" / "demo.yaml").read_text()
     bad = tmp_path / "bad.yaml"
@@ -65,7 +65,7 @@ def test_plant_whose_route_names_a_missing_machine_type(tmp_path, fab_home):
 )
 def test_fab_cli_exits_2_with_one_line(args, fab_home):
     fab = REPO / ".venv" / "bin" / "fab"
-    cmd = [str(fab)] if fab.exists() else [sys.executable, "-m", "fabstack.cli.main"]
+    cmd = [str(fab)] if fab.exists() else [sys.executable, "-m", "fabcli.main"]
     proc = subprocess.run(cmd + args, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

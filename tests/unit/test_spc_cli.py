@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from fabstack.cli.spc import app, limits_report
+from fabcli.spc import app, limits_report
 from fabstack.errors import FabError
 from tests.conftest import REFERENCE
 
@@ -20,7 +20,7 @@ PISTONRINGS = REFERENCE / "spc" / "pistonrings.csv"
 
 
 def fab(*args: str) -> subprocess.CompletedProcess:
-    code = "from fabstack.cli.main import run; run()"
+    code = "from fabcli.main import run; run()"
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=180
     )

@@ -29,7 +29,7 @@ def _members(pgid: int) -> int:
 
 
 def test_stop_group_kills_what_ignores_sigterm() -> None:
-    from fabstack.cli.ui import stop_group
+    from fabcli.ui import stop_group
 
     child = subprocess.Popen(STUBBORN, start_new_session=True)
     wait_for(lambda: _members(child.pid) == 3, what="the shell and its two sleeps")
@@ -39,7 +39,7 @@ def test_stop_group_kills_what_ignores_sigterm() -> None:
 
 def test_sigterm_to_fab_ui_takes_the_whole_group_down() -> None:
     code = (
-        "import os, sys; from pathlib import Path; from fabstack.cli.ui import run_process_group;"
+        "import os, sys; from pathlib import Path; from fabcli.ui import run_process_group;"
         f" sys.exit(run_process_group({STUBBORN!r}, env=dict(os.environ), cwd=Path('.'),"
         " grace_s=0.5))"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, human_bytes, landing, settings
+from fabcli.common import console, human_bytes, landing, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Landing zone: migrate, seed, status.", no_args_is_help=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import check_number, check_year, console, landing
+from fabcli.common import check_number, check_year, console, landing
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import check_number, console, landing, settings
+from fabcli.common import check_number, console, landing, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Wafer-map signatures: train and classify.", no_args_is_help=True)

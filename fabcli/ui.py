@@ -13,9 +13,9 @@ from pathlib import Path
 
 import typer
 
-from fabstack.cli.common import console, settings
+from fabcli.common import console, settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 WORKSPACE_YAML = REPO / "orchestration" / "workspace.yaml"
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabstack.cli.common import check_number, check_year, console, settings
+from fabcli.common import check_number, check_year, console, settings
 from fabstack.errors import FabError
 
 MAX_ACK_WAIT_S = 3600.0  # waiting longer for the simulator's ack is waiting forever

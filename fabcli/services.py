@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from fabcli.common import console, settings
 from fabstack import services as svc
-from fabstack.cli.common import console, settings
 
 app = typer.Typer(help="Find, start and stop the services the stack uses.", no_args_is_help=True)
 

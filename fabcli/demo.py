@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime
 
 import typer
 
+from fabcli.common import check_number, console, settings
+from fabcli.db import print_status, run_migrate, run_seed
+from fabcli.services import print_endpoints
+from fabcli.simulate import MAX_SENSOR_HZ
 from fabstack import services as svc
-from fabstack.cli.common import check_number, console, settings
-from fabstack.cli.db import print_status, run_migrate, run_seed
-from fabstack.cli.services import print_endpoints
-from fabstack.cli.simulate import MAX_SENSOR_HZ
 from fabstack.errors import FabError
 
 
@@ -82,7 +82,7 @@ def demo(
 
 
 def _backfill(plant: str, days: int, rate: float) -> dict:
-    from fabstack.cli.simulate import backfill
+    from fabcli.simulate import backfill
 
     return backfill(plant, days=days, seed=settings().seed, end=None, rate=rate)
 
@@ -129,7 +129,7 @@ def _dbt_staging(days: list[date]) -> None:
 
 
 def _build_days(days: list[date]) -> list[date]:
-    from fabstack.cli.warehouse import build_days, print_status
+    from fabcli.warehouse import build_days, print_status
 
     build_days(days)
     print_status()
@@ -137,7 +137,7 @@ def _build_days(days: list[date]) -> list[date]:
 
 
 def _train(days: int) -> None:
-    from fabstack.cli.model import train_command
+    from fabcli.model import train_command
 
     train_command(
         days=days, horizon=7, family="hist_gradient_boosting", promote=True, as_json=False
@@ -145,7 +145,7 @@ def _train(days: int) -> None:
 
 
 def _maintenance(day: date) -> None:
-    from fabstack.cli.warehouse import print_checks
+    from fabcli.warehouse import print_checks
     from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
@@ -161,7 +161,7 @@ def _maintenance(day: date) -> None:
 
 
 def _plan_and_forecast(plan_seconds: float, day: date) -> None:
-    from fabstack.cli.warehouse import print_checks
+    from fabcli.warehouse import print_checks
     from orchestration.instance import persistent_instance
     from orchestration.run import run_job
 
@@ -178,7 +178,7 @@ def _plan_and_forecast(plan_seconds: float, day: date) -> None:
 
 
 def _boards() -> int:
-    from fabstack.cli.boards import run_board_check
+    from fabcli.boards import run_board_check
 
     return run_board_check()
 

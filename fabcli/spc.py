@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import check_number, console
+from fabcli.common import check_number, console
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Statistical process control on your own data.", no_args_is_help=True)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, settings
+from fabcli.common import console, settings
 
 
 def _sensors(means: dict, mins: dict, maxs: dict) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from fabstack.cli.common import console, landing
+from fabcli.common import console, landing
 
 
 def wafermaps(

@@ -26,28 +26,28 @@ app = typer.Typer(
 
 # (name, module): each module exposes `app`, a typer.Typer of that group's commands.
 SUBCOMMANDS: list[tuple[str, str]] = [
-    ("services", "fabstack.cli.services"),
-    ("db", "fabstack.cli.db"),
-    ("warehouse", "fabstack.cli.warehouse"),
-    ("simulate", "fabstack.cli.simulate"),
-    ("plan", "fabstack.cli.plan"),
-    ("ingest", "fabstack.cli.ingest"),
-    ("import", "fabstack.cli.imports"),
-    ("spc", "fabstack.cli.spc"),
-    ("boards", "fabstack.cli.boards"),
-    ("model", "fabstack.cli.model"),
-    ("broker", "fabstack.cli.broker"),
-    ("mlflow", "fabstack.cli.tracking"),
-    ("defects", "fabstack.cli.defects"),
-    ("import", "fabstack.cli.imports"),
+    ("services", "fabcli.services"),
+    ("db", "fabcli.db"),
+    ("warehouse", "fabcli.warehouse"),
+    ("simulate", "fabcli.simulate"),
+    ("plan", "fabcli.plan"),
+    ("ingest", "fabcli.ingest"),
+    ("import", "fabcli.imports"),
+    ("spc", "fabcli.spc"),
+    ("boards", "fabcli.boards"),
+    ("model", "fabcli.model"),
+    ("broker", "fabcli.broker"),
+    ("mlflow", "fabcli.tracking"),
+    ("defects", "fabcli.defects"),
+    ("import", "fabcli.imports"),
 ]
 # (name, module, function): single commands at the top level.
 COMMANDS: list[tuple[str, str, str]] = [
-    ("demo", "fabstack.cli.demo", "demo"),
-    ("oee", "fabstack.cli.oee", "oee"),
-    ("trace", "fabstack.cli.trace", "trace"),
-    ("ui", "fabstack.cli.ui", "ui"),
-    ("dispatch", "fabstack.cli.dispatch", "dispatch"),
+    ("demo", "fabcli.demo", "demo"),
+    ("oee", "fabcli.oee", "oee"),
+    ("trace", "fabcli.trace", "trace"),
+    ("ui", "fabcli.ui", "ui"),
+    ("dispatch", "fabcli.dispatch", "dispatch"),
 ]
 
 for _name, _module in SUBCOMMANDS:

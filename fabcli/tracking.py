@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from fabstack.cli.common import console, landing, settings
+from fabcli.common import console, landing, settings
 
 app = typer.Typer(help="MLflow: tracking server and model registry UI.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from fabstack.cli.common import console, settings
+from fabcli.common import console, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(help="MQTT broker identities: password file, machine passwords.")

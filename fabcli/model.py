@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, landing, settings
+from fabcli.common import console, landing, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(help="Failure-model registry: list, show, promote, train.", no_args_is_help=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import FIRST_YEAR, LAST_YEAR, check_number, console
+from fabcli.common import FIRST_YEAR, LAST_YEAR, check_number, console
 from fabstack.errors import FabError
 
 REQUIRED = ("ts", "machine_id", "kind")

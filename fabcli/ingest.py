@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import console, human_bytes, landing, settings
+from fabcli.common import console, human_bytes, landing, settings
 from fabstack.errors import FabError
 
 if TYPE_CHECKING:

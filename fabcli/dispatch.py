@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from fabstack.cli.common import check_number, console, landing
+from fabcli.common import check_number, console, landing
 from fabstack.errors import FabError
 
 

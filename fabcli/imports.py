@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from fabstack.cli import import_history, import_wafer
+from fabcli import import_history, import_wafer
 
 app = typer.Typer(help="Import data files into the landing zone.", no_args_is_help=True)
 

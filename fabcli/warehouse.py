@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabstack.cli.common import check_year, console, human_bytes, settings
+from fabcli.common import check_year, console, human_bytes, settings
 from fabstack.errors import FabError
 
 MAX_BUILD_DAYS = 366  # a year per call: each day is a full rebuild of its facts

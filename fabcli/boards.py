@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fabstack.cli.common import check_year, console, landing, settings
+from fabcli.common import check_year, console, landing, settings
 from fabstack.errors import FabError
 
 app = typer.Typer(

@@ -1,1 +1,0 @@
-"""The `fab` command line: one module per subcommand group."""

@@ -370,30 +370,3 @@ def _health(connected: bool, stalled_since, silent_s: float) -> str:
     if stalled_since is not None:
         return f"STALLED since {stalled_since:%H:%M:%S}"
     return "connected" if connected else "DISCONNECTED"
-
-
-def demo_step(seconds: float = 30.0) -> dict[str, int]:
-    """For `fab demo`: run the MQTT ingestor (instance 0, shared group `ingest`) for ``seconds``
-    while the live simulator publishes; returns messages/rows/dead letters/interlocks."""
-    mqtt(
-        instance=0,
-        client_id="",
-        share_group="ingest",
-        topic_filter="fab/v1/#",
-        interlocks=None,
-        spool_dir=None,
-        spool_max_mb=1024,
-        batch_rows=20_000,
-        batch_messages=2_000,
-        batch_age_ms=50,
-        duration=seconds,
-        status_every_ms=1000,
-        session_expiry_s=300,
-    )
-    with landing() as conn:
-        row = conn.execute(
-            "SELECT coalesce(sum(messages_total), 0), coalesce(sum(rows_total), 0), "
-            "coalesce(sum(dead_letters_total), 0), coalesce(sum(interlocks_total), 0) "
-            "FROM landing.ingest_status WHERE source = 'mqtt'"
-        ).fetchone()
-    return dict(zip(("messages", "rows", "dead_letters", "interlocks"), map(int, row), strict=True))

@@ -72,9 +72,11 @@ def _one_state_per_instant(path: Path, states):
     clash = states.filter(pl.len().over("ts", "machine_id") > 1)
     if clash.height:
         row = clash.row(0, named=True)
-        reasons = sorted(clash.filter(
-            (pl.col("ts") == row["ts"]) & (pl.col("machine_id") == row["machine_id"])
-        )["reason_code"].to_list())  # fmt: skip
+        reasons = sorted(
+            clash.filter((pl.col("ts") == row["ts"]) & (pl.col("machine_id") == row["machine_id"]))[
+                "reason_code"
+            ].to_list()
+        )
         raise FabError(
             f"{path}: machine {row['machine_id']} has state events {', '.join(reasons)} at the "
             f"same time {row['ts'].isoformat()}: which one held is unknown"
@@ -144,10 +146,18 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
             f"{plant.plant}'s state reasons"
         )
     counts = df.filter(pl.col("kind") == "count")
-    counts = counts.with_columns(good=_ints(counts, file, "good"),
-                                 scrap=_ints(counts, file, "scrap")) if counts.height else \
-        pl.DataFrame(schema={"ts": pl.Datetime("us", "UTC"), "machine_id": pl.Utf8,
-                             "good": pl.Int64, "scrap": pl.Int64})  # fmt: skip
+    counts = (
+        counts.with_columns(good=_ints(counts, file, "good"), scrap=_ints(counts, file, "scrap"))
+        if counts.height
+        else pl.DataFrame(
+            schema={
+                "ts": pl.Datetime("us", "UTC"),
+                "machine_id": pl.Utf8,
+                "good": pl.Int64,
+                "scrap": pl.Int64,
+            }
+        )
+    )
     cycle = {m.id: plant.machine_type_of(m.id).ideal_cycle_time_s for m in plant.machines}
     machines = sorted(set(df["machine_id"].to_list()))
     missing = [m for m in machines if m not in cycle]
@@ -155,10 +165,13 @@ def oee_report(file: Path, plant_name: str, ideal_cycle_s: float | None) -> dict
         raise FabError(
             f"{file}: machine {missing[0]!r} is not in plant {plant.plant}; give --ideal-cycle-s"
         )
-    machine_frame = pl.DataFrame({
-        "machine_id": machines, "site_id": [plant.site.id] * len(machines),
-        "ideal_cycle_time_s": [ideal_cycle_s if ideal_cycle_s else cycle[m] for m in machines],
-    })  # fmt: skip
+    machine_frame = pl.DataFrame(
+        {
+            "machine_id": machines,
+            "site_id": [plant.site.id] * len(machines),
+            "ideal_cycle_time_s": [ideal_cycle_s if ideal_cycle_s else cycle[m] for m in machines],
+        }
+    )
     shifts = [Shift(s.code, s.start, s.duration_min) for s in plant.shifts]
     first, last = df["ts"].min(), df["ts"].max()
     windows = shift_windows(

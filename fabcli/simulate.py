@@ -129,9 +129,16 @@ def simulate(
     if live:
         gem_port = gem_base_port if secsgem else None
         _live(
-            plant, seed, speed, rate, duration, security, no_opcua,
-            _parse_end(start, "--start"), gem_port,
-        )  # fmt: skip
+            plant,
+            seed,
+            speed,
+            rate,
+            duration,
+            security,
+            no_opcua,
+            _parse_end(start, "--start"),
+            gem_port,
+        )
         return
     if days is None:
         raise FabError("fab simulate: give --days N to backfill or --live to stream")

@@ -67,17 +67,27 @@ def limits_report(
     except (ChartDataError, ValueError) as exc:
         raise FabError(f"{file}: {exc}") from None
     report: dict = {
-        "file": str(file), "chart_type": chart, "constants": constants,
-        "phase1_points": result.phase1_points, "points": int(result.points["point"].n_unique()),
-        "limits": {k: {kk: _clean(vv) for kk, vv in v.as_dict().items()}
-                   for k, v in result.limits.items()},
+        "file": str(file),
+        "chart_type": chart,
+        "constants": constants,
+        "phase1_points": result.phase1_points,
+        "points": int(result.points["point"].n_unique()),
+        "limits": {
+            k: {kk: _clean(vv) for kk, vv in v.as_dict().items()} for k, v in result.limits.items()
+        },
         "violations": [
-            {"chart": r["chart"], "point": int(r["point"]) + 1, "subgroup": r["subgroup"],
-             "value": _clean(r["value"]), "rule": int(r["rule"]), "rule_text": r["rule_text"],
-             "phase1": bool(r["phase1"])}
+            {
+                "chart": r["chart"],
+                "point": int(r["point"]) + 1,
+                "subgroup": r["subgroup"],
+                "value": _clean(r["value"]),
+                "rule": int(r["rule"]),
+                "rule_text": r["rule_text"],
+                "phase1": bool(r["phase1"]),
+            }
             for r in result.violations.iter_rows(named=True)
         ],
-    }  # fmt: skip
+    }
     first = next(iter(result.limits.values()))
     if (lsl is not None or usl is not None) and chart in ("xbar-r", "xbar-s", "imr"):
         import polars as pl

@@ -19,12 +19,14 @@ import pandas as pd
 
 def operating_band(limits: pd.DataFrame) -> pd.DataFrame:
     """machine_id, metric, low, high: the machine limits as they are (NaN = no bound)."""
-    return pd.DataFrame({
-        "machine_id": limits["machine_id"],
-        "metric": limits["metric"],
-        "low": limits["min_value"].astype(float),
-        "high": limits["max_value"].astype(float),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "machine_id": limits["machine_id"],
+            "metric": limits["metric"],
+            "low": limits["min_value"].astype(float),
+            "high": limits["max_value"].astype(float),
+        }
+    )
 
 
 def plausible_band(limits: pd.DataFrame) -> pd.DataFrame:
@@ -35,12 +37,14 @@ def plausible_band(limits: pd.DataFrame) -> pd.DataFrame:
     one_sided = 2 * np.fmax((high - setpoint).abs(), (setpoint - low).abs())
     span = (high - low).where(low.notna() & high.notna(), one_sided)
     floor = np.fmin(low.fillna(0.0), 0.0)  # idle readings fall towards zero (and noise below)
-    return pd.DataFrame({
-        "machine_id": limits["machine_id"],
-        "metric": limits["metric"],
-        "low": floor - span,
-        "high": high + np.fmax(span, high.abs()),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "machine_id": limits["machine_id"],
+            "metric": limits["metric"],
+            "low": floor - span,
+            "high": high + np.fmax(span, high.abs()),
+        }
+    )
 
 
 def with_band(profile: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:

@@ -64,10 +64,14 @@ EVENTS = TableFormat(
     ("ts", "machine", "event", "code"),
     ("severity", "message"),
     {
-        "ts": "ts", "machine": "text", "event": "text", "code": "text",
-        "severity": "number", "message": "text",
+        "ts": "ts",
+        "machine": "text",
+        "event": "text",
+        "code": "text",
+        "severity": "number",
+        "message": "text",
     },
-)  # fmt: skip
+)
 EVENT_STATES = {"failure": "DOWN", "maintenance": "MAINTENANCE"}  # event -> required state
 EVENT_KINDS = ("state", "failure", "maintenance", "alarm")
 
@@ -294,10 +298,12 @@ def _window_reason(options: ImportOptions) -> pl.Expr:
         .then(pl.format("out_of_range: ts {} is more than 5 minutes in the future", ts))
         .when(ts < oldest)
         .then(
-            pl.format(f"out_of_range: ts {{}} is older than the {options.retention_days}-day"
-                      " retention", ts)
+            pl.format(
+                f"out_of_range: ts {{}} is older than the {options.retention_days}-day retention",
+                ts,
+            )
         )
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -327,9 +333,13 @@ class Reference:
                 "low": [float(v) for v in band.get("low", [])],
                 "high": [float(v) for v in band.get("high", [])],
             },
-            schema={"machine": pl.String, "metric": pl.String, "low": pl.Float64,
-                    "high": pl.Float64},
-        )  # fmt: skip
+            schema={
+                "machine": pl.String,
+                "metric": pl.String,
+                "low": pl.Float64,
+                "high": pl.Float64,
+            },
+        )
         reasons = conn.execute(QUERIES["state_reasons"]).fetchall()
         return cls(
             pl.DataFrame({"machine": machines}, schema={"machine": pl.String}),
@@ -386,16 +396,22 @@ def validate_readings(frame: pl.DataFrame, ref: Reference, options: ImportOption
         _window_reason(options),
         pl.when(metric.is_null() | (metric == "")).then(pl.lit("missing_field: metric is empty")),
         pl.when(~pl.col("_known")).then(
-            pl.format("unknown_metric: machine {} has no metric {}", pl.col("machine"),
-                      _quoted(metric))
+            pl.format(
+                "unknown_metric: machine {} has no metric {}", pl.col("machine"), _quoted(metric)
+            )
         ),
         pl.col("_value_reason"),
         pl.when((pl.col("_value") < pl.col("low")) | (pl.col("_value") > pl.col("high"))).then(
-            pl.format("out_of_range: value {} of {} is outside the plausible band [{}, {}]",
-                      pl.col("_value"), metric, pl.col("low").round(3), pl.col("high").round(3))
+            pl.format(
+                "out_of_range: value {} of {} is outside the plausible band [{}, {}]",
+                pl.col("_value"),
+                metric,
+                pl.col("low").round(3),
+                pl.col("high").round(3),
+            )
         ),
         pl.col("_quality_reason"),
-    )  # fmt: skip
+    )
     return checked.with_columns(reason).select(
         "line",
         pl.col("_ts").alias("ts"),
@@ -453,19 +469,25 @@ def validate_events(frame: pl.DataFrame, ref: Reference, options: ImportOptions)
         pl.col("_ts_reason"),
         _window_reason(options),
         pl.when(~event.is_in(list(EVENT_KINDS)) | event.is_null()).then(
-            pl.format(f"unknown_event: event {{}} is not one of {', '.join(EVENT_KINDS)}",
-                      _quoted(event))
+            pl.format(
+                f"unknown_event: event {{}} is not one of {', '.join(EVENT_KINDS)}", _quoted(event)
+            )
         ),
         pl.when(code.is_null() | (code == "")).then(pl.lit("missing_field: code is empty")),
         pl.when((event != "alarm") & state.is_null()).then(
             pl.format("unknown_reason: code {} is not in landing.state_reason", _quoted(code))
         ),
         pl.when(needed.is_not_null() & (state != needed)).then(
-            pl.format("wrong_reason: {} code {} is a {} reason, expected {}", event,
-                      _quoted(code), state, needed)
+            pl.format(
+                "wrong_reason: {} code {} is a {} reason, expected {}",
+                event,
+                _quoted(code),
+                state,
+                needed,
+            )
         ),
         pl.when(event == "alarm").then(pl.col("_severity_reason")),
-    )  # fmt: skip
+    )
     return checked.with_columns(reason).select(
         "line",
         pl.col("_ts").alias("ts"),
@@ -542,9 +564,13 @@ def _event_tables(checked: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "ts", "machine", "state", pl.col("code").alias("reason_code"), pl.lit(None).alias("seq")
     )
     alarms = good.filter(pl.col("event") == "alarm").select(
-        "ts", "machine", pl.col("code").alias("alarm_code"), "severity", "message",
+        "ts",
+        "machine",
+        pl.col("code").alias("alarm_code"),
+        "severity",
+        "message",
         pl.lit(None).alias("seq"),
-    )  # fmt: skip
+    )
     # the same machine and ts twice in one file: the table keeps the first (unique key)
     return {"machine_state": states, "alarm": alarms}
 

@@ -18,7 +18,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 TOPIC_PREFIX = "fab/v1"
-SHARED_SUBSCRIPTION = "$share/ingest/fab/v1/#"
 CHANNELS = ("telemetry", "state", "count", "alarm", "inspection", "command")
 Channel = Literal["telemetry", "state", "count", "alarm", "inspection", "command"]
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -72,14 +71,6 @@ def to_datetime(value: object) -> object:
 
 
 Timestamp = Annotated[datetime, BeforeValidator(to_datetime)]
-
-
-def check_time_window(ts: datetime, now: datetime, retention_days: int) -> None:
-    """Refuse timestamps more than 5 minutes ahead of ``now`` or older than retention."""
-    if ts > now + FUTURE_TOLERANCE:
-        raise ValueError(f"ts: {ts.isoformat()} is more than 5 minutes in the future")
-    if ts < now - timedelta(days=retention_days):
-        raise ValueError(f"ts: {ts.isoformat()} is older than the {retention_days}-day retention")
 
 
 # --- wafer ids -------------------------------------------------------------------------------

@@ -421,10 +421,6 @@ class PlantSpec(_Model):
         machine = next(m for m in self.machines if m.id == machine_id)
         return self.machine_types[machine.type]
 
-    def area_of(self, machine_id: str) -> AreaSpec:
-        machine = next(m for m in self.machines if m.id == machine_id)
-        return next(a for a in self.areas if a.id == machine.area)
-
 
 def _gem_references(plant: PlantSpec, gem: GemSpec) -> None:
     """Each GEM tool is a machine of the plant, once, on its own port; each SVID names a

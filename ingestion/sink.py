@@ -34,18 +34,38 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "lot_move": ("ts", "lot_id", "step_no", "machine_id", "recipe_id", "event", "wafers"),
     "alarm": ("ts", "machine_id", "alarm_code", "severity", "message", "seq"),
     "process_measurement": (
-        "ts", "machine_id", "lot_id", "wafer_id", "recipe_id", "parameter", "value",
+        "ts",
+        "machine_id",
+        "lot_id",
+        "wafer_id",
+        "recipe_id",
+        "parameter",
+        "value",
     ),
     "inspection": (
-        "ts", "inspection_id", "machine_id", "lot_id", "wafer_id", "step_no", "defect_count",
+        "ts",
+        "inspection_id",
+        "machine_id",
+        "lot_id",
+        "wafer_id",
+        "step_no",
+        "defect_count",
     ),
     "defect": (
-        "ts", "inspection_id", "defect_no", "wafer_id", "x_mm", "y_mm", "size_um",
-        "defect_type", "sem_image_ref", "edx_spectrum",
+        "ts",
+        "inspection_id",
+        "defect_no",
+        "wafer_id",
+        "x_mm",
+        "y_mm",
+        "size_um",
+        "defect_type",
+        "sem_image_ref",
+        "edx_spectrum",
     ),
     "interlock_event": ("ts", "machine_id", "rule_id", "metric", "value", "threshold", "action"),
     "quarantine_log": ("ts", "lot_id", "machine_id", "reason"),
-}  # fmt: skip
+}
 
 # Each table's unique key (migration 0002): what "already landed" means. A table added to
 # TABLE_COLUMNS without an entry here gets its key from the catalog on first write.

@@ -26,14 +26,27 @@ SCHEMA_FILES = (
 
 # Dimensions in load order; all are rebuilt whole.
 DIMS: tuple[str, ...] = (
-    "dim_machine", "dim_date", "dim_shift", "dim_recipe", "dim_product", "dim_lot",
-    "dim_wafer", "dim_defect_type", "dim_state_reason",
-)  # fmt: skip
+    "dim_machine",
+    "dim_date",
+    "dim_shift",
+    "dim_recipe",
+    "dim_product",
+    "dim_lot",
+    "dim_wafer",
+    "dim_defect_type",
+    "dim_state_reason",
+)
 # Facts in build order (wafer history summarises fact_sensor_minute, so it comes after it).
 FACTS: tuple[str, ...] = (
-    "fact_machine_state", "fact_sensor_minute", "fact_production_hourly", "fact_inspection",
-    "fact_defect", "fact_wafer_history", "fact_wafer_sort", "fact_die_bin",
-)  # fmt: skip
+    "fact_machine_state",
+    "fact_sensor_minute",
+    "fact_production_hourly",
+    "fact_inspection",
+    "fact_defect",
+    "fact_wafer_history",
+    "fact_wafer_sort",
+    "fact_die_bin",
+)
 # The column each fact's time range is reported on.
 FACT_TIME_COLUMN: dict[str, str] = {
     "fact_machine_state": "start_ts",

@@ -97,9 +97,12 @@ def check_results(report: DayReport) -> list[dg.AssetCheckResult]:
         for table in CHECKED_TABLES
     ]
     results.append(
-        _check_result("sensor_reading_within_operating_limits", report.suites[OPERATING_LIMITS],
-                      blocking=False)
-    )  # fmt: skip
+        _check_result(
+            "sensor_reading_within_operating_limits",
+            report.suites[OPERATING_LIMITS],
+            blocking=False,
+        )
+    )
     return results
 
 

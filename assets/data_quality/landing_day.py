@@ -22,8 +22,12 @@ SQL = SqlFolder(Path(__file__).parent / "sql")
 
 # Row-level tables checked per day, in the order the report lists them.
 ROW_TABLES: tuple[str, ...] = (
-    "machine_state", "production_count", "lot_move", "inspection", "defect",
-)  # fmt: skip
+    "machine_state",
+    "production_count",
+    "lot_move",
+    "inspection",
+    "defect",
+)
 
 
 @dataclass(frozen=True)

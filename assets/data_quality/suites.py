@@ -98,19 +98,23 @@ def _within(gx, low: str, high: str, value_min: str, value_max: str, what: str) 
     return [
         _rule(
             gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=value_min, column_B=low, or_equal=True,
+                column_A=value_min,
+                column_B=low,
+                or_equal=True,
                 ignore_row_if="either_value_is_missing",
             ),
             f"{what}: not below the lower bound",
         ),
         _rule(
             gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=high, column_B=value_max, or_equal=True,
+                column_A=high,
+                column_B=value_max,
+                or_equal=True,
                 ignore_row_if="either_value_is_missing",
             ),
             f"{what}: not above the upper bound",
         ),
-    ]  # fmt: skip
+    ]
 
 
 def build_suites(ref: ReferenceSets, latest: datetime) -> dict[str, list]:
@@ -122,21 +126,36 @@ def build_suites(ref: ReferenceSets, latest: datetime) -> dict[str, list]:
         # Per machine/metric profile of the day's readings (see landing_day.py).
         "sensor_reading": [
             _known(gx, "machine_id", ref.machines, "machine"),
-            _rule(e.ExpectColumnValuesToBeInSet(column="has_limits", value_set=[True]),
-                  "metric has machine limits"),
-            *_within(gx, "plausible_low", "plausible_high", "min_value", "max_value",
-                     "readings within the plausible range of the machine limits"),
+            _rule(
+                e.ExpectColumnValuesToBeInSet(column="has_limits", value_set=[True]),
+                "metric has machine limits",
+            ),
+            *_within(
+                gx,
+                "plausible_low",
+                "plausible_high",
+                "min_value",
+                "max_value",
+                "readings within the plausible range of the machine limits",
+            ),
             _not_in_future(gx, "last_ts", latest),
         ],
         "machine_state": [
             _known(gx, "machine_id", ref.machines, "machine"),
-            _rule(e.ExpectColumnValuesToBeInSet(column="state", value_set=list(STATES)),
-                  "accepted state"),
+            _rule(
+                e.ExpectColumnValuesToBeInSet(column="state", value_set=list(STATES)),
+                "accepted state",
+            ),
             _known(gx, "reason_code", ref.reason_codes, "reason code"),
-            _rule(e.ExpectColumnPairValuesToBeInSet(
-                column_A="reason_code", column_B="state", value_pairs_set=reason_state_pairs,
-                ignore_row_if="either_value_is_missing"),
-                "state matches its reason code"),
+            _rule(
+                e.ExpectColumnPairValuesToBeInSet(
+                    column_A="reason_code",
+                    column_B="state",
+                    value_pairs_set=reason_state_pairs,
+                    ignore_row_if="either_value_is_missing",
+                ),
+                "state matches its reason code",
+            ),
             _not_in_future(gx, "ts", latest),
         ],
         "production_count": [
@@ -147,8 +166,10 @@ def build_suites(ref: ReferenceSets, latest: datetime) -> dict[str, list]:
         ],
         "lot_move": [
             _known(gx, "machine_id", ref.machines, "machine"),
-            _rule(e.ExpectColumnValuesToBeInSet(column="event", value_set=list(LOT_EVENTS)),
-                  "accepted event"),
+            _rule(
+                e.ExpectColumnValuesToBeInSet(column="event", value_set=list(LOT_EVENTS)),
+                "accepted event",
+            ),
             _non_negative(gx, "wafers", MAX_WAFERS_PER_LOT),
             _not_in_future(gx, "ts", latest),
         ],
@@ -159,17 +180,25 @@ def build_suites(ref: ReferenceSets, latest: datetime) -> dict[str, list]:
         ],
         "defect": [
             _known(gx, "defect_type", ref.defect_types, "defect type"),
-            _rule(e.ExpectColumnValuesToBeBetween(
-                column="x_mm", min_value=-WAFER_RADIUS_MM, max_value=WAFER_RADIUS_MM),
-                "x_mm on the wafer"),
-            _rule(e.ExpectColumnValuesToBeBetween(
-                column="y_mm", min_value=-WAFER_RADIUS_MM, max_value=WAFER_RADIUS_MM),
-                "y_mm on the wafer"),
-            _rule(e.ExpectColumnValuesToBeBetween(column="size_um", min_value=0, strict_min=True),
-                  "size_um positive"),
+            _rule(
+                e.ExpectColumnValuesToBeBetween(
+                    column="x_mm", min_value=-WAFER_RADIUS_MM, max_value=WAFER_RADIUS_MM
+                ),
+                "x_mm on the wafer",
+            ),
+            _rule(
+                e.ExpectColumnValuesToBeBetween(
+                    column="y_mm", min_value=-WAFER_RADIUS_MM, max_value=WAFER_RADIUS_MM
+                ),
+                "y_mm on the wafer",
+            ),
+            _rule(
+                e.ExpectColumnValuesToBeBetween(column="size_um", min_value=0, strict_min=True),
+                "size_um positive",
+            ),
             _not_in_future(gx, "ts", latest),
         ],
-    }  # fmt: skip
+    }
 
 
 def operating_limit_suite() -> list:
@@ -178,12 +207,14 @@ def operating_limit_suite() -> list:
     return [
         _rule(
             gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="limit_high", column_B="max_value", or_equal=True,
+                column_A="limit_high",
+                column_B="max_value",
+                or_equal=True,
                 ignore_row_if="either_value_is_missing",
             ),
             "readings not above the machine's upper limit",
         )
-    ]  # fmt: skip
+    ]
 
 
 class SuiteRunner:

@@ -27,10 +27,17 @@ _DESCRIPTIONS = {
     "exp(-D0 x die area) per inspected wafer and per lot.",
 }
 DEFECT_SPECS = [
-    dg.AssetSpec(name, deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
-                 tags=layer("fact"), description=text)
+    dg.AssetSpec(
+        name,
+        deps=_DEPS,
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
+        tags=layer("fact"),
+        description=text,
+    )
     for name, text in _DESCRIPTIONS.items()
-]  # fmt: skip
+]
 
 
 @dg.multi_asset(

@@ -42,13 +42,21 @@ def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:
     if inspections.height:
         inspections = inspections.with_columns(pl.col("ts").cast(UTC_TS))
     out: dict[str, pl.DataFrame] = {}
-    pareto_frames = [
-        defect_pareto(defects, dim).select(
-            pl.lit(dim).alias("dimension"), pl.col(dim).alias("key"), "defects", "pct",
-            "cum_pct", "rank",
-        )
-        for dim in PARETO_DIMENSIONS
-    ] if defects.height else []  # fmt: skip
+    pareto_frames = (
+        [
+            defect_pareto(defects, dim).select(
+                pl.lit(dim).alias("dimension"),
+                pl.col(dim).alias("key"),
+                "defects",
+                "pct",
+                "cum_pct",
+                "rank",
+            )
+            for dim in PARETO_DIMENSIONS
+        ]
+        if defects.height
+        else []
+    )
     out["fact_defect_pareto"] = pl.concat(pareto_frames) if pareto_frames else pl.DataFrame()
 
     daily = _q(
@@ -60,10 +68,17 @@ def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:
         # From the first day with data (a trend over days before the plant ran means nothing).
         first = max(day - timedelta(days=TREND_DAYS - 1), daily["day"].min())
         days = pl.DataFrame({"day": pl.date_range(first, day, "1d", eager=True)})
-        full = (daily.select("defect_type").unique().join(days, how="cross")
-                .join(daily.with_columns(pl.col("defects").cast(pl.Int64)),
-                      on=["defect_type", "day"], how="left")
-                .with_columns(pl.col("defects").fill_null(0)))  # fmt: skip
+        full = (
+            daily.select("defect_type")
+            .unique()
+            .join(days, how="cross")
+            .join(
+                daily.with_columns(pl.col("defects").cast(pl.Int64)),
+                on=["defect_type", "day"],
+                how="left",
+            )
+            .with_columns(pl.col("defects").fill_null(0))
+        )
         rolled, slopes = trends(full)
         today = rolled.filter(pl.col("day") == day).join(slopes, on="defect_type")
         out["fact_defect_trends"] = today.select(
@@ -88,22 +103,47 @@ def compute_defect_day(wh: Warehouse, day: date) -> dict[str, pl.DataFrame]:
             )
         )
         out["fact_wafer_signature"] = classify_defects(signature_model(), coords, maps)
-        wafers = wafer_yield(inspections, pl.DataFrame({
-            "product_id": inspections["product_id"], "die_area_mm2": inspections["die_area_mm2"],
-        }).unique("product_id"))  # fmt: skip
+        wafers = wafer_yield(
+            inspections,
+            pl.DataFrame(
+                {
+                    "product_id": inspections["product_id"],
+                    "die_area_mm2": inspections["die_area_mm2"],
+                }
+            ).unique("product_id"),
+        )
         lots = lot_yield(wafers).join(
             inspections.group_by("lot_id").agg(pl.col("product_id").first()), on="lot_id"
         )
-        out["fact_defect_yield"] = pl.concat([
-            wafers.select(pl.lit("wafer").alias("level"), "inspection_id", "wafer_id", "lot_id",
-                          "product_id", pl.lit(1, pl.Int64).alias("wafers"),
-                          pl.col("defect_count").alias("defects"), "die_area_mm2",
-                          "d0_per_cm2", "poisson_yield"),
-            lots.select(pl.lit("lot").alias("level"), pl.lit("").alias("inspection_id"),
-                        pl.lit("").alias("wafer_id"), "lot_id", "product_id",
-                        pl.col("wafers").cast(pl.Int64), "defects", "die_area_mm2",
-                        "d0_per_cm2", "poisson_yield"),
-        ], how="vertical_relaxed")  # fmt: skip
+        out["fact_defect_yield"] = pl.concat(
+            [
+                wafers.select(
+                    pl.lit("wafer").alias("level"),
+                    "inspection_id",
+                    "wafer_id",
+                    "lot_id",
+                    "product_id",
+                    pl.lit(1, pl.Int64).alias("wafers"),
+                    pl.col("defect_count").alias("defects"),
+                    "die_area_mm2",
+                    "d0_per_cm2",
+                    "poisson_yield",
+                ),
+                lots.select(
+                    pl.lit("lot").alias("level"),
+                    pl.lit("").alias("inspection_id"),
+                    pl.lit("").alias("wafer_id"),
+                    "lot_id",
+                    "product_id",
+                    pl.col("wafers").cast(pl.Int64),
+                    "defects",
+                    "die_area_mm2",
+                    "d0_per_cm2",
+                    "poisson_yield",
+                ),
+            ],
+            how="vertical_relaxed",
+        )
     else:
         for name in ("fact_defect_tool_stats", "fact_wafer_signature", "fact_defect_yield"):
             out[name] = pl.DataFrame()

@@ -10,10 +10,19 @@ import polars as pl
 import psycopg
 
 SQL = (Path(__file__).parent / "sql" / "landing_wafer_map.sql").read_text()
-SCHEMA = {"ts": pl.Datetime("us", "UTC"), "inspection_id": pl.Utf8, "machine_id": pl.Utf8,
-          "step_no": pl.Int64, "defect_no": pl.Int64, "x_mm": pl.Float64, "y_mm": pl.Float64,
-          "size_um": pl.Float64, "defect_type": pl.Utf8, "sem_image_ref": pl.Utf8,
-          "edx_spectrum": pl.Utf8}  # fmt: skip
+SCHEMA = {
+    "ts": pl.Datetime("us", "UTC"),
+    "inspection_id": pl.Utf8,
+    "machine_id": pl.Utf8,
+    "step_no": pl.Int64,
+    "defect_no": pl.Int64,
+    "x_mm": pl.Float64,
+    "y_mm": pl.Float64,
+    "size_um": pl.Float64,
+    "defect_type": pl.Utf8,
+    "sem_image_ref": pl.Utf8,
+    "edx_spectrum": pl.Utf8,
+}
 
 
 def wafer_map(conn: psycopg.Connection, wafer_id: str) -> pl.DataFrame:

@@ -79,10 +79,14 @@ def _geometry(grid: int = GRID):
     coarse = np.zeros((grid * grid, COARSE * COARSE), np.float32)
     coarse[np.arange(grid * grid), (coarse_idx[:, None] * COARSE + coarse_idx[None, :]).ravel()] = 1
     return {
-        "x": x.ravel().astype(np.float32), "y": y.ravel().astype(np.float32),
-        "r": r.astype(np.float32), "rings": rings, "sectors": sectors, "radon": radon,
+        "x": x.ravel().astype(np.float32),
+        "y": y.ravel().astype(np.float32),
+        "r": r.astype(np.float32),
+        "rings": rings,
+        "sectors": sectors,
+        "radon": radon,
         "coarse": coarse,
-    }  # fmt: skip
+    }
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -153,10 +157,14 @@ def _components(mask: np.ndarray, g: dict) -> np.ndarray:
 
 
 FEATURE_GROUPS = (
-    ("global", 4), ("rings", len(RING_EDGES) - 1), ("sectors", 2 * SECTORS + 6),
-    ("radon", 2 * RADON_ANGLES + 4), ("dense_region", 10), ("line_region", 10),
+    ("global", 4),
+    ("rings", len(RING_EDGES) - 1),
+    ("sectors", 2 * SECTORS + 6),
+    ("radon", 2 * RADON_ANGLES + 4),
+    ("dense_region", 10),
+    ("line_region", 10),
     ("coarse", COARSE * COARSE),
-)  # fmt: skip
+)
 FEATURE_NAMES = tuple(f"{name}_{i}" for name, width in FEATURE_GROUPS for i in range(width))
 
 
@@ -176,10 +184,16 @@ def features(maps: Sequence[np.ndarray], grid: int = GRID) -> np.ndarray:
     parts.append(_ratio(f @ g["rings"], wafer @ g["rings"]))
     sec = _ratio(f @ g["sectors"], wafer @ g["sectors"])
     inner, outer = np.sort(sec[:, :SECTORS], 1), np.sort(sec[:, SECTORS:], 1)
-    spread = np.column_stack([
-        inner[:, -1] - inner[:, SECTORS // 2], outer[:, -1] - outer[:, SECTORS // 2],
-        inner.std(1), outer.std(1), outer[:, -1] - outer[:, 0], inner[:, -1] - inner[:, 0],
-    ])  # fmt: skip
+    spread = np.column_stack(
+        [
+            inner[:, -1] - inner[:, SECTORS // 2],
+            outer[:, -1] - outer[:, SECTORS // 2],
+            inner.std(1),
+            outer.std(1),
+            outer[:, -1] - outer[:, 0],
+            inner[:, -1] - inner[:, 0],
+        ]
+    )
     parts += [inner, outer, spread]
     # Radon: fail share per projection line; a scratch is one sharp peak at one angle.
     proj = _ratio(f @ g["radon"], wafer @ g["radon"]).reshape(n, RADON_ANGLES, RADON_BINS)
@@ -188,16 +202,25 @@ def features(maps: Sequence[np.ndarray], grid: int = GRID) -> np.ndarray:
     peak = proj.max(2) - np.median(proj, 2)
     std = proj.std(2)
     parts += [np.sort(peak, 1), np.sort(std, 1)]
-    parts.append(np.column_stack([peak.max(1) - peak.min(1), peak.max(1) - np.median(peak, 1),
-                                  std.max(1) - std.min(1), std.mean(1)]))  # fmt: skip
+    parts.append(
+        np.column_stack(
+            [
+                peak.max(1) - peak.min(1),
+                peak.max(1) - np.median(peak, 1),
+                std.max(1) - std.min(1),
+                std.mean(1),
+            ]
+        )
+    )
     fail_grid = f.reshape(n, grid, grid)
     # Dense region: majority of a 3x3 neighbourhood fails (wipes out random background).
     smooth = ndimage.uniform_filter(fail_grid, size=(1, 3, 3), mode="constant")
     parts.append(_components((smooth > 0.45) & (wafer.reshape(n, grid, grid) > 0), g))
     # Line region: failing cells with at least two failing neighbours (keeps thin scratches).
     hard = fail_grid > 0.5
-    neighbours = ndimage.uniform_filter(hard.astype(np.float32), size=(1, 3, 3),
-                                        mode="constant") * 9 - hard  # fmt: skip
+    neighbours = (
+        ndimage.uniform_filter(hard.astype(np.float32), size=(1, 3, 3), mode="constant") * 9 - hard
+    )
     parts.append(_components(hard & (neighbours >= 1.5) & (neighbours <= 5.5), g))
     parts.append(_ratio(f @ g["coarse"], wafer @ g["coarse"]))
     return np.nan_to_num(np.hstack(parts).astype(np.float32))

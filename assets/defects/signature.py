@@ -45,10 +45,12 @@ def classify_defects(
     grouped = defects.group_by("inspection_id").agg("x_mm", "y_mm")
     joined = maps.join(grouped, on="inspection_id", how="left")
     coords = [
-        (np.asarray(xs if xs is not None else [], float),
-         np.asarray(ys if ys is not None else [], float))
+        (
+            np.asarray(xs if xs is not None else [], float),
+            np.asarray(ys if ys is not None else [], float),
+        )
         for xs, ys in zip(joined["x_mm"].to_list(), joined["y_mm"].to_list(), strict=True)
-    ]  # fmt: skip
+    ]
     labels, conf = classify(model, coords)
     return joined.drop("x_mm", "y_mm").with_columns(
         pl.Series("signature", labels, pl.Utf8),

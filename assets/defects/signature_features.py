@@ -9,10 +9,21 @@ from scipy.spatial import cKDTree
 WAFER_RADIUS_MM = 150.0
 RADIAL_EDGES = np.array([0.0, 0.2, 0.4, 0.55, 0.7, 0.85, 0.93, 1.01])
 FEATURE_NAMES = (
-    "log_count", *[f"radial_{i}" for i in range(len(RADIAL_EDGES) - 1)], "r_mean", "r_std",
-    "r_median", "angular_resultant", "edge_angular_resultant", "cluster_share",
-    "cluster_radius", "cluster_r", "nn_ratio", "line_ratio", "line_length", "curve_residual",
-)  # fmt: skip
+    "log_count",
+    *[f"radial_{i}" for i in range(len(RADIAL_EDGES) - 1)],
+    "r_mean",
+    "r_std",
+    "r_median",
+    "angular_resultant",
+    "edge_angular_resultant",
+    "cluster_share",
+    "cluster_radius",
+    "cluster_r",
+    "nn_ratio",
+    "line_ratio",
+    "line_length",
+    "curve_residual",
+)
 
 
 def _pca(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

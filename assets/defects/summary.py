@@ -54,10 +54,22 @@ def trends(daily: pl.DataFrame, window: int = 7) -> tuple[pl.DataFrame, pl.DataF
             x = sm.add_constant(np.arange(len(y), dtype=float))
             fit = sm.OLS(y, x).fit()
             slope, p = float(fit.params[1]), float(fit.pvalues[1])
-        rows.append({"defect_type": dtype, "slope_per_day": slope, "p_value": p,
-                     "days": len(y), "mean_per_day": float(y.mean())})  # fmt: skip
-    schema = {"defect_type": pl.Utf8, "slope_per_day": pl.Float64, "p_value": pl.Float64,
-              "days": pl.Int64, "mean_per_day": pl.Float64}  # fmt: skip
+        rows.append(
+            {
+                "defect_type": dtype,
+                "slope_per_day": slope,
+                "p_value": p,
+                "days": len(y),
+                "mean_per_day": float(y.mean()),
+            }
+        )
+    schema = {
+        "defect_type": pl.Utf8,
+        "slope_per_day": pl.Float64,
+        "p_value": pl.Float64,
+        "days": pl.Int64,
+        "mean_per_day": pl.Float64,
+    }
     return rolled, pl.DataFrame(rows, schema=schema)
 
 

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 
-SIGNATURE_CLASSES = ("none", "random", "center", "donut", "edge-ring", "edge-loc", "loc",
-                     "scratch", "near-full")  # fmt: skip
+SIGNATURE_CLASSES = (
+    "none",
+    "random",
+    "center",
+    "donut",
+    "edge-ring",
+    "edge-loc",
+    "loc",
+    "scratch",
+    "near-full",
+)
 USABLE_RADIUS_MM = 147.0
 
 

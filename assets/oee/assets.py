@@ -14,36 +14,56 @@ POOL = WAREHOUSE_POOL
 
 _previous_and_same_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=0)
 _STATE_DEP = dg.AssetDep("fact_machine_state", partition_mapping=_previous_and_same_day)
-_DEPS = [_STATE_DEP, dg.AssetKey("dim_machine"), dg.AssetKey("dim_shift"),
-         dg.AssetKey(["landing", "production_count"])]  # fmt: skip
+_DEPS = [
+    _STATE_DEP,
+    dg.AssetKey("dim_machine"),
+    dg.AssetKey("dim_shift"),
+    dg.AssetKey(["landing", "production_count"]),
+]
 
 OEE_SPECS = [
     dg.AssetSpec(
-        "fact_oee", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
+        "fact_oee",
+        deps=_DEPS,
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
         tags=layer("fact"),
         description="OEE by machine, area, line and plant, per shift (on the day the shift "
         "ends) and per hour: planned, run and down minutes, good/scrap, availability, "
         "performance, quality and OEE recomputed from summed times at every level.",
     ),
     dg.AssetSpec(
-        "fact_oee_losses", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
+        "fact_oee_losses",
+        deps=_DEPS,
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
         tags=layer("fact"),
         description="Six big losses (breakdowns, setup and adjustment, small stops, reduced "
         "speed, start-up rejects, production rejects) plus idle, minutes per machine and shift.",
     ),
     dg.AssetSpec(
-        "fact_downtime_pareto", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
+        "fact_downtime_pareto",
+        deps=_DEPS,
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
         tags=layer("fact"),
         description="Downtime minutes and occurrences by reason code per machine and for the "
         "plant, ranked with share and cumulative share.",
     ),
     dg.AssetSpec(
-        "fact_mtbf_mttr", deps=_DEPS, group_name=GROUP, kinds=KINDS, owners=OWNERS,
+        "fact_mtbf_mttr",
+        deps=_DEPS,
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
         tags=layer("fact"),
         description="Failures, breakdown and run minutes per machine and day, with MTBF and "
         "MTTR in hours (sum minutes and failures over any period for the period's figures).",
     ),
-]  # fmt: skip
+]
 
 
 @dg.multi_asset(specs=OEE_SPECS, partitions_def=daily_partitions(), pool=POOL, name="oee_facts")
@@ -58,8 +78,10 @@ def oee_facts(
     plant = oee_rows.filter((oee_rows["grain"] == "shift") & (oee_rows["level"] == "plant"))
     context.log.info("OEE %s: %s", day, rows)
     for table, n in rows.items():
-        meta = {"dagster/row_count": dg.MetadataValue.int(n),
-                "table": dg.MetadataValue.text(f"fab.{table}")}  # fmt: skip
+        meta = {
+            "dagster/row_count": dg.MetadataValue.int(n),
+            "table": dg.MetadataValue.text(f"fab.{table}"),
+        }
         if table == "fact_oee" and plant.height:
             oee = plant["oee"].drop_nulls()
             if oee.len():
@@ -68,11 +90,15 @@ def oee_facts(
 
 
 @dg.asset(
-    name="dim_oee_target", group_name=GROUP, kinds={"clickhouse"}, owners=OWNERS, pool=POOL,
+    name="dim_oee_target",
+    group_name=GROUP,
+    kinds={"clickhouse"},
+    owners=OWNERS,
+    pool=POOL,
     tags=layer("dimension"),
     description="OEE targets as data (percent): world class (85/90/95/99) and the plant's own "
     "(75/85/90/98), for reference lines on boards and the OEE alert.",
-)  # fmt: skip
+)
 def dim_oee_target(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as wh:
         ensure_oee_schema(wh)

@@ -52,15 +52,32 @@ def compute_oee_day(
     start, end = day_window(day, tz)
     as_of = min(end, now or datetime.now(UTC))
     shifts = wh.query(SQL.statement("wh_shifts"), {"start": start, "end": end})
-    shift_windows = _ts(shifts, "window_start", "window_end").select(
-        pl.lit("shift").alias("grain"), pl.col("shift_date").alias("window_date"),
-        pl.col("shift_code").cast(pl.Utf8), "window_start", "window_end",
-    ).cast(WINDOW_SCHEMA)  # fmt: skip
+    shift_windows = (
+        _ts(shifts, "window_start", "window_end")
+        .select(
+            pl.lit("shift").alias("grain"),
+            pl.col("shift_date").alias("window_date"),
+            pl.col("shift_code").cast(pl.Utf8),
+            "window_start",
+            "window_end",
+        )
+        .cast(WINDOW_SCHEMA)
+    )
     hours = hour_windows(start, end).with_columns(pl.lit(day).alias("window_date"))
     read_from = min([start, *shift_windows["window_start"].to_list()]) - timedelta(hours=1)
-    intervals = _ts(wh.query(SQL.statement("wh_machine_state"), {
-        "first_day": day - timedelta(days=2), "last_day": day, "start": read_from, "end": end,
-    }), "start_ts", "end_ts")  # fmt: skip
+    intervals = _ts(
+        wh.query(
+            SQL.statement("wh_machine_state"),
+            {
+                "first_day": day - timedelta(days=2),
+                "last_day": day,
+                "start": read_from,
+                "end": end,
+            },
+        ),
+        "start_ts",
+        "end_ts",
+    )
     unknown = intervals.filter(pl.col("loss_category") == "")["reason_code"].unique().to_list()
     if unknown:
         raise ValueError(f"state reason codes without a loss_category: {sorted(unknown)}")
@@ -81,10 +98,18 @@ def compute_oee_day(
         keys = ["grain", "window_date", "shift_code", "window_start", "window_end"]
         for level, col in LEVELS.items():
             grouped = per_machine if level == "machine" else rollup(per_machine, [col, *keys])
-            frames.append(grouped.select(
-                pl.lit(level).alias("level"), pl.col(col).alias("entity_id"), *keys,
-                *ADDITIVE, "availability", "performance", "quality", "oee",
-            ))  # fmt: skip
+            frames.append(
+                grouped.select(
+                    pl.lit(level).alias("level"),
+                    pl.col(col).alias("entity_id"),
+                    *keys,
+                    *ADDITIVE,
+                    "availability",
+                    "performance",
+                    "quality",
+                    "oee",
+                )
+            )
     oee = pl.concat(frames).with_columns(
         pl.col("window_date").alias("shift_date"),
         (pl.col("window_end") <= as_of).cast(pl.UInt8).alias("complete"),

@@ -37,10 +37,22 @@ CATEGORY_COLUMNS = {
 }
 # Additive columns: roll-ups sum these and recompute the ratios from the sums.
 ADDITIVE = [
-    "window_min", "no_data_min", *CATEGORY_COLUMNS.values(), "planned_production_min",
-    "run_min", "downtime_min", "good", "scrap", "total", "startup_scrap", "ideal_run_min",
-    "fully_productive_min", "reduced_speed_min", "startup_reject_min", "production_reject_min",
-]  # fmt: skip
+    "window_min",
+    "no_data_min",
+    *CATEGORY_COLUMNS.values(),
+    "planned_production_min",
+    "run_min",
+    "downtime_min",
+    "good",
+    "scrap",
+    "total",
+    "startup_scrap",
+    "ideal_run_min",
+    "fully_productive_min",
+    "reduced_speed_min",
+    "startup_reject_min",
+    "production_reject_min",
+]
 # Returning to run after these is a start-up (after idle or a small stop it is not).
 STARTUP_AFTER = ("setup_adjustment", "breakdown", "planned_stop", "not_scheduled")
 
@@ -48,9 +60,12 @@ STARTUP_AFTER = ("setup_adjustment", "breakdown", "planned_stop", "not_scheduled
 def _minutes_by_category(clipped: pl.DataFrame) -> pl.DataFrame:
     if clipped.is_empty():
         return pl.DataFrame(
-            schema={"machine_id": pl.Utf8, "window_start": pl.Datetime("us", "UTC"),
-                    **{c: pl.Float64 for c in CATEGORY_COLUMNS.values()}}
-        )  # fmt: skip
+            schema={
+                "machine_id": pl.Utf8,
+                "window_start": pl.Datetime("us", "UTC"),
+                **{c: pl.Float64 for c in CATEGORY_COLUMNS.values()},
+            }
+        )
     return clipped.group_by("machine_id", "window_start").agg(
         (pl.col("minutes").filter(pl.col("loss_category") == cat).sum()).alias(col)
         for cat, col in CATEGORY_COLUMNS.items()
@@ -81,9 +96,11 @@ def _counts_by_window(
             }
         )
     c = counts.select(
-        "machine_id", pl.col("ts").cast(pl.Datetime("us", "UTC")),
-        pl.col("good").cast(pl.Int64), pl.col("scrap").cast(pl.Int64),
-    ).sort("ts")  # fmt: skip
+        "machine_id",
+        pl.col("ts").cast(pl.Datetime("us", "UTC")),
+        pl.col("good").cast(pl.Int64),
+        pl.col("scrap").cast(pl.Int64),
+    ).sort("ts")
     starts = _run_starts(intervals).sort("run_start")
     # Both sides are sorted by time overall, hence within each machine.
     c = c.join_asof(

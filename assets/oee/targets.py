@@ -5,10 +5,15 @@ from __future__ import annotations
 import polars as pl
 
 TARGETS: list[dict] = [
-    {"target": "world_class", "oee": 85.0, "availability": 90.0, "performance": 95.0,
-     "quality": 99.0},
+    {
+        "target": "world_class",
+        "oee": 85.0,
+        "availability": 90.0,
+        "performance": 95.0,
+        "quality": 99.0,
+    },
     {"target": "plant", "oee": 75.0, "availability": 85.0, "performance": 90.0, "quality": 98.0},
-]  # fmt: skip
+]
 
 
 def targets_frame() -> pl.DataFrame:

@@ -108,8 +108,13 @@ def parse_jsp(path: str | Path) -> JspInstance:
             operations += 1
             total_duration += duration
             _bounded(path, line_no, f"{operations} operations", operations, MAX_OPERATIONS)
-            _bounded(path, line_no, f"total duration {total_duration}", total_duration,
-                     MAX_TOTAL_DURATION)  # fmt: skip
+            _bounded(
+                path,
+                line_no,
+                f"total duration {total_duration}",
+                total_duration,
+                MAX_TOTAL_DURATION,
+            )
             ops.append((machine, duration))
         jobs.append(tuple(ops))
     return JspInstance(path.stem, n_jobs, n_machines, tuple(jobs))

@@ -36,29 +36,39 @@ def candidate_alerts(
         viol = pl.DataFrame()
     for v in viol.iter_rows(named=True):
         series = f"{v['machine_id']}/{v['item']}" + (f"/{v['recipe_id']}" if v["recipe_id"] else "")
-        alerts.append({
-            "kind": "spc", "severity": 4 if v["rule"] == 1 else 3, "machine_id": v["machine_id"],
-            "subject": f"SPC rule {v['rule']} on {series} {v['chart']}: {v['rule_text']}",
-            "event_ts": v["ts"],
-            "detail": {k: (str(val) if k == "ts" else val) for k, val in v.items()},
-            "dedupe_key": f"spc|{v['source']}|{series}|{v['chart']}|{v['ts']}|{v['rule']}",
-        })  # fmt: skip
+        alerts.append(
+            {
+                "kind": "spc",
+                "severity": 4 if v["rule"] == 1 else 3,
+                "machine_id": v["machine_id"],
+                "subject": f"SPC rule {v['rule']} on {series} {v['chart']}: {v['rule_text']}",
+                "event_ts": v["ts"],
+                "detail": {k: (str(val) if k == "ts" else val) for k, val in v.items()},
+                "dedupe_key": f"spc|{v['source']}|{series}|{v['chart']}|{v['ts']}|{v['rule']}",
+            }
+        )
     goal = target(oee_target_name)["oee"] / 100.0
     try:
         low = wh.query(SQL.statement("wh_alert_oee"), {"first_day": since, "target": goal})
     except Exception:
         low = pl.DataFrame()
     for s in low.iter_rows(named=True):
-        alerts.append({
-            "kind": "oee", "severity": 2, "machine_id": s["machine_id"],
-            "subject": f"OEE {100 * s['oee']:.1f} % below the {oee_target_name} target "
-                       f"{100 * goal:.0f} % on {s['machine_id']} shift {s['shift_code']} "
-                       f"of {s['shift_date']}",
-            "event_ts": s["window_end"],
-            "detail": {k: (str(val) if not isinstance(val, (int, float)) else val)
-                       for k, val in s.items()},
-            "dedupe_key": f"oee|{s['machine_id']}|{s['shift_date']}|{s['shift_code']}",
-        })  # fmt: skip
+        alerts.append(
+            {
+                "kind": "oee",
+                "severity": 2,
+                "machine_id": s["machine_id"],
+                "subject": f"OEE {100 * s['oee']:.1f} % below the {oee_target_name} target "
+                f"{100 * goal:.0f} % on {s['machine_id']} shift {s['shift_code']} "
+                f"of {s['shift_date']}",
+                "event_ts": s["window_end"],
+                "detail": {
+                    k: (str(val) if not isinstance(val, (int, float)) else val)
+                    for k, val in s.items()
+                },
+                "dedupe_key": f"oee|{s['machine_id']}|{s['shift_date']}|{s['shift_code']}",
+            }
+        )
     return alerts
 
 

@@ -16,7 +16,7 @@ from assets.spc.charts import (
     chart_points,
     phase1_limits,
     subgroup_stats,
-)  # fmt: skip
+)
 from assets.spc.rules import RULES, violations
 
 TRUE_WORDS = {"true", "t", "1", "yes", "y"}

@@ -20,8 +20,11 @@ GROUP = "spc"
 KINDS = {"clickhouse", "polars"}
 OWNERS = ["team:quality-engineering"]
 POOL = WAREHOUSE_POOL
-_DATA_DEPS = [dg.AssetKey(["landing", "process_measurement"]), dg.AssetKey("fact_sensor_minute"),
-              dg.AssetKey("fact_inspection")]  # fmt: skip
+_DATA_DEPS = [
+    dg.AssetKey(["landing", "process_measurement"]),
+    dg.AssetKey("fact_sensor_minute"),
+    dg.AssetKey("fact_inspection"),
+]
 
 
 class SpcLimitsConfig(dg.Config):
@@ -38,12 +41,18 @@ class SpcLimitsConfig(dg.Config):
 
 
 @dg.asset(
-    name="spc_limits", group_name=GROUP, kinds=KINDS, owners=OWNERS, pool=POOL,
-    partitions_def=daily_partitions(), deps=_DATA_DEPS, tags=layer("fact"),
+    name="spc_limits",
+    group_name=GROUP,
+    kinds=KINDS,
+    owners=OWNERS,
+    pool=POOL,
+    partitions_def=daily_partitions(),
+    deps=_DATA_DEPS,
+    tags=layer("fact"),
     description="Frozen Phase I control limits per SPC series and chart, versioned with their "
     "baseline window (R-bar/d2, S-bar/c4, MR-bar/1.128 sigma). A new version only through an "
     "explicit re-baseline (run config); otherwise existing limits never change.",
-)  # fmt: skip
+)
 def spc_limits(
     context: dg.AssetExecutionContext,
     config: SpcLimitsConfig,
@@ -80,35 +89,49 @@ def spc_limits(
         else 0
     )
     context.log.info("spc_limits %s: %d new limit rows for %d series", day, added.height, series)
-    return dg.MaterializeResult(metadata={
-        "new_limit_rows": dg.MetadataValue.int(added.height),
-        "series_with_new_version": dg.MetadataValue.int(series),
-        "rebaseline": dg.MetadataValue.bool(config.rebaseline),
-    })  # fmt: skip
+    return dg.MaterializeResult(
+        metadata={
+            "new_limit_rows": dg.MetadataValue.int(added.height),
+            "series_with_new_version": dg.MetadataValue.int(series),
+            "rebaseline": dg.MetadataValue.bool(config.rebaseline),
+        }
+    )
 
 
 SPC_SPECS = [
     dg.AssetSpec(
-        "fact_spc_points", deps=["spc_limits", *_DATA_DEPS], group_name=GROUP, kinds=KINDS,
-        owners=OWNERS, tags=layer("fact"),
+        "fact_spc_points",
+        deps=["spc_limits", *_DATA_DEPS],
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
+        tags=layer("fact"),
         description="Every SPC point of the day (lot means of process measurements, hourly "
         "sensor means, defects per wafer) with the centre line and limits of the version in "
         "force, its z-score and Phase I/II.",
     ),
     dg.AssetSpec(
-        "spc_violations", deps=["spc_limits", *_DATA_DEPS], group_name=GROUP, kinds=KINDS,
-        owners=OWNERS, tags=layer("fact"),
+        "spc_violations",
+        deps=["spc_limits", *_DATA_DEPS],
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
+        tags=layer("fact"),
         description="Rule violations of the day: Western Electric 1-4 and Nelson 5-8, each with "
         "rule id, point, chart and the limit version it was judged against.",
     ),
     dg.AssetSpec(
-        "fact_spc_capability", deps=["spc_limits", dg.AssetKey("dim_recipe"), *_DATA_DEPS],
-        group_name=GROUP, kinds=KINDS, owners=OWNERS, tags=layer("fact"),
+        "fact_spc_capability",
+        deps=["spc_limits", dg.AssetKey("dim_recipe"), *_DATA_DEPS],
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
+        tags=layer("fact"),
         description="Process capability of every individuals-chart series over the 7 days up to "
         "the day: mean, within and overall sigma and, where the recipe specifies limits for the "
         "measured parameter, Cp/Cpk (what the process could do), Pp/Ppk (what it did) and Cpm.",
     ),
-]  # fmt: skip
+]
 
 
 @dg.multi_asset(specs=SPC_SPECS, partitions_def=daily_partitions(), pool=POOL, name="spc_facts")
@@ -131,13 +154,21 @@ def spc_facts(
         asset_key="fact_spc_points",
         metadata={"dagster/row_count": dg.MetadataValue.int(points.height)},
     )
-    yield dg.MaterializeResult(asset_key="spc_violations", metadata={
-        "dagster/row_count": dg.MetadataValue.int(viol.height),
-        "rules_1_to_4": dg.MetadataValue.int(shewhart)})  # fmt: skip
+    yield dg.MaterializeResult(
+        asset_key="spc_violations",
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(viol.height),
+            "rules_1_to_4": dg.MetadataValue.int(shewhart),
+        },
+    )
     below = capability.filter(pl.col("cpk") < 1.0).height if "cpk" in capability.columns else 0
-    yield dg.MaterializeResult(asset_key="fact_spc_capability", metadata={
-        "dagster/row_count": dg.MetadataValue.int(capability.height),
-        "series_cpk_below_1": dg.MetadataValue.int(below)})  # fmt: skip
+    yield dg.MaterializeResult(
+        asset_key="fact_spc_capability",
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(capability.height),
+            "series_cpk_below_1": dg.MetadataValue.int(below),
+        },
+    )
 
 
 class AnnounceConfig(dg.Config):
@@ -165,12 +196,14 @@ ALERT_LOOKBACK_DAYS = 2
 
 
 @dg.sensor(
-    name="spc_oee_alerts", job=alert_job, minimum_interval_seconds=300,
+    name="spc_oee_alerts",
+    job=alert_job,
+    minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Raises an alert (landing.alert row + a tagged fab_alerts run) when a new "
     "violation of rules 1-4 appears on a process-measurement chart or a shift's OEE falls "
     "below the plant target.",
-)  # fmt: skip
+)
 def spc_oee_alerts(
     context: dg.SensorEvaluationContext, landing: LandingResource, warehouse: WarehouseResource
 ):
@@ -190,7 +223,10 @@ def spc_oee_alerts(
     return dg.RunRequest(
         run_key=f"alerts-{min(ids)}-{max(ids)}",
         run_config={"ops": {"announce_alerts": {"config": {"alert_ids": ids}}}},
-        tags={"fab/alert": "true", "fab/alert_kinds": ",".join(kinds),
-              "fab/alert_count": str(len(ids)),
-              "fab/alert_machines": ",".join(sorted({a["machine_id"] for a in new}))[:200]},
-    )  # fmt: skip
+        tags={
+            "fab/alert": "true",
+            "fab/alert_kinds": ",".join(kinds),
+            "fab/alert_count": str(len(ids)),
+            "fab/alert_machines": ",".join(sorted({a["machine_id"] for a in new}))[:200],
+        },
+    )

@@ -19,7 +19,7 @@ from assets.spc.series import (
     judge_day,
     load_points,
     new_versions,
-)  # fmt: skip
+)
 from fabstack.calendar import day_window
 from warehouse.client import Warehouse
 from warehouse.writer import insert_frame, replace_partition

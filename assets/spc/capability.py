@@ -19,8 +19,14 @@ from assets.spc.series import SERIES_KEYS
 
 WINDOW_DAYS = 7  # capability of a day: the points of that day and the 6 before
 MIN_POINTS = 10  # fewer points say nothing about the spread
-SPEC_SCHEMA = {"recipe_id": pl.Utf8, "item": pl.Utf8, "lsl": pl.Float64, "target": pl.Float64,
-               "usl": pl.Float64, "unit": pl.Utf8}  # fmt: skip
+SPEC_SCHEMA = {
+    "recipe_id": pl.Utf8,
+    "item": pl.Utf8,
+    "lsl": pl.Float64,
+    "target": pl.Float64,
+    "usl": pl.Float64,
+    "unit": pl.Utf8,
+}
 INDICES = ("Cp", "Cpk", "Pp", "Ppk", "Cpm")
 
 
@@ -63,11 +69,17 @@ def capability(
 def spec_limits(recipes: pl.DataFrame) -> pl.DataFrame:
     """dim_recipe rows (recipe_id, spec_limits JSON) -> one row per recipe and item."""
     rows = [
-        {"recipe_id": r["recipe_id"], "item": item, "lsl": s.get("lsl"),
-         "target": s.get("target"), "usl": s.get("usl"), "unit": s.get("unit") or ""}
+        {
+            "recipe_id": r["recipe_id"],
+            "item": item,
+            "lsl": s.get("lsl"),
+            "target": s.get("target"),
+            "usl": s.get("usl"),
+            "unit": s.get("unit") or "",
+        }
         for r in recipes.iter_rows(named=True)
         for item, s in json.loads(r["spec_limits"] or "{}").items()
-    ]  # fmt: skip
+    ]
     return pl.DataFrame(rows, schema=SPEC_SCHEMA)
 
 
@@ -91,14 +103,22 @@ def series_capability(
         sigma = spec["sigma"]
         if sigma is None or not sigma > 0:
             continue  # limits without a spread (a constant series): no index means anything
-        cap = capability(series["value"].to_numpy(), sigma, spec["lsl"], spec["usl"],
-                         spec["target"])  # fmt: skip
-        rows.append({
-            **dict(zip(SERIES_KEYS, key, strict=True)),
-            "points": series.height, "unit": spec["unit"] or "", "lsl": spec["lsl"],
-            "target": spec["target"], "usl": spec["usl"], "mean": cap["mean"],
-            "sigma_within": sigma, "sigma_overall": cap["sigma_overall"],
-            **{k.lower(): cap[k] for k in INDICES},
-        })  # fmt: skip
+        cap = capability(
+            series["value"].to_numpy(), sigma, spec["lsl"], spec["usl"], spec["target"]
+        )
+        rows.append(
+            {
+                **dict(zip(SERIES_KEYS, key, strict=True)),
+                "points": series.height,
+                "unit": spec["unit"] or "",
+                "lsl": spec["lsl"],
+                "target": spec["target"],
+                "usl": spec["usl"],
+                "mean": cap["mean"],
+                "sigma_within": sigma,
+                "sigma_overall": cap["sigma_overall"],
+                **{k.lower(): cap[k] for k in INDICES},
+            }
+        )
     nullable = {k: pl.Float64 for k in ("lsl", "target", "usl", *(i.lower() for i in INDICES))}
     return pl.DataFrame(rows, schema_overrides=nullable) if rows else pl.DataFrame()

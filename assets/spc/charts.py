@@ -220,13 +220,29 @@ def _limits_from(
     truncate: bool = True,
 ) -> Limits:
     lcl = center - K * spread
-    return Limits(chart, center, max(0.0, lcl) if truncate else lcl, center + K * spread,
-                  sigma, parameter, size, points)  # fmt: skip
+    return Limits(
+        chart,
+        center,
+        max(0.0, lcl) if truncate else lcl,
+        center + K * spread,
+        sigma,
+        parameter,
+        size,
+        points,
+    )
 
 
 def _cap(lim: Limits, top: float) -> Limits:
-    return Limits(lim.chart, lim.center, lim.lcl, min(lim.ucl, top), lim.sigma, lim.parameter,
-                  lim.size, lim.baseline_points)  # fmt: skip
+    return Limits(
+        lim.chart,
+        lim.center,
+        lim.lcl,
+        min(lim.ucl, top),
+        lim.sigma,
+        lim.parameter,
+        lim.size,
+        lim.baseline_points,
+    )
 
 
 def chart_points(chart_type: str, limits: dict[str, Limits], stats: pl.DataFrame) -> pl.DataFrame:
@@ -245,10 +261,21 @@ def chart_points(chart_type: str, limits: dict[str, Limits], stats: pl.DataFrame
             ucl = np.minimum(ucl, cap)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(spread > 0, (value - center) / spread, 0.0)
-        frames.append(pl.DataFrame({
-            "chart": chart, "point": stats["point"], "subgroup": stats["subgroup"].cast(pl.Utf8),
-            "n": n, "value": value, "center": center, "lcl": lcl, "ucl": ucl, "z": z,
-        }))  # fmt: skip
+        frames.append(
+            pl.DataFrame(
+                {
+                    "chart": chart,
+                    "point": stats["point"],
+                    "subgroup": stats["subgroup"].cast(pl.Utf8),
+                    "n": n,
+                    "value": value,
+                    "center": center,
+                    "lcl": lcl,
+                    "ucl": ucl,
+                    "z": z,
+                }
+            )
+        )
     out = pl.concat(frames)
     if chart_type == "imr":  # the first point has no moving range
         out = out.filter(~((pl.col("chart") == "MR") & (pl.col("point") == 0)))

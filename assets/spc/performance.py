@@ -14,12 +14,16 @@ from assets.spc.rules import rule_flags
 
 def _stats(x: np.ndarray, first_point: int = 0) -> pl.DataFrame:
     n = x.shape[1]
-    return pl.DataFrame({
-        "point": np.arange(first_point, first_point + len(x)),
-        "subgroup": [str(i) for i in range(first_point, first_point + len(x))],
-        "n": np.full(len(x), n), "mean": x.mean(axis=1), "range": np.ptp(x, axis=1),
-        "sd": x.std(axis=1, ddof=1),
-    })  # fmt: skip
+    return pl.DataFrame(
+        {
+            "point": np.arange(first_point, first_point + len(x)),
+            "subgroup": [str(i) for i in range(first_point, first_point + len(x))],
+            "n": np.full(len(x), n),
+            "mean": x.mean(axis=1),
+            "range": np.ptp(x, axis=1),
+            "sd": x.std(axis=1, ddof=1),
+        }
+    )
 
 
 def _signals(x: np.ndarray, limits: dict, rules: Iterable[int]) -> np.ndarray:

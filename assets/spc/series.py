@@ -45,8 +45,14 @@ POINT_SCHEMA = {
     "n": pl.Float64,
     "value": pl.Float64,
 }
-FIRST_SCHEMA = {"source": pl.Utf8, "machine_id": pl.Utf8, "item": pl.Utf8, "recipe_id": pl.Utf8,
-                "first_ts": UTC_TS, "last_ts": UTC_TS}  # fmt: skip
+FIRST_SCHEMA = {
+    "source": pl.Utf8,
+    "machine_id": pl.Utf8,
+    "item": pl.Utf8,
+    "recipe_id": pl.Utf8,
+    "first_ts": UTC_TS,
+    "last_ts": UTC_TS,
+}
 RULE_CONTEXT_DAYS = 2  # earlier points judged too, so runs across midnight are seen
 PROVISIONAL_MIN_POINTS = 10
 MAX_BASELINE_DAYS = 28  # a series too sparse for a baseline in 4 weeks stays provisional
@@ -77,8 +83,12 @@ def load_points(
     sources: tuple[str, ...] = tuple(CHART_OF_SOURCE),
 ) -> pl.DataFrame:
     """Every series' points with ts in [start, end)."""
-    params = {"start": start, "end": end, "first_day": (start - timedelta(days=1)).date(),
-              "last_day": (end + timedelta(days=1)).date()}  # fmt: skip
+    params = {
+        "start": start,
+        "end": end,
+        "first_day": (start - timedelta(days=1)).date(),
+        "last_day": (end + timedelta(days=1)).date(),
+    }
     frames = []
     if "measurement" in sources:
         frames.append(_pg(landing, "landing_measurement_points", params, POINT_SCHEMA))
@@ -154,14 +164,26 @@ def _limits_rows(
     now: datetime,
 ) -> list[dict]:
     return [
-        {**key, "chart_type": chart_type, "chart": lim.chart, "version": version,
-         "baseline_start": start, "baseline_end": end, "effective_from": effective_from,
-         "created_at": now, "center": lim.center, "lcl": lim.lcl, "ucl": lim.ucl,
-         "sigma": lim.sigma, "parameter": lim.parameter,
-         "size": None if lim.size is None else float(lim.size),
-         "baseline_points": lim.baseline_points, "reason": reason}
+        {
+            **key,
+            "chart_type": chart_type,
+            "chart": lim.chart,
+            "version": version,
+            "baseline_start": start,
+            "baseline_end": end,
+            "effective_from": effective_from,
+            "created_at": now,
+            "center": lim.center,
+            "lcl": lim.lcl,
+            "ucl": lim.ucl,
+            "sigma": lim.sigma,
+            "parameter": lim.parameter,
+            "size": None if lim.size is None else float(lim.size),
+            "baseline_points": lim.baseline_points,
+            "reason": reason,
+        }
         for lim in limits.values()
-    ]  # fmt: skip
+    ]
 
 
 def new_versions(
@@ -181,11 +203,22 @@ def new_versions(
     ``points_for(start, end)`` loads the points of all series in a UTC range."""
     now = now or datetime.now(UTC)
     rows: list[dict] = []
-    latest = (existing.group_by(SERIES_KEYS).agg(pl.col("version").max(),
-              pl.col("baseline_start").max().alias("last_start"),
-              pl.col("baseline_end").max().alias("last_end"))
-              if existing.height else pl.DataFrame(schema={**{k: pl.Utf8 for k in SERIES_KEYS},
-              "version": pl.UInt32, "last_start": UTC_TS, "last_end": UTC_TS}))  # fmt: skip
+    latest = (
+        existing.group_by(SERIES_KEYS).agg(
+            pl.col("version").max(),
+            pl.col("baseline_start").max().alias("last_start"),
+            pl.col("baseline_end").max().alias("last_end"),
+        )
+        if existing.height
+        else pl.DataFrame(
+            schema={
+                **{k: pl.Utf8 for k in SERIES_KEYS},
+                "version": pl.UInt32,
+                "last_start": UTC_TS,
+                "last_end": UTC_TS,
+            }
+        )
+    )
     known = {tuple(r[k] for k in SERIES_KEYS): r for r in latest.iter_rows(named=True)}
     cache: dict[tuple[date, date], pl.DataFrame] = {}
 
@@ -267,10 +300,18 @@ def _version_for(versions: pl.DataFrame, day: date) -> int | None:
 
 def _limits_of(rows: pl.DataFrame) -> dict[str, Limits]:
     return {
-        r["chart"]: Limits(r["chart"], r["center"], r["lcl"], r["ucl"], r["sigma"],
-                           r["parameter"], r["size"], int(r["baseline_points"]))
+        r["chart"]: Limits(
+            r["chart"],
+            r["center"],
+            r["lcl"],
+            r["ucl"],
+            r["sigma"],
+            r["parameter"],
+            r["size"],
+            int(r["baseline_points"]),
+        )
         for r in rows.iter_rows(named=True)
-    }  # fmt: skip
+    }
 
 
 def judge_day(

@@ -79,9 +79,13 @@ class SimulatedTool(secsgem.gem.GemEquipmentHandler):
             self.collection_events[ceid] = secsgem.gem.CollectionEvent(ceid, name, dvs)
         for alid, alarm in spec.alarms.items():
             self.alarms[alid] = secsgem.gem.Alarm(
-                alid, alarm.code, alarm.text or alarm.code, 0x80 | alarm.severity,
-                spec.ceids and next(iter(spec.ceids)), spec.ceids and next(iter(spec.ceids)),
-            )  # fmt: skip
+                alid,
+                alarm.code,
+                alarm.text or alarm.code,
+                0x80 | alarm.severity,
+                spec.ceids and next(iter(spec.ceids)),
+                spec.ceids and next(iter(spec.ceids)),
+            )
         self.remote_commands[spec.stop_command] = secsgem.gem.RemoteCommand(
             spec.stop_command, "stop the tool", [], secsgem.gem.CollectionEventId.CMD_STOP_DONE
         )
@@ -142,8 +146,12 @@ class SimulatedTool(secsgem.gem.GemEquipmentHandler):
         self._sample_no += 1
         trace_svids = self.trace_svids or list(self.spec.svids)
         sv = [float(self.status_variables[s].value) for s in trace_svids]
-        body = {"TRID": self.trace_id or 1, "SMPLN": self._sample_no, "STIME": gem_time(ts),
-                "SV": sv}  # fmt: skip
+        body = {
+            "TRID": self.trace_id or 1,
+            "SMPLN": self._sample_no,
+            "STIME": gem_time(ts),
+            "SV": sv,
+        }
         self._post(6, 1, body)
 
     def state_changed(self, ts: datetime, state: str, reason: str) -> None:

@@ -48,8 +48,15 @@ log = logging.getLogger("fab.ingest.gem")
 QUERIES = named_queries(Path(__file__).parent / "sql" / "gem.sql")
 SOURCE = "secsgem"
 ACK_WAIT_S = 30.0
-HCACK = {0: "ok", 1: "invalid command", 2: "cannot do now", 3: "parameter error",
-         4: "will finish later", 5: "rejected", 6: "invalid object"}  # fmt: skip
+HCACK = {
+    0: "ok",
+    1: "invalid command",
+    2: "cannot do now",
+    3: "parameter error",
+    4: "will finish later",
+    5: "rejected",
+    6: "invalid object",
+}
 
 
 @dataclass
@@ -146,8 +153,11 @@ class ToolLink(secsgem.gem.GemHostHandler):
                 period = 1.0 / spec.rate_hz
                 whole, cents = int(period), round((period % 1) * 100)
                 dsper = time.strftime("%H%M%S", time.gmtime(whole)) + f"{cents:02d}"
-                ack = self._ask(2, 23, {"TRID": 1, "DSPER": dsper, "TOTSMP": 0, "REPGSZ": 1,
-                                        "SVID": list(spec.svids)})  # fmt: skip
+                ack = self._ask(
+                    2,
+                    23,
+                    {"TRID": 1, "DSPER": dsper, "TOTSMP": 0, "REPGSZ": 1, "SVID": list(spec.svids)},
+                )
                 if ack != 0:
                     raise ValueError(f"S2F23 refused (TIAACK {ack})")
             else:
@@ -181,8 +191,9 @@ class ToolLink(secsgem.gem.GemHostHandler):
         try:
             return self.settings.streams_functions.decode(message).get()
         except Exception as exc:  # the item types do not fit the message's format
-            self._receive(what, Decoded(errors=[f"wrong_type: {what} does not decode: {exc}"]),
-                          repr(message))  # fmt: skip
+            self._receive(
+                what, Decoded(errors=[f"wrong_type: {what} does not decode: {exc}"]), repr(message)
+            )
             return None
 
     def _on_s06f01(self, handler, message):
@@ -289,8 +300,9 @@ class GemIngestor:
         ack = link.stop_tool(trip)
         ts, machine, rule, metric, value, threshold, _action = trip.interlock_row()
         decoded = Decoded()
-        decoded.add("interlock_event", (ts, machine, rule, metric, value, threshold,
-                                        f"stop; {ack}"))  # fmt: skip
+        decoded.add(
+            "interlock_event", (ts, machine, rule, metric, value, threshold, f"stop; {ack}")
+        )
         quarantine = trip.quarantine_row()
         if quarantine:
             decoded.add("quarantine_log", (*quarantine[:3], f"{quarantine[3]}; {ack}"))

@@ -86,7 +86,7 @@ def land_klarf(conn: psycopg.Connection, k: KlarfFile, result: KlarfImport) -> N
                             "die_row": d.die_row,
                         }
                         for d in defects
-                    ],  # fmt: skip
+                    ],
                 )
                 result.defects += len(defects)
                 result.defects_new += max(dcur.rowcount, 0)

@@ -92,10 +92,12 @@ class KlarfFile:
             )
             if nearest > radius_um:
                 raise KlarfError(
-                    self.path, line, "XINDEX,YINDEX",
+                    self.path,
+                    line,
+                    "XINDEX,YINDEX",
                     f"die ({xi}, {yi}) lies outside the {self.wafer_diameter_mm:g} mm wafer "
                     f"(DiePitch {pitch_x:g} x {pitch_y:g} um)",
-                )  # fmt: skip
+                )
             x_mm = (x0 + num("XREL")) / 1000.0
             y_mm = (y0 + num("YREL")) / 1000.0
             if math.hypot(x_mm, y_mm) > self.wafer_diameter_mm / 2:
@@ -245,9 +247,11 @@ def _parse_12(path: Path, tokens: list[tuple[str, int]]) -> KlarfFile:
             for row_line, row in by_line.items():
                 if len(row) != len(spec):
                     raise KlarfError(
-                        path, row_line, "DefectList",
+                        path,
+                        row_line,
+                        "DefectList",
                         f"{len(row)} values, DefectRecordSpec declares {len(spec)} columns",
-                    )  # fmt: skip
+                    )
                 wafer.rows.append((row_line, row))
         else:
             _apply_field(k, name, values, line)
@@ -369,9 +373,11 @@ def _defect_list_18(k: KlarfFile, cur: _Cursor, wafer: KlarfWafer) -> None:
         if tok == ";":
             if len(row) != len(names):
                 raise KlarfError(
-                    k.path, row_line, "DefectList",
+                    k.path,
+                    row_line,
+                    "DefectList",
                     f"{len(row)} values, Columns declares {len(names)}",
-                )  # fmt: skip
+                )
             wafer.rows.append((row_line, row))
             row = []
             continue

@@ -10,8 +10,14 @@ from psycopg import sql
 
 from ingestion.plant import DieGridSpec, PlantSpec, RecipeSpec
 
-DIE_GRID_COLUMNS = ("die_pitch_x_mm", "die_pitch_y_mm", "map_rows", "map_cols",
-                    "edge_exclusion_mm", "wafer_diameter_mm")  # fmt: skip
+DIE_GRID_COLUMNS = (
+    "die_pitch_x_mm",
+    "die_pitch_y_mm",
+    "map_rows",
+    "map_cols",
+    "edge_exclusion_mm",
+    "wafer_diameter_mm",
+)
 
 
 def die_grid_row(grid: DieGridSpec | None) -> tuple:

@@ -191,13 +191,19 @@ def _write_sort(conn: psycopg.Connection, model: FabModel, lo: float, hi: float)
     if not done:
         return 0
     maps = WaferMaps(
-        [r[2] for r in done], [r[5] for r in done], [r[1] for r in done],
-        [None] * len(done), [None] * len(done),
-    )  # fmt: skip
+        [r[2] for r in done],
+        [r[5] for r in done],
+        [r[1] for r in done],
+        [None] * len(done),
+        [None] * len(done),
+    )
     result = land_maps(
-        conn, maps, source="simulator", test_program=SORT_PROGRAM,
+        conn,
+        maps,
+        source="simulator",
+        test_program=SORT_PROGRAM,
         tested_at=[dt(r[0]) for r in done],
-    )  # fmt: skip
+    )
     return result.dies_written
 
 

@@ -21,14 +21,21 @@ def to_pg_us(ts: np.ndarray) -> np.ndarray:
 def sensor_tuples(ts: np.ndarray, machine_id: str, metric: str, values: np.ndarray) -> bytes:
     """COPY tuples for (ts, machine_id, metric, value, quality=0)."""
     mid, met = machine_id.encode(), metric.encode()
-    dtype = np.dtype([
-        ("nfields", ">i2"),
-        ("ts_len", ">i4"), ("ts", ">i8"),
-        ("mid_len", ">i4"), ("mid", f"S{len(mid)}"),
-        ("met_len", ">i4"), ("met", f"S{len(met)}"),
-        ("val_len", ">i4"), ("val", ">f8"),
-        ("q_len", ">i4"), ("q", ">i4"),
-    ])  # fmt: skip
+    dtype = np.dtype(
+        [
+            ("nfields", ">i2"),
+            ("ts_len", ">i4"),
+            ("ts", ">i8"),
+            ("mid_len", ">i4"),
+            ("mid", f"S{len(mid)}"),
+            ("met_len", ">i4"),
+            ("met", f"S{len(met)}"),
+            ("val_len", ">i4"),
+            ("val", ">f8"),
+            ("q_len", ">i4"),
+            ("q", ">i4"),
+        ]
+    )
     arr = np.empty(ts.size, dtype=dtype)
     arr["nfields"] = 5
     arr["ts_len"] = 8

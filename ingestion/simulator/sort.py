@@ -38,10 +38,13 @@ class SortMapper:
         signature, defects = inspected if inspected else self.maps.generate(f"sort-{wafer_id}")
         xy = np.array([(d[1], d[2]) for d in defects if d[3] >= KILLER_SIZE_UM]).reshape(-1, 2)
         bins = rasterize_defects(
-            xy[:, 0], xy[:, 1],
-            wafer_diameter_mm=grid.wafer_diameter_mm, die_pitch_mm=grid.die_pitch_mm,
-            edge_exclusion_mm=grid.edge_exclusion_mm, shape=grid.map_shape,
-        )  # fmt: skip
+            xy[:, 0],
+            xy[:, 1],
+            wafer_diameter_mm=grid.wafer_diameter_mm,
+            die_pitch_mm=grid.die_pitch_mm,
+            edge_exclusion_mm=grid.edge_exclusion_mm,
+            shape=grid.map_shape,
+        )
         p_fail = 1 - math.exp(-BASELINE_D0_PER_CM2 * product.die_area_mm2 / 100)
         background = (bins == PASS) & (self.rng.random(bins.shape) < p_fail)
         bins[background] = FAIL

@@ -28,10 +28,22 @@ SIGNATURES: dict[str, float] = {
 REVIEWED_PER_MAP = 8
 # Characteristic X-ray lines (keV) for the EDX spectra.
 LINES_KEV = {
-    "C": 0.277, "N": 0.392, "O": 0.525, "F": 0.677, "Na": 1.041, "Al": 1.486, "Si": 1.740,
-    "W": 1.775, "Cl": 2.622, "K": 3.313, "Ti": 4.511, "Cr": 5.415, "Fe": 6.404, "Ni": 7.478,
+    "C": 0.277,
+    "N": 0.392,
+    "O": 0.525,
+    "F": 0.677,
+    "Na": 1.041,
+    "Al": 1.486,
+    "Si": 1.740,
+    "W": 1.775,
+    "Cl": 2.622,
+    "K": 3.313,
+    "Ti": 4.511,
+    "Cr": 5.415,
+    "Fe": 6.404,
+    "Ni": 7.478,
     "Cu": 8.048,
-}  # fmt: skip
+}
 ELEMENTS_BY_TYPE = {
     "particle": ["Si", "O", "Fe", "Cr"],
     "scratch": ["Si", "O", "Al"],

@@ -24,8 +24,17 @@ from fabstack.errors import FabError
 
 NO_DIE, PASS, FAIL = 0, 1, 2
 # WM-811K failure-pattern classes, spelled as in the data set.
-WM811K_LABELS = ("Center", "Donut", "Edge-Loc", "Edge-Ring", "Loc", "Near-full", "Random",
-                 "Scratch", "none")  # fmt: skip
+WM811K_LABELS = (
+    "Center",
+    "Donut",
+    "Edge-Loc",
+    "Edge-Ring",
+    "Loc",
+    "Near-full",
+    "Random",
+    "Scratch",
+    "none",
+)
 MAP_COLUMNS = ("map_id", "rows", "cols", "dies")
 LONG_COLUMNS = ("wafer", "row", "col", "bin")
 
@@ -71,10 +80,12 @@ def read_maps(path: Path | str, *, require_label: bool = False) -> WaferMaps:
     if all(c in header for c in LONG_COLUMNS):
         return read_long_csv(path, require_label=require_label)
     raise _bad(
-        path, 1, "header",
+        path,
+        1,
+        "header",
         f"expected columns {', '.join(MAP_COLUMNS)} (map CSV) or {', '.join(LONG_COLUMNS)} "
         f"(long CSV), got {', '.join(header) or 'nothing'}",
-    )  # fmt: skip
+    )
 
 
 def _check_labels(path: Path, labels: list[str | None], require: bool) -> None:
@@ -104,7 +115,7 @@ def read_map_csv(path: Path | str, *, require_label: bool = False) -> WaferMaps:
                 "rows": pl.Utf8,
                 "cols": pl.Utf8,
                 "wafer_index": pl.Utf8,
-            },  # fmt: skip
+            },
         )
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise FabError(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
@@ -128,10 +139,12 @@ def read_map_csv(path: Path | str, *, require_label: bool = False) -> WaferMaps:
     if wrong.size:
         i = int(wrong[0])
         raise _bad(
-            path, i + 2, "dies",
+            path,
+            i + 2,
+            "dies",
             f"{lengths[i]} digits, expected rows x cols = {shape['rows'][i]} x "
             f"{shape['cols'][i]} = {expected[i]}",
-        )  # fmt: skip
+        )
     # One buffer for every map: digits become 0..2 in a single vectorized pass.
     flat = np.frombuffer("".join(dies.to_list()).encode("ascii", "replace"), np.uint8) - ord("0")
     bad = np.flatnonzero(flat > FAIL)
@@ -141,10 +154,12 @@ def read_map_csv(path: Path | str, *, require_label: bool = False) -> WaferMaps:
         pos = int(bad[0] - starts[i])
         digit = chr(int(flat[bad[0]]) + ord("0")) if flat[bad[0]] < 200 else "?"
         raise _bad(
-            path, i + 2, "dies",
+            path,
+            i + 2,
+            "dies",
             f"character {digit!r} at position {pos + 1} (row {pos // shape['cols'][i]}, "
             f"col {pos % shape['cols'][i]}) is not a die code 0, 1 or 2",
-        )  # fmt: skip
+        )
     offsets = np.concatenate([[0], np.cumsum(expected)])
     maps = [
         flat[offsets[i] : offsets[i + 1]].reshape(int(shape["rows"][i]), int(shape["cols"][i]))
@@ -181,13 +196,16 @@ def read_long_csv(path: Path | str, *, require_label: bool = False) -> WaferMaps
     dup = df.select(~pl.struct("wafer", "row", "col").is_first_distinct()).to_series()
     if dup.any():
         i = int(dup.arg_max())
-        raise _bad(path, i + 2, "row,col", f"die ({df['row'][i]}, {df['col'][i]}) of wafer "
-                   f"{df['wafer'][i]!r} is listed twice")  # fmt: skip
+        raise _bad(
+            path,
+            i + 2,
+            "row,col",
+            f"die ({df['row'][i]}, {df['col'][i]}) of wafer {df['wafer'][i]!r} is listed twice",
+        )
     extra = [c for c in ("lot", "label") if c in df.columns]
-    grouped = (
-        df.group_by("wafer", maintain_order=True)
-        .agg("row", "col", "bin", "line", *[pl.col(c).first() for c in extra])
-    )  # fmt: skip
+    grouped = df.group_by("wafer", maintain_order=True).agg(
+        "row", "col", "bin", "line", *[pl.col(c).first() for c in extra]
+    )
     maps, codes = [], []
     for rows, cols, bins in zip(grouped["row"], grouped["col"], grouped["bin"], strict=True):
         r, c, b = rows.to_numpy(), cols.to_numpy(), bins.to_numpy()
@@ -203,8 +221,12 @@ def read_long_csv(path: Path | str, *, require_label: bool = False) -> WaferMaps
         known = set(WM811K_LABELS)
         for lines, label in zip(grouped["line"], labels, strict=True):
             if label and label not in known:
-                raise _bad(path, int(lines[0]), "label", f"unknown label {label!r} "
-                           f"(known: {', '.join(WM811K_LABELS)})")  # fmt: skip
+                raise _bad(
+                    path,
+                    int(lines[0]),
+                    "label",
+                    f"unknown label {label!r} (known: {', '.join(WM811K_LABELS)})",
+                )
     elif require_label:
         raise _bad(path, 1, "label", "column missing")
     lots = grouped["lot"].to_list() if "lot" in extra else [None] * n

@@ -11,8 +11,11 @@ from ingestion.stream.config import InterlockConfig, InterlockRule
 from ingestion.stream.machines import MachineInfo
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-}  # fmt: skip
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,10 +40,16 @@ def rows_for(machine_id: str, payload: BaseModel | Telemetry) -> Rows:
     if isinstance(payload, AlarmPayload):
         return {
             "alarm": [
-                (payload.ts, machine_id, payload.alarm_code, payload.severity, payload.message,
-                 payload.seq)
+                (
+                    payload.ts,
+                    machine_id,
+                    payload.alarm_code,
+                    payload.severity,
+                    payload.message,
+                    payload.seq,
+                )
             ]
-        }  # fmt: skip
+        }
     if isinstance(payload, InspectionPayload):
         return _inspection_rows(machine_id, payload)
     raise TypeError(f"no landing table for {type(payload).__name__}")
@@ -57,15 +63,13 @@ def _count_rows(machine_id: str, p: CountPayload) -> Rows:
             0, (p.track_in_ts, p.lot_id, p.step_no, machine_id, p.recipe_id, "track_in", wafers)
         )
     return {
-        "production_count": [
-            (p.ts, machine_id, p.lot_id, p.step_no, p.good, p.scrap, p.seq)
-        ],
+        "production_count": [(p.ts, machine_id, p.lot_id, p.step_no, p.good, p.scrap, p.seq)],
         "lot_move": moves,
         "process_measurement": [
             (p.ts, machine_id, p.lot_id, m.wafer_id, p.recipe_id, m.parameter, m.value)
             for m in p.measurements
         ],
-    }  # fmt: skip
+    }
 
 
 def _inspection_rows(machine_id: str, p: InspectionPayload) -> Rows:
@@ -74,9 +78,18 @@ def _inspection_rows(machine_id: str, p: InspectionPayload) -> Rows:
             (p.ts, p.inspection_id, machine_id, p.lot_id, p.wafer_id, p.step_no, len(p.defects))
         ],
         "defect": [
-            (p.ts, p.inspection_id, d.defect_no, p.wafer_id, d.x_mm, d.y_mm, d.size_um,
-             d.defect_type, d.sem_image_ref,
-             orjson.dumps(d.edx_spectrum).decode() if d.edx_spectrum is not None else None)
+            (
+                p.ts,
+                p.inspection_id,
+                d.defect_no,
+                p.wafer_id,
+                d.x_mm,
+                d.y_mm,
+                d.size_um,
+                d.defect_type,
+                d.sem_image_ref,
+                orjson.dumps(d.edx_spectrum).decode() if d.edx_spectrum is not None else None,
+            )
             for d in p.defects
         ],
-    }  # fmt: skip
+    }

@@ -45,13 +45,21 @@ def main() -> None:
         print(
             f"rows checked {rows} ({readings} readings); blocking pass: {report.blocking_success}"
         )
-        print(json.dumps({
-            "plant": "demo", "hours": args.hours, "rate_hz": args.rate,
-            "rows_checked": rows, "readings_checked": readings,
-            "gate_cold_s": round(timings[0], 2), "gate_warm_s": round(timings[1], 2),
-            "rows_per_s_warm": round(rows / timings[1]),
-            "blocking_checks_pass": report.blocking_success,
-        }))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "plant": "demo",
+                    "hours": args.hours,
+                    "rate_hz": args.rate,
+                    "rows_checked": rows,
+                    "readings_checked": readings,
+                    "gate_cold_s": round(timings[0], 2),
+                    "gate_warm_s": round(timings[1], 2),
+                    "rows_per_s_warm": round(rows / timings[1]),
+                    "blocking_checks_pass": report.blocking_success,
+                }
+            )
+        )
     finally:
         drop_database(dsn)
 

@@ -221,8 +221,10 @@ def poison_batch(dsn: str, home: Path, rows: int = 100_000, repeats: int = 3) ->
         for k in range(repeats):
             for label in rates:
                 metric = f"{label}{k}"
-                batch = [(t0 + timedelta(microseconds=i + k * rows), "ETCH-01", metric, 1.0, 0)
-                         for i in range(rows)]  # fmt: skip
+                batch = [
+                    (t0 + timedelta(microseconds=i + k * rows), "ETCH-01", metric, 1.0, 0)
+                    for i in range(rows)
+                ]
                 if label in POISONS:
                     batch[rows // 3] = POISONS[label](batch[rows // 3])
                 start = time.perf_counter()

@@ -62,8 +62,13 @@ def staged(plant: str, days: float, rate: float, mode: str) -> dict:
     dsn = _database(mode, seed_days)
     try:
         summary = run_backfill(dsn, plant, days, 42, END, sensor_rate_hz=rate)
-        out = {"plant": plant, "mode": mode, "path": "staged", "readings": summary.readings,
-               "readings_per_s": round(summary.readings_per_s)}  # fmt: skip
+        out = {
+            "plant": plant,
+            "mode": mode,
+            "path": "staged",
+            "readings": summary.readings,
+            "readings_per_s": round(summary.readings_per_s),
+        }
         print(json.dumps(out))
         return out
     finally:

@@ -54,8 +54,10 @@ def main() -> None:
     m = result.metrics
     for label, recall in m["recall"].items():
         print(f"{label:>10}: recall {recall:.2f}")
-    print(f"macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} "
-          f"({m['maps']} maps, {m['lots']} lots, lot-disjoint {m['folds']}-fold CV)")  # fmt: skip
+    print(
+        f"macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} "
+        f"({m['maps']} maps, {m['lots']} lots, lot-disjoint {m['folds']}-fold CV)"
+    )
     figures = {
         "macro_f1": round(m["macro_f1"], 4),
         "accuracy": round(m["accuracy"], 4),

@@ -53,17 +53,21 @@ def main() -> None:
     finally:
         drop_database(dsn)
     dies = maps.die_count
-    print(json.dumps({
-        "maps": len(maps),
-        "dies": dies,
-        "read_s": round(read_s, 3),
-        "import_s": round(first_s, 3),
-        "dies_per_s": round(dies / first_s),
-        "reimport_s": round(again_s, 3),
-        "reimport_dies_written": again.dies_written,
-        "first_dies_written": first.dies_written,
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "maps": len(maps),
+                "dies": dies,
+                "read_s": round(read_s, 3),
+                "import_s": round(first_s, 3),
+                "dies_per_s": round(dies / first_s),
+                "reimport_s": round(again_s, 3),
+                "reimport_dies_written": again.dies_written,
+                "first_dies_written": first.dies_written,
+                "load_avg_1m": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

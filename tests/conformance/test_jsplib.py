@@ -15,8 +15,6 @@ from assets.planning.jsp import jsp_problem, parse_jsp
 from assets.planning.model import SolveOptions, solve
 from tests.conftest import REFERENCE
 
-pytestmark = pytest.mark.conformance
-
 JSPLIB = REFERENCE / "jsplib"
 INSTANCES = ["ft06", "la01", "la02", "la03", "la04", "la05", "la06", "la11", "la16"]
 

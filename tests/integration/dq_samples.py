@@ -24,9 +24,17 @@ def write_valid_day(dsn: str, window: DayWindow) -> dict[str, int]:
     """Land one consistent day inside ``window``; returns rows landed per table."""
     t0 = window.start
     at = lambda minutes: t0 + timedelta(minutes=minutes)  # noqa: E731
-    rows: dict[str, list[tuple]] = {t: [] for t in (
-        "sensor_reading", "machine_state", "production_count", "lot_move", "inspection", "defect",
-    )}  # fmt: skip
+    rows: dict[str, list[tuple]] = {
+        t: []
+        for t in (
+            "sensor_reading",
+            "machine_state",
+            "production_count",
+            "lot_move",
+            "inspection",
+            "defect",
+        )
+    }
     with psycopg.connect(dsn, autocommit=True) as conn:
         limits = conn.execute(
             "SELECT machine_id, metric, setpoint FROM landing.machine_metric_limit"
@@ -55,9 +63,14 @@ def write_valid_day(dsn: str, window: DayWindow) -> dict[str, int]:
             rows["sensor_reading"] += [(at(minute), m, metric, sp, 0) for m, metric, sp in limits]
         # Each machine: run, starve for an hour, run, a 15-minute break, run.
         for seq, (minute, state, reason) in enumerate(
-            [(60, "RUNNING", "RUN"), (300, "IDLE", "STARVED"), (360, "RUNNING", "RUN"),
-             (480, "OFFLINE", "BREAK"), (495, "RUNNING", "RUN")]
-        ):  # fmt: skip
+            [
+                (60, "RUNNING", "RUN"),
+                (300, "IDLE", "STARVED"),
+                (360, "RUNNING", "RUN"),
+                (480, "OFFLINE", "BREAK"),
+                (495, "RUNNING", "RUN"),
+            ]
+        ):
             rows["machine_state"] += [(at(minute), m, state, reason, seq) for m in machines]
         # Each lot walks its route: track in, 30 minutes later track out with the count.
         for n, (lot_id, product, wafers) in enumerate(LOTS):
@@ -90,9 +103,10 @@ def write_bad_rows(dsn: str, window: DayWindow, now: datetime) -> dict[str, tupl
         "unknown_machine": ("sensor_reading", (mid, "GHOST-99", "temperature", 22.0, 0)),
         "future": ("machine_state", (now + timedelta(hours=1), "DEP-01", "DOWN", "WEAR_OUT", 99)),
         "negative_count": (
-            "production_count", (mid, "CMP-01", "LOTA001", 4, -3, 0, 99),
+            "production_count",
+            (mid, "CMP-01", "LOTA001", 4, -3, 0, 99),
         ),
-    }  # fmt: skip
+    }
     with psycopg.connect(dsn, autocommit=True) as conn:
         # The landing DDL already rejects negative counts; a source without that constraint
         # (an older schema, a foreign loader) is what the suite guards against.

@@ -33,8 +33,14 @@ from ingestion.stream.pipeline import BatchLimits
 from tests.conftest import broker_address
 
 BROKER = broker_address()  # FAB_TEST_MQTT_URL
-AREA = {"ETCH-01": "ETCH", "ETCH-02": "ETCH", "LITHO-01": "LITHO", "INSP-01": "INSP",
-        "DEP-01": "DEP", "CMP-01": "CMP"}  # fmt: skip
+AREA = {
+    "ETCH-01": "ETCH",
+    "ETCH-02": "ETCH",
+    "LITHO-01": "LITHO",
+    "INSP-01": "INSP",
+    "DEP-01": "DEP",
+    "CMP-01": "CMP",
+}
 
 
 def unique_site() -> str:
@@ -155,19 +161,41 @@ def good_messages(site: str, base_ms: int) -> list[tuple[str, bytes]]:
     )
     state = StatePayload(ts=ts, seq=2, state="RUNNING", reason_code="RUN")
     cd = "critical_dimension_nm"
-    count = CountPayload(ts=ts, seq=3, lot_id=LOT, step_no=2, recipe_id="ETCH-STD", good=24,
-                         scrap=1, track_in_ts=base_ms - 90_000, measurements=[
-                             Measurement(wafer_id=w1, parameter=cd, value=45.1),
-                             Measurement(wafer_id=w2, parameter=cd, value=44.9),
-                         ])  # fmt: skip
+    count = CountPayload(
+        ts=ts,
+        seq=3,
+        lot_id=LOT,
+        step_no=2,
+        recipe_id="ETCH-STD",
+        good=24,
+        scrap=1,
+        track_in_ts=base_ms - 90_000,
+        measurements=[
+            Measurement(wafer_id=w1, parameter=cd, value=45.1),
+            Measurement(wafer_id=w2, parameter=cd, value=44.9),
+        ],
+    )
     alarm = AlarmPayload(ts=ts, seq=4, alarm_code="A100", severity=3, message="door open")
-    inspection = InspectionPayload(ts=ts, seq=5, inspection_id=f"I-{site}", lot_id=LOT,
-                                   wafer_id=w1, step_no=6, defects=[
-        DefectPayload(defect_no=1, x_mm=10.5, y_mm=-20.0, size_um=0.8, defect_type="PARTICLE",
-                      sem_image_ref="sem://1",
-                      edx_spectrum={"elements": ["Si"], "peaks_kev": [1.74]}),
-        DefectPayload(defect_no=2, x_mm=-100.0, y_mm=50.0, size_um=2.5, defect_type="SCRATCH"),
-    ])  # fmt: skip
+    inspection = InspectionPayload(
+        ts=ts,
+        seq=5,
+        inspection_id=f"I-{site}",
+        lot_id=LOT,
+        wafer_id=w1,
+        step_no=6,
+        defects=[
+            DefectPayload(
+                defect_no=1,
+                x_mm=10.5,
+                y_mm=-20.0,
+                size_um=0.8,
+                defect_type="PARTICLE",
+                sem_image_ref="sem://1",
+                edx_spectrum={"elements": ["Si"], "peaks_kev": [1.74]},
+            ),
+            DefectPayload(defect_no=2, x_mm=-100.0, y_mm=50.0, size_um=2.5, defect_type="SCRATCH"),
+        ],
+    )
     return [
         (topic_for(site, "ETCH", "ETCH-01", "telemetry"), telemetry.model_dump_json().encode()),
         (topic_for(site, "ETCH", "ETCH-01", "state"), state.model_dump_json().encode()),
@@ -186,10 +214,14 @@ def telemetry_message(
     metric: str = "pressure",
     value: float = 30.0,
 ) -> tuple[str, bytes]:
-    body = TelemetryPayload(ts=ts_ms, seq=seq, readings=[
-        Reading(metric=f"{metric}{i}" if readings > 1 else metric, value=value)
-        for i in range(readings)
-    ])  # fmt: skip
+    body = TelemetryPayload(
+        ts=ts_ms,
+        seq=seq,
+        readings=[
+            Reading(metric=f"{metric}{i}" if readings > 1 else metric, value=value)
+            for i in range(readings)
+        ],
+    )
     return topic_for(site, AREA[machine], machine, "telemetry"), body.model_dump_json().encode()
 
 
@@ -295,62 +327,147 @@ def bad_corpus(site: str, base_ms: int) -> list[tuple[str, str, bytes]]:
         ("negative_count", t("count"), with_(count, good=-1)),
         ("negative_count", t("count"), with_(count, scrap=-5)),
         ("negative_seq", t("telemetry"), with_(tel, seq=-1)),
-        ("non_finite", t("telemetry"), b'{"ts": %d, "seq": 1, "readings": '
-                                       b'[{"metric": "p", "value": NaN}]}' % base_ms),
-        ("unknown_state", t("state"), j({"ts": base_ms, "seq": 1, "state": "NAPPING",
-                                         "reason_code": "X"})),
-        ("invalid_wafer_id", t("inspection", m="INSP-01", a="INSP"),
-         with_(insp, wafer_id=bad_check)),
+        (
+            "non_finite",
+            t("telemetry"),
+            b'{"ts": %d, "seq": 1, "readings": [{"metric": "p", "value": NaN}]}' % base_ms,
+        ),
+        (
+            "unknown_state",
+            t("state"),
+            j({"ts": base_ms, "seq": 1, "state": "NAPPING", "reason_code": "X"}),
+        ),
+        (
+            "invalid_wafer_id",
+            t("inspection", m="INSP-01", a="INSP"),
+            with_(insp, wafer_id=bad_check),
+        ),
         ("invalid_wafer_id", t("inspection", m="INSP-01", a="INSP"), with_(insp, wafer_id="W1")),
         ("invalid_lot_id", t("count"), with_(count, lot_id="lot-1")),
-        ("wafer_lot_mismatch", t("inspection", m="INSP-01", a="INSP"),
-         with_(insp, wafer_id=make_wafer_id("L9999", 3))),
+        (
+            "wafer_lot_mismatch",
+            t("inspection", m="INSP-01", a="INSP"),
+            with_(insp, wafer_id=make_wafer_id("L9999", 3)),
+        ),
         ("empty_readings", t("telemetry"), with_(tel, readings=[])),
-        ("too_many_readings", t("telemetry"),
-         with_(tel, readings=[{"metric": "p", "value": 1}] * 10_001)),
-        ("duplicate_defect_no", t("inspection", m="INSP-01", a="INSP"), with_(insp, defects=[
-            {"defect_no": 1, "x_mm": 0, "y_mm": 0, "size_um": 1, "defect_type": "P"},
-            {"defect_no": 1, "x_mm": 1, "y_mm": 1, "size_um": 1, "defect_type": "P"}])),
+        (
+            "too_many_readings",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "p", "value": 1}] * 10_001),
+        ),
+        (
+            "duplicate_defect_no",
+            t("inspection", m="INSP-01", a="INSP"),
+            with_(
+                insp,
+                defects=[
+                    {"defect_no": 1, "x_mm": 0, "y_mm": 0, "size_um": 1, "defect_type": "P"},
+                    {"defect_no": 1, "x_mm": 1, "y_mm": 1, "size_um": 1, "defect_type": "P"},
+                ],
+            ),
+        ),
         ("track_in_after_track_out", t("count"), with_(count, track_in_ts=base_ms + 1000)),
         # strict types and ranges (issue 18, break 5)
-        ("string_as_number", t("telemetry"),
-         with_(tel, readings=[{"metric": "pressure", "value": "77"}])),
-        ("string_as_number", t("telemetry"),
-         with_(tel, readings=[{"metric": "pressure", "value": "12.5"}])),
+        (
+            "string_as_number",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "pressure", "value": "77"}]),
+        ),
+        (
+            "string_as_number",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "pressure", "value": "12.5"}]),
+        ),
         ("string_as_number", t("count"), with_(count, good="24")),
-        ("bool_as_number", t("telemetry"),
-         with_(tel, readings=[{"metric": "pressure", "value": True}])),
-        ("null_value", t("telemetry"),
-         with_(tel, readings=[{"metric": "pressure", "value": None}])),
-        ("implausible_value", t("telemetry"),
-         with_(tel, readings=[{"metric": "pressure", "value": 1e308}])),
-        ("implausible_value", t("telemetry"),
-         b'{"ts":%d,"seq":1,"readings":[{"metric":"pressure","value":%s}]}'
-         % (base_ms, b"9" * 30)),
-        ("integer_overflow", t("state"), j({"ts": base_ms, "seq": 2**70, "state": "IDLE",
-                                            "reason_code": "X"})),
+        (
+            "bool_as_number",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "pressure", "value": True}]),
+        ),
+        (
+            "null_value",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "pressure", "value": None}]),
+        ),
+        (
+            "implausible_value",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "pressure", "value": 1e308}]),
+        ),
+        (
+            "implausible_value",
+            t("telemetry"),
+            b'{"ts":%d,"seq":1,"readings":[{"metric":"pressure","value":%s}]}'
+            % (base_ms, b"9" * 30),
+        ),
+        (
+            "integer_overflow",
+            t("state"),
+            j({"ts": base_ms, "seq": 2**70, "state": "IDLE", "reason_code": "X"}),
+        ),
         ("integer_overflow", t("count"), with_(count, good=2**31)),
-        ("bad_quality", t("telemetry"),
-         with_(tel, readings=[{"metric": "pressure", "value": 1.0, "quality": 2**40}])),
-        ("bad_severity", t("alarm"),
-         j({"ts": base_ms, "seq": 1, "alarm_code": "A", "severity": 9})),
-        ("off_wafer", t("inspection", m="INSP-01", a="INSP"), with_(insp, defects=[
-            {"defect_no": 1, "x_mm": 400, "y_mm": 0, "size_um": 1, "defect_type": "P"}])),
-        ("bad_defect_size", t("inspection", m="INSP-01", a="INSP"), with_(insp, defects=[
-            {"defect_no": 1, "x_mm": 0, "y_mm": 0, "size_um": 0, "defect_type": "P"}])),
-        ("empty_string", t("state"), j({"ts": base_ms, "seq": 1, "state": "IDLE",
-                                        "reason_code": ""})),
-        ("string_too_long", t("telemetry"),
-         with_(tel, readings=[{"metric": "m" * 65, "value": 1.0}])),
+        (
+            "bad_quality",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "pressure", "value": 1.0, "quality": 2**40}]),
+        ),
+        (
+            "bad_severity",
+            t("alarm"),
+            j({"ts": base_ms, "seq": 1, "alarm_code": "A", "severity": 9}),
+        ),
+        (
+            "off_wafer",
+            t("inspection", m="INSP-01", a="INSP"),
+            with_(
+                insp,
+                defects=[
+                    {"defect_no": 1, "x_mm": 400, "y_mm": 0, "size_um": 1, "defect_type": "P"}
+                ],
+            ),
+        ),
+        (
+            "bad_defect_size",
+            t("inspection", m="INSP-01", a="INSP"),
+            with_(
+                insp,
+                defects=[{"defect_no": 1, "x_mm": 0, "y_mm": 0, "size_um": 0, "defect_type": "P"}],
+            ),
+        ),
+        (
+            "empty_string",
+            t("state"),
+            j({"ts": base_ms, "seq": 1, "state": "IDLE", "reason_code": ""}),
+        ),
+        (
+            "string_too_long",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "m" * 65, "value": 1.0}]),
+        ),
         ("bad_step_no", t("count"), with_(count, step_no=0)),
         ("naive_timestamp", t("telemetry"), with_(tel, ts="2026-01-01T00:00:00")),
         ("timestamp_out_of_range", t("telemetry"), with_(tel, ts=1e300)),
-        ("unknown_metric", t("telemetry"),
-         with_(tel, readings=[{"metric": "coffee_level", "value": 1.0}])),
-        ("duplicate_reading", t("telemetry"), with_(tel, readings=[
-            {"metric": "pressure", "value": 1.0}, {"metric": "pressure", "value": 2.0}])),
+        (
+            "unknown_metric",
+            t("telemetry"),
+            with_(tel, readings=[{"metric": "coffee_level", "value": 1.0}]),
+        ),
+        (
+            "duplicate_reading",
+            t("telemetry"),
+            with_(
+                tel,
+                readings=[
+                    {"metric": "pressure", "value": 1.0},
+                    {"metric": "pressure", "value": 2.0},
+                ],
+            ),
+        ),
         ("wrong_type", t("telemetry"), with_(tel, seq=1.0)),
-        ("nul_character", t("state"), j({"ts": base_ms, "seq": 1, "state": "IDLE",
-                                         "reason_code": "A\u0000B"})),
-    ]  # fmt: skip
+        (
+            "nul_character",
+            t("state"),
+            j({"ts": base_ms, "seq": 1, "state": "IDLE", "reason_code": "A\u0000B"}),
+        ),
+    ]
     return cases

@@ -8,8 +8,11 @@ from pathlib import Path
 from asyncua import Server, ua
 
 NAMESPACE = "urn:fabstack:plant"
-TYPES = {"State": (ua.VariantType.String, "IDLE"), "Reason": (ua.VariantType.String, "IDLE"),
-         "PartCount": (ua.VariantType.Int64, 0)}  # fmt: skip
+TYPES = {
+    "State": (ua.VariantType.String, "IDLE"),
+    "Reason": (ua.VariantType.String, "IDLE"),
+    "PartCount": (ua.VariantType.Int64, 0),
+}
 
 
 class PlantTestServer:

@@ -27,7 +27,7 @@ from dashboards.check import (
 from dashboards.sql import LANDING, WAREHOUSE
 from tests.conftest import REPO, create_database, drop_database
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 # Inside the landing zone's retention window (the simulator's default end: the last whole hour).
 END = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

@@ -13,8 +13,6 @@ import pytest
 
 from tests.integration.broker_support import RepoBroker, repo_broker
 
-pytestmark = pytest.mark.integration
-
 SITE = "FAB1"
 OWN = f"fab/v1/{SITE}/ETCH/ETCH-01/telemetry"
 OTHER = f"fab/v1/{SITE}/ETCH/ETCH-02/telemetry"

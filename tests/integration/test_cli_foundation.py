@@ -15,7 +15,6 @@ import typer.testing
 from fabcli.main import app
 from tests.conftest import REPO, server_mode
 
-pytestmark = pytest.mark.integration
 FAB = [sys.executable, "-m", "fabcli.main"]
 
 

@@ -16,8 +16,6 @@ import pytest
 from tests.conftest import REPO
 from tests.integration.warehouse_dataset import DAY, EXPECTED_STATE_SECONDS, write_dataset
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:

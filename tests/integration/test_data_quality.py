@@ -18,8 +18,6 @@ from assets.warehouse.assets import fact_assets
 from ingestion.plant import load_plant
 from tests.integration.dq_samples import LAST_ROW_H, write_bad_rows, write_valid_day
 
-pytestmark = pytest.mark.integration
-
 GOOD_DAY = date(2026, 3, 10)
 BAD_DAY = date(2026, 3, 11)
 PLANT = load_plant("demo")

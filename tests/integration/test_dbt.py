@@ -17,13 +17,16 @@ from assets.dbt.project import DBT_PROJECT_DIR, dbt_cli_resource, load_dbt_proje
 from assets.resources import LandingResource
 from tests.integration.dq_samples import LOTS, ROUTE_TOOLS, write_valid_day
 
-pytestmark = pytest.mark.integration
-
 DAY = date(2026, 3, 10)
 MODELS = {
-    "stg_sensor_reading", "stg_machine_state_interval", "stg_production_count",
-    "stg_inspection", "stg_defect", "stg_lot_step", "stg_lot_genealogy",
-}  # fmt: skip
+    "stg_sensor_reading",
+    "stg_machine_state_interval",
+    "stg_production_count",
+    "stg_inspection",
+    "stg_defect",
+    "stg_lot_step",
+    "stg_lot_genealogy",
+}
 
 
 @pytest.fixture(scope="module")

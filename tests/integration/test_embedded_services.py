@@ -13,8 +13,6 @@ from fabstack.services import _embedded_pg_port, start_embedded_postgres, stop_e
 from fabstack.settings import load_settings
 from tests.conftest import free_port, wait_for
 
-pytestmark = pytest.mark.integration
-
 
 def test_embedded_postgres_starts_answers_and_stops(fab_home) -> None:
     settings = load_settings()

@@ -6,11 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from tests.integration.warehouse_dataset import DAY, TZ, write_dataset
-
-pytestmark = pytest.mark.integration
 
 
 def test_fact_checks_pass_on_a_built_day_and_catch_lost_rows(

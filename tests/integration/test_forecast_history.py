@@ -12,8 +12,6 @@ from assets.forecasting.history import load_forecast_inputs
 from assets.forecasting.montecarlo import forecast_capacity
 from ingestion.landing.migrate import ensure_partitions
 
-pytestmark = pytest.mark.integration
-
 END = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 
 

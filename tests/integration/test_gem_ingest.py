@@ -16,7 +16,6 @@ from ingestion.stream.config import load_interlocks
 from tests.conftest import free_port, wait_for
 from tests.integration.gem_support import CuttableLink, HostThread
 
-pytestmark = pytest.mark.integration
 PLANT = load_plant("demo")
 
 
@@ -59,8 +58,11 @@ def test_handshake_trace_events_and_alarms(landing_dsn: str, tmp_path: Path, sta
     specs = [tool_spec(m, free_port()) for m in ("ETCH-01", "DEP-01")]
     tools = [started(s) for s in specs]
     with HostThread(specs, landing_dsn, tmp_path / "spool") as host:
-        wait_for(lambda: all(link.ready.is_set() for link in host.links.values()), 20,
-                 what="GEM set-up on both tools")  # fmt: skip
+        wait_for(
+            lambda: all(link.ready.is_set() for link in host.links.values()),
+            20,
+            what="GEM set-up on both tools",
+        )
         etch, dep = tools
         # the set-up reached the tools: reports linked and enabled, alarms enabled, trace on
         assert etch.trace_id == 1 and etch.trace_svids == list(specs[0].svids)
@@ -75,8 +77,11 @@ def test_handshake_trace_events_and_alarms(landing_dsn: str, tmp_path: Path, sta
         n_etch, n_dep = 5 * len(specs[0].svids), 5 * len(specs[1].svids)
         landed = lambda: (readings(landing_dsn, "ETCH-01"), readings(landing_dsn, "DEP-01"))  # noqa: E731
         wait_for(lambda: landed() == (n_etch, n_dep), 20, what="trace data landed")
-        wait_for(lambda: count(landing_dsn, "SELECT count(*) FROM landing.alarm") == 1, 10,
-                 what="alarm landed")  # fmt: skip
+        wait_for(
+            lambda: count(landing_dsn, "SELECT count(*) FROM landing.alarm") == 1,
+            10,
+            what="alarm landed",
+        )
         with psycopg.connect(landing_dsn) as conn:
             state = conn.execute(
                 "SELECT ts, state, reason_code FROM landing.machine_state"
@@ -84,16 +89,20 @@ def test_handshake_trace_events_and_alarms(landing_dsn: str, tmp_path: Path, sta
             alarm = conn.execute("SELECT machine_id, alarm_code, seq FROM landing.alarm").fetchone()
             value = conn.execute(
                 "SELECT value FROM landing.sensor_reading WHERE machine_id = 'ETCH-01' "
-                "AND metric = 'temperature' AND ts = %s", (start,)
-            ).fetchone()  # fmt: skip
+                "AND metric = 'temperature' AND ts = %s",
+                (start,),
+            ).fetchone()
         assert state == [(start, "DOWN", "VACUUM_LEAK")]
         assert alarm == ("ETCH-01", specs[0].alarms[next(iter(specs[0].alarms))].code, 2)
         assert value == (175.0,)
         host.write_status()
         with psycopg.connect(landing_dsn) as conn:
-            status = dict(conn.execute(
-                "SELECT ingestor, link_state FROM landing.ingest_status WHERE source = 'secsgem'"
-                " AND link_state IS NOT NULL").fetchall())  # fmt: skip
+            status = dict(
+                conn.execute(
+                    "SELECT ingestor, link_state FROM landing.ingest_status "
+                    "WHERE source = 'secsgem' AND link_state IS NOT NULL"
+                ).fetchall()
+            )
         assert status == {"secsgem:ETCH-01": "communicating", "secsgem:DEP-01": "communicating"}
 
 
@@ -102,8 +111,11 @@ def test_polling_with_s1f3(landing_dsn: str, tmp_path: Path, started) -> None:
     tool = started(spec)
     feed(tool, datetime.now(UTC), 1, 45.0)  # the SVs' current values
     with HostThread([spec], landing_dsn, tmp_path / "spool"):
-        wait_for(lambda: readings(landing_dsn, "CMP-01") >= 3 * len(spec.svids), 20,
-                 what="three polls landed")  # fmt: skip
+        wait_for(
+            lambda: readings(landing_dsn, "CMP-01") >= 3 * len(spec.svids),
+            20,
+            what="three polls landed",
+        )
     assert tool.trace_id is None  # polled, not traced
     with psycopg.connect(landing_dsn) as conn:
         values = {v for (v,) in conn.execute("SELECT DISTINCT value FROM landing.sensor_reading")}
@@ -122,8 +134,11 @@ def test_interlock_trip_sends_s2f41_and_records_the_ack(
         feed(tool, start, 2, 175.0)
         feed(tool, start + timedelta(seconds=2), 1, 195.0)  # over the 188 degC rule
         wait_for(lambda: tool.commands == ["STOP"], 20, what="S2F41 STOP at the tool")
-        wait_for(lambda: count(landing_dsn, "SELECT count(*) FROM landing.quarantine_log"), 20,
-                 what="quarantine entry")  # fmt: skip
+        wait_for(
+            lambda: count(landing_dsn, "SELECT count(*) FROM landing.quarantine_log"),
+            20,
+            what="quarantine entry",
+        )
         with psycopg.connect(landing_dsn) as conn:
             action = conn.execute("SELECT action FROM landing.interlock_event").fetchone()[0]
             reason = conn.execute("SELECT lot_id, reason FROM landing.quarantine_log").fetchone()
@@ -150,16 +165,23 @@ def test_bad_gem_input_is_dead_lettered_and_ingest_goes_on(
         n = len(spec.svids)
         tool.send_raw(6, 11, {"DATAID": 1, "CEID": 9999, "RPT": []})
         tool.send_raw(6, 11, {"DATAID": 2, "CEID": 3001, "RPT": [{"RPTID": 77, "V": ["x"]}]})
-        tool.send_raw(6, 1, {"TRID": 1, "SMPLN": 1, "STIME": stamp,
-                             "SV": [Array(U4, [1, 2])] + [1.0] * (n - 1)})  # fmt: skip
+        tool.send_raw(
+            6,
+            1,
+            {"TRID": 1, "SMPLN": 1, "STIME": stamp, "SV": [Array(U4, [1, 2])] + [1.0] * (n - 1)},
+        )
         later = (now + timedelta(seconds=1)).isoformat()
         tool.send_raw(6, 1, {"TRID": 1, "SMPLN": 2, "STIME": later, "SV": [5000.0] * n})
         feed(tool, now + timedelta(seconds=2), 1, 400.0)  # a good sample after the bad ones
         # a bad value sets aside that value only; the sample's other SVs land
-        wait_for(lambda: readings(landing_dsn, "DEP-01") == 2 * (n - 1) + n, 20,
-                 what="the good values")  # fmt: skip
-        wait_for(lambda: count(landing_dsn, "SELECT count(*) FROM landing.dead_letter") >= 4, 20,
-                 what="four dead letters")  # fmt: skip
+        wait_for(
+            lambda: readings(landing_dsn, "DEP-01") == 2 * (n - 1) + n, 20, what="the good values"
+        )
+        wait_for(
+            lambda: count(landing_dsn, "SELECT count(*) FROM landing.dead_letter") >= 4,
+            20,
+            what="four dead letters",
+        )
         with psycopg.connect(landing_dsn) as conn:
             dead = conn.execute(
                 "SELECT topic, error FROM landing.dead_letter ORDER BY id"
@@ -167,9 +189,11 @@ def test_bad_gem_input_is_dead_lettered_and_ingest_goes_on(
     kinds = {error.split(":", 1)[0]: topic for topic, error in dead}
     assert kinds["unknown_ceid"] == "DEP-01/S6F11"
     assert kinds["undefined_report"] == "DEP-01/S6F11"
-    assert kinds["wrong_type"] == "DEP-01/S6F1" and "got a list" in dict(
-        (t, e) for t, e in dead if e.startswith("wrong_type")
-    )["DEP-01/S6F1"]  # fmt: skip
+    assert (
+        kinds["wrong_type"] == "DEP-01/S6F1"
+        and "got a list"
+        in dict((t, e) for t, e in dead if e.startswith("wrong_type"))["DEP-01/S6F1"]
+    )
     assert kinds["out_of_range"] == "DEP-01/S6F1"
 
 
@@ -200,8 +224,11 @@ def test_link_cut_and_tool_restart_lose_and_duplicate_nothing(
             feed(tool, start + timedelta(seconds=10), 20)  # the tool goes on sampling
             assert readings(landing_dsn, "LITHO-01") == 10 * n
             link.heal()
-            wait_for(lambda: readings(landing_dsn, "LITHO-01") == 30 * n, 40,
-                     what="spooled samples after the cut")  # fmt: skip
+            wait_for(
+                lambda: readings(landing_dsn, "LITHO-01") == 30 * n,
+                40,
+                what="spooled samples after the cut",
+            )
             assert gem.status.connections >= 2
             # tool restart: a new equipment process on the same port
             tool.stop()

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import polars as pl
 import psycopg
-import pytest
 
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
 T = NOW - timedelta(days=2)
 
@@ -24,8 +22,12 @@ def fab(dsn: str, home: Path, *args: str) -> subprocess.CompletedProcess:
     env.update({"FAB_HOME": str(home), "FAB_PG_DSN": dsn, "NO_COLOR": "1", "COLUMNS": "200"})
     return subprocess.run(
         [sys.executable, "-m", "fabcli.main", *args],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
 
 
 def _count(dsn: str, sql: str) -> int:
@@ -63,8 +65,17 @@ def test_readings_csv_bom_separator_map_bad_rows_and_idempotence(
     path.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode())
     mapping = tmp_path / "map.yaml"
     mapping.write_text("ts: Time\nmachine: Tool\nmetric: Tag\n")
-    args = ("import", "readings", str(path), "--separator", ";", "--column-map", str(mapping),
-            "-c", "value=Val")  # fmt: skip
+    args = (
+        "import",
+        "readings",
+        str(path),
+        "--separator",
+        ";",
+        "--column-map",
+        str(mapping),
+        "-c",
+        "value=Val",
+    )
     first = fab(landing_dsn, tmp_path, *args)
     assert first.returncode == 0, first.stderr
     assert "landed 2" in first.stdout and "set aside 8" in first.stdout

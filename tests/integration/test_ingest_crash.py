@@ -23,7 +23,6 @@ from tests.integration.ingest_support import (
     until,
 )
 
-pytestmark = pytest.mark.integration
 COUNT = "SELECT count(*) FROM landing.sensor_reading"
 
 

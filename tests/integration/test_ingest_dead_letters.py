@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.integration.ingest_support import (
     bad_corpus,
     make_ingestor,
@@ -17,8 +15,6 @@ from tests.integration.ingest_support import (
     unique_site,
     until,
 )
-
-pytestmark = pytest.mark.integration
 
 
 def test_bad_corpus_dead_lettered_good_neighbours_land(landing_dsn, tmp_path):

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import psycopg
-import pytest
 
 from ingestion.stream.committer import Committer
 from ingestion.stream.spool import Spool
@@ -28,7 +27,6 @@ from tests.integration.ingest_support import (
     via_port,
 )
 
-pytestmark = pytest.mark.integration
 READINGS = "SELECT count(*) FROM landing.sensor_reading"
 DISTINCT = "SELECT count(DISTINCT (machine_id, metric, ts)) FROM landing.sensor_reading"
 STATUS = "SELECT rows_total, dead_letters_total FROM landing.ingest_status WHERE ingestor = %s"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-import pytest
 
 from ingestion.payloads import CommandPayload, topic_for
 from ingestion.stream.config import InterlockConfig, InterlockRule, load_interlocks
@@ -21,8 +20,6 @@ from tests.integration.ingest_support import (
     unique_site,
     until,
 )
-
-pytestmark = pytest.mark.integration
 
 
 def test_shipped_rule_is_etch_above_188():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.integration.ingest_support import (
     LOT,
     good_messages,
@@ -18,8 +16,6 @@ from tests.integration.ingest_support import (
     unique_site,
     until,
 )
-
-pytestmark = pytest.mark.integration
 
 
 def test_every_channel_lands_in_its_tables(landing_dsn, tmp_path):

@@ -16,14 +16,17 @@ from tests.conftest import free_port
 from tests.integration.ingest_support import scalar, until
 from tests.integration.opcua_support import PlantTestServer
 
-pytestmark = pytest.mark.integration
-VARIABLES = {"State": VariableMap(table="machine_state"),
-             "Reason": VariableMap(table="state_reason"),
-             "Temperature": VariableMap(metric="temperature"),
-             "PartCount": VariableMap(metric="part_count")}  # fmt: skip
-MACHINES = {"ETCH-01": ["State", "Reason", "Temperature", "PartCount"],
-            "LITHO-01": ["State", "Reason", "Temperature"],
-            "GHOST-9": ["Temperature"]}  # fmt: skip
+VARIABLES = {
+    "State": VariableMap(table="machine_state"),
+    "Reason": VariableMap(table="state_reason"),
+    "Temperature": VariableMap(metric="temperature"),
+    "PartCount": VariableMap(metric="part_count"),
+}
+MACHINES = {
+    "ETCH-01": ["State", "Reason", "Temperature", "PartCount"],
+    "LITHO-01": ["State", "Reason", "Temperature"],
+    "GHOST-9": ["Temperature"],
+}
 
 
 def _ingestor(dsn: str, url: str, spool) -> OpcuaIngestor:

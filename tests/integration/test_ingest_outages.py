@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.integration.ingest_support import (
     BROKER,
     TcpProxy,
@@ -20,7 +18,6 @@ from tests.integration.ingest_support import (
     via_port,
 )
 
-pytestmark = pytest.mark.integration
 COUNT_READINGS = "SELECT count(*) FROM landing.sensor_reading"
 DISTINCT_READINGS = "SELECT count(DISTINCT (machine_id, metric, ts)) FROM landing.sensor_reading"
 

@@ -36,7 +36,6 @@ from tests.integration.ingest_support import (
     until,
 )
 
-pytestmark = pytest.mark.integration
 EXPIRY_S = 2  # the absent member's session expiry in the expiry test
 
 
@@ -76,11 +75,29 @@ def run_leave(
     env.update(FAB_HOME=str(home), FAB_PG_DSN=dsn, FAB_MQTT_URL=broker.url("fab_ingest"))
     env.update(NO_COLOR="1", COLUMNS="200")
     return subprocess.run(
-        [sys.executable, "-m", "fabcli.main", "ingest", "leave", "--client-id", client_id,
-         "--share-group", f"g{site}", "--topic-filter", f"fab/v1/{site}/#",
-         "--spool-dir", str(home / "spool" / client_id), "--idle-s", "1"],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "fabcli.main",
+            "ingest",
+            "leave",
+            "--client-id",
+            client_id,
+            "--share-group",
+            f"g{site}",
+            "--topic-filter",
+            f"fab/v1/{site}/#",
+            "--spool-dir",
+            str(home / "spool" / client_id),
+            "--idle-s",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
 
 
 def fab_leave(broker: RepoBroker, dsn: str, home: Path, site: str, client_id: str) -> int:
@@ -173,8 +190,12 @@ def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn, tm
         env.update(FAB_PG_DSN=landing_dsn, FAB_HOME=str(tmp_path), NO_COLOR="1", COLUMNS="400")
         shown = subprocess.run(
             [sys.executable, "-m", "fabcli.main", "ingest", "status"],
-            capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+        )
         assert shown.returncode == 0, shown.stderr
         assert f"warning: {warnings[0]}" in shown.stdout
         conn.execute("UPDATE landing.ingest_status SET messages_per_s = 0")

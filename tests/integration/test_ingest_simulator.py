@@ -18,7 +18,7 @@ from ingestion.stream.opcua import OpcuaIngestor
 from tests.conftest import MQTT_URL, free_port
 from tests.integration.ingest_support import make_ingestor, running, scalar, until
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 TABLES = (
     "sensor_reading",
     "machine_state",

@@ -42,8 +42,11 @@ def test_folder_lands_good_files_and_dead_letters_the_bad(landing_dsn: str, tmp_
     # The CLI says the same in one line and exits 2; nothing landed is lost.
     env = {**os.environ, "FAB_PG_DSN": landing_dsn, "FAB_HOME": str(tmp_path / "home")}
     out = subprocess.run(
-        [sys.executable, "-c", "from fabcli.main import run; run()", "import", "klarf",
-         str(bad)], capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+        [sys.executable, "-c", "from fabcli.main import run; run()", "import", "klarf", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert out.returncode == 2
     assert out.stderr.strip() == f"fab: error: {letters[0][1]}"

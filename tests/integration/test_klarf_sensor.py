@@ -27,8 +27,9 @@ def test_sensor_and_job(landing_dsn: str, tmp_path: Path, monkeypatch: pytest.Mo
         context = dg.build_sensor_context(instance=instance)
         requests = klarf_drop_sensor(context)
         assert [r.run_config["ops"]["import_klarf_file"]["config"]["path"] for r in requests] == [
-            str(good), str(bad),
-        ]  # fmt: skip
+            str(good),
+            str(bad),
+        ]
         again = klarf_drop_sensor(dg.build_sensor_context(instance=instance, cursor=context.cursor))
         assert isinstance(again, dg.SkipReason)
         for request in requests:

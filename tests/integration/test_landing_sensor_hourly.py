@@ -12,7 +12,6 @@ from assets.landing.assets import landing_sensor_hourly
 from assets.resources import LandingResource
 from ingestion.sink import LandingSink
 
-pytestmark = pytest.mark.integration
 DAY = "2026-11-10"  # plant-local (Europe/Berlin, UTC+1): 2026-11-09 23:00 .. 11-10 23:00 UTC
 
 

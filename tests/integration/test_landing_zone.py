@@ -17,8 +17,6 @@ from ingestion.plant import load_plant
 from ingestion.sink import LandingSink
 from tests.conftest import server_mode
 
-pytestmark = pytest.mark.integration
-
 
 def _snapshot(conn: psycopg.Connection) -> dict[str, list]:
     """Every landing table's rows with their xmin, so any rewrite shows."""

@@ -21,7 +21,6 @@ from ingestion.simulator.backfill import insert_new_readings
 from ingestion.sink import LandingSink
 from tests.conftest import server_mode
 
-pytestmark = pytest.mark.integration
 DAY = (datetime.now(UTC) - timedelta(days=10)).replace(hour=0, minute=0, second=0, microsecond=0)
 OLD = [(DAY + timedelta(minutes=m), "ETCH-01", "temperature", float(m), 0) for m in range(60)]
 

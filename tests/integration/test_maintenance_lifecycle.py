@@ -21,7 +21,6 @@ from fabstack.errors import FabError
 from ingestion.sink import LandingSink
 from tests.conftest import REPO, drop_database, migrated_and_seeded
 
-pytestmark = pytest.mark.integration
 DAYS = 60
 
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import psycopg
-import pytest
 from polars.testing import assert_frame_equal
 
 from assets.data_quality.landing_day import DayWindow
 from assets.maintenance.sources import inputs_from_landing, readings_from_landing
 from tests.integration.dq_samples import write_valid_day
-
-pytestmark = pytest.mark.integration
 
 DAY = date(2026, 3, 10)
 

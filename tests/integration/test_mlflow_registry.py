@@ -21,8 +21,6 @@ from assets.maintenance import registry
 from fabstack.errors import FabError
 from tests.conftest import REPO, free_port
 
-pytestmark = pytest.mark.integration
-
 TEST_FRAME = pl.DataFrame(
     {
         "label": [0, 0, 1, 1, 0, 1, 0, 0],

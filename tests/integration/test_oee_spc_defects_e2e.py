@@ -24,7 +24,7 @@ from tests.conftest import drop_database, migrated_and_seeded
 from warehouse.build import build_day, build_dims, ensure_schema
 from warehouse.client import open_warehouse
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 TZ = "Europe/Berlin"
 END = datetime(2026, 11, 18, 0, tzinfo=UTC)  # 01:00 local: the last local day is partial

@@ -11,8 +11,6 @@ import pytest
 from fabstack.calendar import local_day
 from tests.integration.test_plan_landing import T0, _seed_lots
 
-pytestmark = pytest.mark.integration
-
 
 def test_plan_and_forecast_assets_write_the_warehouse(
     module_landing_dsn: str, tmp_path: Path

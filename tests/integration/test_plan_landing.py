@@ -15,8 +15,6 @@ from assets.planning.loader import load_fab_data
 from assets.planning.nightly import PlanRunOptions, run_plan
 from ingestion.landing.migrate import ensure_partitions
 
-pytestmark = pytest.mark.integration
-
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)  # 02:00 Berlin, the nightly run
 
 

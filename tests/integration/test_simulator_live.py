@@ -20,7 +20,6 @@ from ingestion.simulator.opcua_server import load_node_map
 from tests.conftest import MQTT_URL, REPO, broker_address, free_port
 
 MQTT = MQTT_URL  # FAB_TEST_MQTT_URL
-pytestmark = pytest.mark.integration  # real Mosquitto: `make test` starts it if it is down
 
 
 def _plant():

@@ -47,8 +47,11 @@ def test_land_maps_is_idempotent_and_replaces_a_changed_map(landing_dsn: str) ->
         assert first.new == len(maps) and first.dies_written == maps.die_count
         again = land_maps(conn, maps, source="test")
         assert (again.new, again.changed, again.unchanged, again.dies_written) == (
-            0, 0, len(maps), 0,
-        )  # fmt: skip
+            0,
+            0,
+            len(maps),
+            0,
+        )
         assert counts(landing_dsn) == (len(maps), maps.die_count)
         changed = [m.copy() for m in maps.maps]
         r, c = np.argwhere(changed[0] == 1)[0]
@@ -93,8 +96,9 @@ def test_classify_with_the_promoted_model(env: dict[str, str], tmp_path: Path) -
     assert out.returncode == 2 and "no promoted wafer_signature model" in out.stderr
     result = train(read_maps(path), seed=3, params={"max_iter": 20})
     with psycopg.connect(env["FAB_PG_DSN"], autocommit=True) as conn:
-        record = register(conn, Path(env["FAB_HOME"]), result, SignatureConfig(seed=3),
-                          model_name=MODEL_NAME)  # fmt: skip
+        record = register(
+            conn, Path(env["FAB_HOME"]), result, SignatureConfig(seed=3), model_name=MODEL_NAME
+        )
         assert record.metrics["validation"] == "lot-disjoint StratifiedGroupKFold"
         assert compare_and_promote(conn, record.version, model_name=MODEL_NAME).promoted
     out = fab(env, "defects", "classify", str(path), "--json")

@@ -23,8 +23,6 @@ from tests.integration.warehouse_dataset import (
 from warehouse.build import FACTS, build_day, build_dims, ensure_schema
 from warehouse.client import ChdbWarehouse
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def built(module_landing_dsn: str, tmp_path_factory) -> Iterator[tuple[ChdbWarehouse, str]]:

@@ -16,8 +16,6 @@ from fabstack.errors import FabError
 from tests.conftest import create_database, drop_database
 from warehouse.build import FACTS
 
-pytestmark = pytest.mark.integration
-
 DAY = date(2025, 6, 11)  # Europe/Berlin day: 2025-06-10 22:00 .. 2025-06-11 22:00 UTC
 END = datetime(2025, 6, 12, tzinfo=UTC)
 TZ = "Europe/Berlin"

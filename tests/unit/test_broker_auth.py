@@ -89,8 +89,15 @@ def test_certs_script_is_idempotent(tmp_path) -> None:
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == first
     assert (tmp_path / "ca.key").stat().st_mode & 0o077 == 0
     verify = subprocess.run(
-        ["openssl", "verify", "-CAfile", str(tmp_path / "public" / "ca.crt"),
-         str(tmp_path / "broker" / "broker.crt"), str(tmp_path / "proxy" / "proxy.crt")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "verify",
+            "-CAfile",
+            str(tmp_path / "public" / "ca.crt"),
+            str(tmp_path / "broker" / "broker.crt"),
+            str(tmp_path / "proxy" / "proxy.crt"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr

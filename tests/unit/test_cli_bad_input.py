@@ -71,9 +71,12 @@ def test_one_line_in_a_real_process(tmp_path, args) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAB_")}
     result = subprocess.run(
         [sys.executable, "-m", "fabcli.main", *[a.format(big=big) for a in args]],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
         env={**env, "FAB_HOME": str(tmp_path / "home"), "PYTHONWARNINGS": "always"},
-    )  # fmt: skip
+    )
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("fab: error: ")
@@ -148,8 +151,9 @@ def test_spc_attribute_counts_are_checked(tmp_path, chart, rows, fragment) -> No
 
 def test_spc_laney_u_uses_the_sample_size(tmp_path) -> None:
     path = _csv(tmp_path, "d,n\n4,2\n8,4\n6,3\n10,5\n")
-    result = fab("spc", "limits", path, "--chart", "laney-u", "--value", "d", "--size", "n",
-                 "--json")  # fmt: skip
+    result = fab(
+        "spc", "limits", path, "--chart", "laney-u", "--value", "d", "--size", "n", "--json"
+    )
     assert result.code == 0, result.err
     assert json.loads(result.out)["limits"]["laney-u"]["center"] == pytest.approx(2.0)
 
@@ -179,13 +183,17 @@ GOOD_ROWS = (
             ["2016-01-01T00:00:00+00:00,ETCH-01,state,RUN,,", GOOD_ROWS[0]],
             "events span 3976 days",
         ),
-        (["2026-11-20T06:00:00,ETCH-01,state,RUN,,", GOOD_ROWS[2]],
-         "is not an ISO timestamp with a UTC offset"),
-        ([*GOOD_ROWS, "2026-11-20T07:30:00+01:00,ETCH-01,count,,9000000000000000000,0"],
-         "good '9000000000000000000' is not a count in 0..10,000,000"),
+        (
+            ["2026-11-20T06:00:00,ETCH-01,state,RUN,,", GOOD_ROWS[2]],
+            "is not an ISO timestamp with a UTC offset",
+        ),
+        (
+            [*GOOD_ROWS, "2026-11-20T07:30:00+01:00,ETCH-01,count,,9000000000000000000,0"],
+            "good '9000000000000000000' is not a count in 0..10,000,000",
+        ),
         ([*GOOD_ROWS, "2026-11-20T07:30:00+01:00,ETCH-01,count,,9e18,0"], "good '9e18'"),
     ],
-)  # fmt: skip
+)
 def test_oee_bad_events_are_refused(tmp_path, rows, fragment) -> None:
     fab("oee", _oee_csv(tmp_path, *rows)).assert_refused(fragment)
 
@@ -222,12 +230,18 @@ ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     [
         (bytes(range(256)) * 4, "not UTF-8 text"),
         (ALIAS_BOMB, "aliases"),
-        (DEMO_PLANT.read_text().replace("ideal_cycle_time_s: ", "ideal_cycle_time_s: 1e400 #", 1),
-         "ideal_cycle_time_s: Input should be a finite number"),
-        (DEMO_PLANT.read_text().replace("setpoint: 22.0", "setpoint: .nan", 1),
-         "setpoint: Input should be a finite number"),
+        (
+            DEMO_PLANT.read_text().replace(
+                "ideal_cycle_time_s: ", "ideal_cycle_time_s: 1e400 #", 1
+            ),
+            "ideal_cycle_time_s: Input should be a finite number",
+        ),
+        (
+            DEMO_PLANT.read_text().replace("setpoint: 22.0", "setpoint: .nan", 1),
+            "setpoint: Input should be a finite number",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_plant_files_are_refused(tmp_path, content, fragment) -> None:
     path = _plant(tmp_path, content)
     fab("db", "seed", "--plant", path).assert_refused(str(path), fragment)
@@ -286,9 +300,15 @@ def test_jsp_total_work_is_bounded(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--time-limit", "nan"), ("--time-limit", "inf"), ("--time-limit", "-1"),
-     ("--time-limit", "1e9"), ("--workers", "100000"), ("--workers", "0")],
-)  # fmt: skip
+    [
+        ("--time-limit", "nan"),
+        ("--time-limit", "inf"),
+        ("--time-limit", "-1"),
+        ("--time-limit", "1e9"),
+        ("--workers", "100000"),
+        ("--workers", "0"),
+    ],
+)
 def test_jsp_solver_options_are_bounded(small_jsp, option, value) -> None:
     fab("plan", "jsp", small_jsp, option, value).assert_refused(option)
 
@@ -304,12 +324,19 @@ def test_jsp_still_solves_a_good_instance(small_jsp) -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--timeout", "inf"), ("--timeout", "nan"), ("--timeout", "0"), ("--timeout", "1e7"),
-     ("--duration", "inf"), ("--duration", "nan")],
-)  # fmt: skip
+    [
+        ("--timeout", "inf"),
+        ("--timeout", "nan"),
+        ("--timeout", "0"),
+        ("--timeout", "1e7"),
+        ("--duration", "inf"),
+        ("--duration", "nan"),
+    ],
+)
 def test_chaos_waits_are_bounded(option, value) -> None:
-    result = fab("simulate", "chaos", "--machine", "ETCH-01", "--fault", "machine_down",
-                 option, value)  # fmt: skip
+    result = fab(
+        "simulate", "chaos", "--machine", "ETCH-01", "--fault", "machine_down", option, value
+    )
     result.assert_refused(option)
 
 

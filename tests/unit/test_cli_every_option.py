@@ -112,9 +112,10 @@ CHECKED_ELSEWHERE = {"ingest", "model", "mlflow"}  # ingestion and model-registr
 
 
 @pytest.mark.parametrize(
-    ("path", "option", "value"), NUMERIC_CASES, ids=[f"{' '.join(p)} {o} {v}" for p, o, v in
-                                                      NUMERIC_CASES]
-)  # fmt: skip
+    ("path", "option", "value"),
+    NUMERIC_CASES,
+    ids=[f"{' '.join(p)} {o} {v}" for p, o, v in NUMERIC_CASES],
+)
 def test_bad_numbers_exit_0_or_2_with_one_line(path, option, value, files) -> None:
     result = fab(*path, *_required(path, files), option, value)
     result.assert_contract()

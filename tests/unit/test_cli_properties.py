@@ -65,9 +65,26 @@ NUMBER_TEXT = st.one_of(
     st.integers(-(10**25), 10**25).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.floats(-1e6, 1e6).map(lambda x: f"{x:.4g}"),
-    st.sampled_from(["", " ", "nan", "inf", "-inf", "1e999", "-1e308", "1e308", "abc", "1,5",
-                     "٣", "0x10", "1_000", "\"7\"", "TRUE"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "nan",
+            "inf",
+            "-inf",
+            "1e999",
+            "-1e308",
+            "1e308",
+            "abc",
+            "1,5",
+            "٣",
+            "0x10",
+            "1_000",
+            '"7"',
+            "TRUE",
+        ]
+    ),
+)
 SMALL_COUNT = st.integers(-3, 30).map(str)
 
 
@@ -92,13 +109,22 @@ def spc_inputs(draw) -> tuple[str, list[str]]:
         size = draw(st.integers(30, 40))  # equal sizes (np), never below a count (p)
         sizes = [str(size)] * rows
     else:
-        values = draw(st.lists(SMALL_COUNT if attribute and draw(st.booleans()) else NUMBER_TEXT,
-                               min_size=rows, max_size=rows))  # fmt: skip
-        sizes = draw(st.lists(st.one_of(st.integers(-2, 40).map(str), NUMBER_TEXT),
-                              min_size=rows, max_size=rows))  # fmt: skip
+        values = draw(
+            st.lists(
+                SMALL_COUNT if attribute and draw(st.booleans()) else NUMBER_TEXT,
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+        sizes = draw(
+            st.lists(
+                st.one_of(st.integers(-2, 40).map(str), NUMBER_TEXT), min_size=rows, max_size=rows
+            )
+        )
     groups = [str(i // draw(st.integers(1, 4))) if rows else "" for i in range(rows)]
-    lines = ["v,n,g"] + [f"{_cell(v)},{_cell(n)},{g}" for v, n, g in zip(values, sizes, groups,
-                                                                        strict=True)]  # fmt: skip
+    lines = ["v,n,g"] + [
+        f"{_cell(v)},{_cell(n)},{g}" for v, n, g in zip(values, sizes, groups, strict=True)
+    ]
     args = ["--chart", chart, "--value", "v", "--size", "n", "--subgroup", "g"]
     if chart in ("xbar-r", "xbar-s", "imr"):
         for option in ("--lsl", "--usl"):
@@ -150,24 +176,37 @@ def test_spc_p_centre_is_the_pooled_fraction(samples: list[tuple[int, int]]) -> 
 
 TIMESTAMP = st.one_of(
     st.builds(
-        lambda day, minute, offset: f"2026-11-{day:02d}T{minute // 60:02d}:{minute % 60:02d}:00"
-        f"{offset}",
-        st.integers(18, 22), st.integers(0, 1439),
+        lambda day, minute, offset: (
+            f"2026-11-{day:02d}T{minute // 60:02d}:{minute % 60:02d}:00{offset}"
+        ),
+        st.integers(18, 22),
+        st.integers(0, 1439),
         st.sampled_from(["+01:00", "Z", "+00:00", "-05:00", "", "+0100"]),
     ),
-    st.sampled_from(["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00",
-                     "2016-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "yesterday", "",
-                     "2026-02-30T00:00:00Z", "2026-11-20 06:00:00+01:00"]),
-)  # fmt: skip
-REASONS = st.sampled_from(["RUN", "SMALL_STOP", "STARVED", "SETUP", "WEAR_OUT", "BREAK",
-                           "NO_SHIFT", "", "NOPE"])  # fmt: skip
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+00:00",
+            "9999-12-31T23:59:59+00:00",
+            "2016-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "yesterday",
+            "",
+            "2026-02-30T00:00:00Z",
+            "2026-11-20 06:00:00+01:00",
+        ]
+    ),
+)
+REASONS = st.sampled_from(
+    ["RUN", "SMALL_STOP", "STARVED", "SETUP", "WEAR_OUT", "BREAK", "NO_SHIFT", "", "NOPE"]
+)
 MACHINES = st.sampled_from(["ETCH-01", "ETCH-02", "LITHO-01", "X-99", ""])
 
 
 GOOD_TIMESTAMP = st.builds(
     lambda day, minute: f"2026-11-{day:02d}T{minute // 60:02d}:{minute % 60:02d}:00+01:00",
-    st.integers(19, 21), st.integers(0, 1439),
-)  # fmt: skip
+    st.integers(19, 21),
+    st.integers(0, 1439),
+)
 
 
 @st.composite
@@ -175,8 +214,9 @@ def oee_inputs(draw) -> tuple[str, list[str]]:
     """Half the files mostly well-formed (so answers get checked), half anything."""
     clean = draw(st.booleans())
     stamp = GOOD_TIMESTAMP if clean else TIMESTAMP
-    reasons = st.sampled_from(["RUN", "SMALL_STOP", "SETUP", "WEAR_OUT", "BREAK"]) if clean \
-        else REASONS  # fmt: skip
+    reasons = (
+        st.sampled_from(["RUN", "SMALL_STOP", "SETUP", "WEAR_OUT", "BREAK"]) if clean else REASONS
+    )
     machines = st.sampled_from(["ETCH-01", "LITHO-01"]) if clean else MACHINES
     counts = st.integers(0, 40).map(str) if clean else NUMBER_TEXT
     scraps = st.integers(0, 3).map(str) if clean else SMALL_COUNT
@@ -185,8 +225,9 @@ def oee_inputs(draw) -> tuple[str, list[str]]:
         kind = draw(st.sampled_from(["state", "state", "count"] + ([] if clean else ["other"])))
         reason = draw(reasons) if kind == "state" else ""
         good, scrap = ("", "") if kind == "state" else (draw(counts), draw(scraps))
-        rows.append(",".join([draw(stamp), draw(machines), kind, reason, _cell(good),
-                              _cell(scrap)]))  # fmt: skip
+        rows.append(
+            ",".join([draw(stamp), draw(machines), kind, reason, _cell(good), _cell(scrap)])
+        )
     args = []
     if draw(st.booleans()):
         cycle = st.integers(1, 120).map(str) if clean else NUMBER_TEXT.filter(str.strip)
@@ -288,9 +329,12 @@ def test_plant_files_load_finite_or_refuse_in_one_line(text: str) -> None:
 @settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(mutated_plants())
 def test_plant_files_through_the_cli(text: str) -> None:
-    events = _write("ts,machine_id,kind,reason_code,good,scrap\n"
-                    "2026-11-20T06:00:00+01:00,ETCH-01,state,RUN,,\n"
-                    "2026-11-20T08:00:00+01:00,ETCH-01,state,RUN,,\n", ".csv")  # fmt: skip
+    events = _write(
+        "ts,machine_id,kind,reason_code,good,scrap\n"
+        "2026-11-20T06:00:00+01:00,ETCH-01,state,RUN,,\n"
+        "2026-11-20T08:00:00+01:00,ETCH-01,state,RUN,,\n",
+        ".csv",
+    )
     fab("oee", events, "--plant", _write(text, ".yaml"), "--json").assert_contract()
 
 
@@ -307,10 +351,12 @@ def jsp_instances(draw) -> tuple[str, list[list[tuple[int, int]]] | None]:
     """A valid small instance (with its jobs, to check the answer) or a damaged one."""
     n_jobs, n_machines = draw(st.integers(1, 4)), draw(st.integers(1, 3))
     jobs = [
-        [(draw(st.integers(0, n_machines - 1)), draw(st.integers(0, 20)))
-         for _ in range(draw(st.integers(1, 3)))]
+        [
+            (draw(st.integers(0, n_machines - 1)), draw(st.integers(0, 20)))
+            for _ in range(draw(st.integers(1, 3)))
+        ]
         for _ in range(n_jobs)
-    ]  # fmt: skip
+    ]
     lines = [f"{n_jobs} {n_machines}"] + [" ".join(f"{m} {d}" for m, d in job) for job in jobs]
     if draw(st.booleans()):
         return "\n".join(lines) + "\n", jobs
@@ -328,8 +374,7 @@ def jsp_instances(draw) -> tuple[str, list[list[tuple[int, int]]] | None]:
 @given(jsp_instances())
 def test_plan_jsp_on_generated_instances(case) -> None:
     text, jobs = case
-    result = fab("plan", "jsp", _write(text, ".txt"), "--time-limit", "5", "--json",
-                 deadline_s=30)  # fmt: skip
+    result = fab("plan", "jsp", _write(text, ".txt"), "--time-limit", "5", "--json", deadline_s=30)
     result.assert_contract()
     event(f"exit {result.code}" + (" (valid)" if jobs else ""))
     if jobs is None or result.code != 0:

@@ -71,20 +71,31 @@ def _profile(rows: list[tuple]) -> pd.DataFrame:
 
 def test_an_excursion_warns_but_a_broken_sensor_blocks(runner, suites) -> None:
     ts = NOW - timedelta(hours=1)
-    frame = _profile([
-        ("ETCH-01", "temperature", 100, 170.0, 194.0, ts),  # excursion past 188 before interlock
-        ("ETCH-01", "vibration", 100, -0.1, 1.4, ts),  # idle, with noise around zero
-    ])  # fmt: skip
+    frame = _profile(
+        [
+            (
+                "ETCH-01",
+                "temperature",
+                100,
+                170.0,
+                194.0,
+                ts,
+            ),  # excursion past 188 before interlock
+            ("ETCH-01", "vibration", 100, -0.1, 1.4, ts),  # idle, with noise around zero
+        ]
+    )
     blocking = runner.run("sensor_reading", suites["sensor_reading"], frame)
     assert blocking.success, _failed(blocking)
     warning = runner.run("limits", operating_limit_suite(), frame)
     assert _failed(warning) == {"readings not above the machine's upper limit": [0]}
 
-    broken = _profile([
-        ("ETCH-01", "temperature", 100, 170.0, 1880.0, ts),
-        ("GHOST-99", "temperature", 5, 22.0, 22.0, ts),
-        ("ETCH-01", "vibration", 100, 0.9, 1.4, NOW + timedelta(hours=2)),
-    ])  # fmt: skip
+    broken = _profile(
+        [
+            ("ETCH-01", "temperature", 100, 170.0, 1880.0, ts),
+            ("GHOST-99", "temperature", 5, 22.0, 22.0, ts),
+            ("ETCH-01", "vibration", 100, 0.9, 1.4, NOW + timedelta(hours=2)),
+        ]
+    )
     outcome = runner.run("sensor_reading", build_suites(REF, NOW)["sensor_reading"], broken)
     assert _failed(outcome) == {
         "known machine": [1],
@@ -111,19 +122,32 @@ def test_row_suites_name_each_broken_rule_and_row(runner) -> None:
     assert outcome.summary()["good non-negative"] == "1 of 3 failing"
 
     states = pd.DataFrame(
-        [(ts, "ETCH-01", "RUNNING", "RUN"), (ts, "ETCH-01", "RUNNING", "WEAR_OUT"),
-         (pd.Timestamp(NOW + timedelta(hours=1)), "ETCH-01", "DOWN", "WEAR_OUT")],
+        [
+            (ts, "ETCH-01", "RUNNING", "RUN"),
+            (ts, "ETCH-01", "RUNNING", "WEAR_OUT"),
+            (pd.Timestamp(NOW + timedelta(hours=1)), "ETCH-01", "DOWN", "WEAR_OUT"),
+        ],
         columns=["ts", "machine_id", "state", "reason_code"],
-    )  # fmt: skip
+    )
     outcome = runner.run("machine_state", suites["machine_state"], states)
     assert _failed(outcome) == {"state matches its reason code": [1], "ts not in the future": [2]}
 
     defects = pd.DataFrame(
-        [(ts, "I1", 1, "W1", 10.0, 20.0, 0.5, "particle"),
-         (ts, "I1", 2, "W1", 160.0, 0.0, 0.5, "alien")],
-        columns=["ts", "inspection_id", "defect_no", "wafer_id", "x_mm", "y_mm", "size_um",
-                 "defect_type"],
-    )  # fmt: skip
+        [
+            (ts, "I1", 1, "W1", 10.0, 20.0, 0.5, "particle"),
+            (ts, "I1", 2, "W1", 160.0, 0.0, 0.5, "alien"),
+        ],
+        columns=[
+            "ts",
+            "inspection_id",
+            "defect_no",
+            "wafer_id",
+            "x_mm",
+            "y_mm",
+            "size_um",
+            "defect_type",
+        ],
+    )
     outcome = runner.run("defect", suites["defect"], defects)
     assert _failed(outcome) == {"known defect type": [1], "x_mm on the wafer": [1]}
 
@@ -131,9 +155,15 @@ def test_row_suites_name_each_broken_rule_and_row(runner) -> None:
 def test_an_empty_day_passes(runner) -> None:
     suites = build_suites(REF, NOW)
     empty = pd.DataFrame(
-        {"ts": pd.Series([], dtype="datetime64[us, UTC]"), "machine_id": pd.Series([], dtype=str),
-         "lot_id": [], "step_no": [], "good": [], "scrap": []}
-    )  # fmt: skip
+        {
+            "ts": pd.Series([], dtype="datetime64[us, UTC]"),
+            "machine_id": pd.Series([], dtype=str),
+            "lot_id": [],
+            "step_no": [],
+            "good": [],
+            "scrap": [],
+        }
+    )
     assert runner.run("production_count", suites["production_count"], empty).success
 
 

@@ -52,20 +52,30 @@ def test_trend_slope_and_p_value() -> None:
 
 
 def test_tool_stats() -> None:
-    insp = pl.DataFrame({
-        "ts": [T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)],
-        "inspection_id": ["a", "b", "c"], "machine_id": ["I1", "I1", "I2"],
-        "wafer_id": ["w1", "w2", "w3"], "defect_count": [4, 0, 7],
-    })  # fmt: skip
+    insp = pl.DataFrame(
+        {
+            "ts": [T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)],
+            "inspection_id": ["a", "b", "c"],
+            "machine_id": ["I1", "I1", "I2"],
+            "wafer_id": ["w1", "w2", "w3"],
+            "defect_count": [4, 0, 7],
+        }
+    )
     s = tool_stats(insp).row(0, named=True)
     assert (s["inspections"], s["defects"], s["mean_per_wafer"]) == (2, 4, 2.0)
     assert s["last_inspection"] == T0 + timedelta(hours=1)
 
 
 def test_poisson_yield_per_wafer_and_lot() -> None:
-    insp = pl.DataFrame({"inspection_id": ["a", "b"], "wafer_id": ["w1", "w2"],
-                         "lot_id": ["L1", "L1"], "defect_count": [68, 0],
-                         "product_id": ["P", "P"]})  # fmt: skip
+    insp = pl.DataFrame(
+        {
+            "inspection_id": ["a", "b"],
+            "wafer_id": ["w1", "w2"],
+            "lot_id": ["L1", "L1"],
+            "defect_count": [68, 0],
+            "product_id": ["P", "P"],
+        }
+    )
     w = wafer_yield(insp, pl.DataFrame({"product_id": ["P"], "die_area_mm2": [100.0]}))
     d0 = 68 / INSPECTED_AREA_CM2
     assert w["d0_per_cm2"][0] == pytest.approx(d0)

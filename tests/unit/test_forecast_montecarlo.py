@@ -134,8 +134,10 @@ def test_fan_is_ordered_cumulative_and_ends_at_the_totals(demo, demo_models) -> 
     plain = forecast_capacity(demo_models, visits, days=20, sims=3000, seed=7)
     assert f.fan is not None and plain.fan is None
     assert f.line == plain.line and f.areas == plain.areas  # the fan changes no totals
-    series = {"line": (f.fan.line, f.line), **{
-        a["area_id"]: (f.fan.areas[a["area_id"]], a) for a in f.areas}}  # fmt: skip
+    series = {
+        "line": (f.fan.line, f.line),
+        **{a["area_id"]: (f.fan.areas[a["area_id"]], a) for a in f.areas},
+    }
     assert set(series) == {"line", "LITHO", "ETCH", "DEP", "CMP", "CLEAN", "INSP"}
     for name, (fan, total) in series.items():
         bands = np.stack([fan[k] for k in ("p10", "p25", "p50", "p75", "p90")])
@@ -145,8 +147,9 @@ def test_fan_is_ordered_cumulative_and_ends_at_the_totals(demo, demo_models) -> 
         assert bands[0, 0] > 0
         for k in ("p10", "p50", "p90", "mean"):  # the horizon's last day is the total
             assert fan[k][-1] == pytest.approx(total[k], rel=1e-9), (name, k)
-        assert np.array_equal(fan["p50"], again.fan.line["p50"] if name == "line"
-                              else again.fan.areas[name]["p50"])  # fmt: skip
+        assert np.array_equal(
+            fan["p50"], again.fan.line["p50"] if name == "line" else again.fan.areas[name]["p50"]
+        )
         # about linear growth: the median after half the horizon is about half the total
         assert fan["p50"][9] == pytest.approx(total["p50"] / 2, rel=0.05)
     other = forecast_capacity(demo_models, visits, days=20, sims=3000, seed=8, fan=True)

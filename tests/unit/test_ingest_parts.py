@@ -21,8 +21,10 @@ from ingestion.stream.validate import MessageValidator
 from tests.integration.ingest_support import good_messages, now_ms
 
 T0 = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
-MACHINES = {"ETCH-01": MachineInfo("ETCH-01", "FAB1", "ETCH", "ETCH"),
-            "DEP-01": MachineInfo("DEP-01", "FAB1", "DEP", "DEP")}  # fmt: skip
+MACHINES = {
+    "ETCH-01": MachineInfo("ETCH-01", "FAB1", "ETCH", "ETCH"),
+    "DEP-01": MachineInfo("DEP-01", "FAB1", "DEP", "DEP"),
+}
 
 
 def _batch(i: int) -> SpoolBatch:

@@ -181,9 +181,11 @@ def test_what_the_fast_path_declines_gets_a_one_line_reason_or_is_accepted(valid
 
 
 def test_fast_telemetry_declines_what_orjson_and_the_model_read_differently():
-    for raw in (b'{"ts": 1, "seq": 1, "readings": [{"metric": "t", "value": NaN}]}',
-                b'\xef\xbb\xbf{"ts": 1, "seq": 1, "readings": []}',
-                b'{"ts": 1, "seq": 99999999999999999999999, "readings": []}'):  # fmt: skip
+    for raw in (
+        b'{"ts": 1, "seq": 1, "readings": [{"metric": "t", "value": NaN}]}',
+        b'\xef\xbb\xbf{"ts": 1, "seq": 1, "readings": []}',
+        b'{"ts": 1, "seq": 99999999999999999999999, "readings": []}',
+    ):
         assert fast_telemetry(raw) is None
 
 

@@ -17,17 +17,27 @@ DEFECTS = [(1, 5.0, 2.5, 1.1, "3"), (2, -9.9, 9.9, 0.45, "1"), (3, 70.25, -33.5,
 
 def sample(tmp_path: Path, version: str, name: str = "w.klarf") -> Path:
     return write_klarf(
-        tmp_path / name, lot_id="LOT-1", wafer_id="W01", step_id="STEP-30",
-        station_id="INSP-01", ts=TS, defects=DEFECTS, version=version,
-    )  # fmt: skip
+        tmp_path / name,
+        lot_id="LOT-1",
+        wafer_id="W01",
+        step_id="STEP-30",
+        station_id="INSP-01",
+        ts=TS,
+        defects=DEFECTS,
+        version=version,
+    )
 
 
 @pytest.mark.parametrize("version", ["1.2", "1.8"])
 def test_round_trip(tmp_path: Path, version: str) -> None:
     k = parse_klarf(sample(tmp_path, version))
     assert (k.version, k.lot_id, k.step_id, k.station_id, k.result_ts) == (
-        version, "LOT-1", "STEP-30", "INSP-01", TS,
-    )  # fmt: skip
+        version,
+        "LOT-1",
+        "STEP-30",
+        "INSP-01",
+        TS,
+    )
     [wafer] = k.wafers
     assert (wafer.wafer_id, wafer.slot) == ("W01", 1)
     got = k.defects(wafer)

@@ -14,19 +14,34 @@ from assets.oee.shifts import Shift, hour_windows, shift_windows
 from assets.oee.targets import target, targets_frame
 
 T0 = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)  # 06:00 Europe/Berlin (summer time)
-REASONS = pl.DataFrame({
-    "reason_code": ["RUN", "SMALL_STOP", "STARVED", "SETUP", "WEAR_OUT", "BREAK", "NO_SHIFT"],
-    "loss_category": ["run", "small_stop", "idle", "setup_adjustment", "breakdown",
-                      "planned_stop", "not_scheduled"],
-})  # fmt: skip
-MACHINES = pl.DataFrame({
-    "machine_id": ["M1", "M2"], "ideal_cycle_time_s": [60.0, 30.0], "area_id": ["A", "A"],
-})  # fmt: skip
+REASONS = pl.DataFrame(
+    {
+        "reason_code": ["RUN", "SMALL_STOP", "STARVED", "SETUP", "WEAR_OUT", "BREAK", "NO_SHIFT"],
+        "loss_category": [
+            "run",
+            "small_stop",
+            "idle",
+            "setup_adjustment",
+            "breakdown",
+            "planned_stop",
+            "not_scheduled",
+        ],
+    }
+)
+MACHINES = pl.DataFrame(
+    {
+        "machine_id": ["M1", "M2"],
+        "ideal_cycle_time_s": [60.0, 30.0],
+        "area_id": ["A", "A"],
+    }
+)
 
 
 def _events(machine: str, plan: list[tuple[int, str]]) -> list[dict]:
-    return [{"ts": T0 + timedelta(minutes=m), "machine_id": machine, "state": "X",
-             "reason_code": r} for m, r in plan]  # fmt: skip
+    return [
+        {"ts": T0 + timedelta(minutes=m), "machine_id": machine, "state": "X", "reason_code": r}
+        for m, r in plan
+    ]
 
 
 def _oee(
@@ -40,9 +55,11 @@ def _oee(
         intervals_from_events(events, T0 + timedelta(minutes=until_min)), REASONS
     )
     c = pl.DataFrame(
-        [{"ts": T0 + timedelta(minutes=m), "machine_id": mid, "good": g, "scrap": s}
-         for m, mid, g, s in counts]
-    )  # fmt: skip
+        [
+            {"ts": T0 + timedelta(minutes=m), "machine_id": mid, "good": g, "scrap": s}
+            for m, mid, g, s in counts
+        ]
+    )
     shifts = [Shift("A", time(6), 480)]
     if windows is None:
         windows = shift_windows(shifts, "Europe/Berlin", date(2026, 6, 1), date(2026, 6, 1))

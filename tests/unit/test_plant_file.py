@@ -33,8 +33,11 @@ def test_shipped_plants_load() -> None:
     # recipes' measured parameters carry spec limits around their setpoints, wider than the
     # process: the target defaults to the setpoint
     for plant in (demo, load_plant("fab50")):
-        specs = {(r.id, k): (v.lsl, r.spec_target(k), v.usl, v.unit)
-                 for r in plant.recipes for k, v in r.spec_limits.items()}  # fmt: skip
+        specs = {
+            (r.id, k): (v.lsl, r.spec_target(k), v.usl, v.unit)
+            for r in plant.recipes
+            for k, v in r.spec_limits.items()
+        }
         assert specs[("LITHO-M1", "critical_dimension_nm")] == (43.3, 45.0, 46.7, "nm")
         assert {k[0] for k in specs} == {"LITHO-M1", "LITHO-M2", "DEP-CVD", "DEP-PVD"}
         assert all(lo < t < hi for lo, t, hi, _ in specs.values())

@@ -17,8 +17,11 @@ def _plant_with(tmp_path: Path, gem: str) -> Path:
 
 
 def test_a_valid_gem_section_loads(tmp_path: Path) -> None:
-    path = _plant_with(tmp_path, "gem:\n  tools:\n    - machine: ETCH-01\n      port: 5000\n"
-                       "      svids: {10001: {metric: temperature, max: 400}}\n")  # fmt: skip
+    path = _plant_with(
+        tmp_path,
+        "gem:\n  tools:\n    - machine: ETCH-01\n      port: 5000\n"
+        "      svids: {10001: {metric: temperature, max: 400}}\n",
+    )
     tool = load_plant(str(path)).gem.tools[0]
     assert tool.svids[10001].metric == "temperature" and tool.collection == "trace"
 

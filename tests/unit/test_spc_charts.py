@@ -161,14 +161,23 @@ def test_capability_per_series_with_the_recipes_spec_limits() -> None:
             *[pl.lit(v).alias(k) for k, v in keys.items()], pl.all()
         )
 
-    points = pl.concat([
-        series("LITHO-01", "critical_dimension_nm", "LITHO-M1", cd, [0.5] * (n - 1) + [0.25]),
-        series("ETCH-01", "temperature", "", 175 + rng.normal(0, 1, n), 1.0),
-        series("LITHO-02", "critical_dimension_nm", "LITHO-M1", cd[:5], 0.25),  # too few
-    ])  # fmt: skip
-    recipes = pl.DataFrame({"recipe_id": ["LITHO-M1", "ETCH-POLY"], "spec_limits": [
-        '{"critical_dimension_nm": {"lsl": 43.7, "usl": 46.3, "target": 45.0, "unit": "nm"}}',
-        "{}"]})  # fmt: skip
+    points = pl.concat(
+        [
+            series("LITHO-01", "critical_dimension_nm", "LITHO-M1", cd, [0.5] * (n - 1) + [0.25]),
+            series("ETCH-01", "temperature", "", 175 + rng.normal(0, 1, n), 1.0),
+            series("LITHO-02", "critical_dimension_nm", "LITHO-M1", cd[:5], 0.25),  # too few
+        ]
+    )
+    recipes = pl.DataFrame(
+        {
+            "recipe_id": ["LITHO-M1", "ETCH-POLY"],
+            "spec_limits": [
+                '{"critical_dimension_nm": '
+                '{"lsl": 43.7, "usl": 46.3, "target": 45.0, "unit": "nm"}}',
+                "{}",
+            ],
+        }
+    )
     specs = spec_limits(recipes)
     assert specs.rows() == [("LITHO-M1", "critical_dimension_nm", 43.7, 45.0, 46.3, "nm")]
     out = series_capability(points, specs)

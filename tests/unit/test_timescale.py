@@ -13,9 +13,17 @@ from ingestion.landing.timescale import check_version, parse_version, q
 from ingestion.simulator.backfill import _hours_covering, day_strategy
 
 HYPERTABLES = [
-    "sensor_reading", "machine_state", "production_count", "lot_move", "alarm",
-    "process_measurement", "inspection", "defect", "interlock_event", "quarantine_log",
-]  # fmt: skip
+    "sensor_reading",
+    "machine_state",
+    "production_count",
+    "lot_move",
+    "alarm",
+    "process_measurement",
+    "inspection",
+    "defect",
+    "interlock_event",
+    "quarantine_log",
+]
 
 
 def _timescale_sql() -> str:

@@ -113,9 +113,17 @@ def test_rasterized_defects_fail_their_die() -> None:
     assert grid[0, 0] == 0 and grid[15, 15] == 1
 
 
-WM_NAMES = {"none": "none", "random": "Random", "center": "Center", "donut": "Donut",
-            "edge-ring": "Edge-Ring", "edge-loc": "Edge-Loc", "loc": "Loc",
-            "scratch": "Scratch", "near-full": "Near-full"}  # fmt: skip
+WM_NAMES = {
+    "none": "none",
+    "random": "Random",
+    "center": "Center",
+    "donut": "Donut",
+    "edge-ring": "Edge-Ring",
+    "edge-loc": "Edge-Loc",
+    "loc": "Loc",
+    "scratch": "Scratch",
+    "near-full": "Near-full",
+}
 
 
 def synthetic_die_maps(per_class: int, seed: int) -> WaferMaps:

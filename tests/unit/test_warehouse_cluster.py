@@ -17,9 +17,13 @@ from warehouse.client import Warehouse, read_sql, split_statements
 from warehouse.cluster import SITE_SHARDING_KEY, cluster_statements
 
 FACTS = [
-    "fact_machine_state", "fact_sensor_minute", "fact_production_hourly", "fact_inspection",
-    "fact_defect", "fact_wafer_history",
-]  # fmt: skip
+    "fact_machine_state",
+    "fact_sensor_minute",
+    "fact_production_hourly",
+    "fact_inspection",
+    "fact_defect",
+    "fact_wafer_history",
+]
 
 
 class RecordingWarehouse(Warehouse):

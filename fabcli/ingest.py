@@ -316,6 +316,7 @@ def status() -> None:
             ).fetchall()
         except Exception as exc:  # noqa: BLE001 - missing table/column = not migrated
             raise FabError("landing.ingest_status missing: run `fab db migrate`") from exc
+    gem = any(r[14] for r in rows)
     table = Table(title="ingestors")
     for col in (
         "ingestor",
@@ -329,8 +330,8 @@ def status() -> None:
         "interlocks",
         "spool",
         "last error",
-        "link (GEM)",
-        "last message",
+        # GEM links only: an MQTT/OPC UA fleet keeps the table narrow enough to read
+        *(("link (GEM)", "last message") if gem else ()),
     ):
         table.add_column(col)
     for r in rows:
@@ -348,8 +349,7 @@ def status() -> None:
             str(r[8]),
             f"{r[9]} ({human_bytes(r[10])})",
             r[11] or "",
-            r[14] or "",
-            f"{r[15]} {r[16]:%H:%M:%S}" if r[15] and r[16] else "",
+            *((r[14] or "", f"{r[15]} {r[16]:%H:%M:%S}" if r[15] and r[16] else "") if gem else ()),
         )
     console.print(table if rows else "no ingestor has reported yet")
     _warn_absent_members()

@@ -123,6 +123,7 @@ def simulate(
     if ctx.invoked_subcommand:
         return
     _check_simulate_numbers(days, seed, speed, rate, duration)
+    check_number("--gem-base-port", gem_base_port, at_least=1, at_most=65_000)
     s = settings()
     plant = plant or s.plant
     seed = s.seed if seed is None else seed

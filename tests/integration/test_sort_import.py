@@ -29,8 +29,14 @@ def fab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def env(landing_dsn: str, fab_home: Path) -> dict[str, str]:
-    return {**os.environ, "FAB_PG_DSN": landing_dsn, "FAB_HOME": str(fab_home)}
+def env(landing_dsn: str, fab_home: Path, mlflow_tracking: str) -> dict[str, str]:
+    """The CLI on this test's landing zone, FAB_HOME and its own MLflow store."""
+    return {
+        **os.environ,
+        "FAB_PG_DSN": landing_dsn,
+        "FAB_HOME": str(fab_home),
+        "FAB_MLFLOW_TRACKING_URI": mlflow_tracking,
+    }
 
 
 def counts(dsn: str) -> tuple[int, int]:

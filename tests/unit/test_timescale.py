@@ -27,7 +27,7 @@ HYPERTABLES = [
 
 
 def _timescale_sql() -> str:
-    return next(m for m in discover(MIGRATIONS_DIR, "timescale") if m.version == 12).sql(
+    return next(m for m in discover(MIGRATIONS_DIR, "timescale") if m.version == 11).sql(
         "timescale"
     )
 

@@ -97,6 +97,8 @@ def dead_letter(conn: psycopg.Connection, path: Path, error: str) -> None:
         payload = path.read_text(encoding="utf-8", errors="replace")[:MAX_DEAD_LETTER_CHARS]
     except OSError:
         payload = ""
+    # a binary file is still kept, but PostgreSQL text cannot hold NUL: mark each one instead
+    payload, error = payload.replace("\x00", "\ufffd"), error.replace("\x00", "\ufffd")
     conn.execute(_q("dead_letter"), {"topic": str(path), "payload": payload, "error": error})
 
 

@@ -221,7 +221,13 @@ def _parse_12(path: Path, tokens: list[tuple[str, int]]) -> KlarfFile:
         if name == "FileVersion":
             k.version = ".".join(values)
             if k.version != "1.2":
-                raise KlarfError(path, line, name, f"version {k.version!r}: expected 1.2 or 1.8")
+                raise KlarfError(
+                    path,
+                    line,
+                    name,
+                    f"version {k.version!r} in 1.2 record syntax: a 1.2 file says 1 2, "
+                    "a 1.8 file uses Record/Field blocks",
+                )
         elif name == "WaferID":
             wafer = KlarfWafer(values[0] if values else "", line)
             k.wafers.append(wafer)

@@ -50,3 +50,17 @@ def test_folder_lands_good_files_and_dead_letters_the_bad(landing_dsn: str, tmp_
     )
     assert out.returncode == 2
     assert out.stderr.strip() == f"fab: error: {letters[0][1]}"
+
+
+def test_a_binary_file_is_a_dead_letter_not_a_crash(landing_dsn: str, tmp_path: Path) -> None:
+    """NUL bytes cannot go into PostgreSQL text: the file is kept with them marked instead."""
+    sample(tmp_path, "1.8", "good.klarf")
+    (tmp_path / "scan.klarf").write_bytes(b"\x00\xff\x00garbage\x00" * 50)
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        result = import_klarf(conn, tmp_path)
+        kept = conn.execute(
+            "SELECT topic, payload FROM landing.dead_letter WHERE source = 'klarf'"
+        ).fetchall()
+    assert result.files == 2 and result.inspections == 1 and len(result.errors) == 1
+    assert [Path(t).name for t, _ in kept] == ["scan.klarf"]
+    assert "\x00" not in kept[0][1] and "\ufffd" in kept[0][1]

@@ -512,8 +512,25 @@ def list_models(conn: psycopg.Connection, model_name: str = MODEL_NAME) -> list[
         if aliases is None:
             return []
         versions = client.search_model_versions(f"name = '{model_name}'")
-        records = [_record_from(uri, client, v, aliases) for v in versions]
+        records = [r for v in versions if (r := _readable(uri, client, v, aliases)) is not None]
     return sorted(records, key=lambda r: r.version)
+
+
+def _readable(uri: str, client: Any, version: Any, aliases: dict) -> ModelRecord | None:
+    """The version's record, or None (with one warning) when its artifacts are gone, e.g. a
+    FAB_HOME deleted while the store lives on: one lost version must not hide the others."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return _record_from(uri, client, version, aliases)
+    except (MlflowException, OSError) as exc:
+        log.warning(
+            "%s v%s skipped: its record cannot be read (%s)",
+            version.name,
+            version.version,
+            _first_line(exc),
+        )
+        return None
 
 
 def get_model(conn: psycopg.Connection, version: int, model_name: str = MODEL_NAME) -> ModelRecord:
@@ -590,8 +607,11 @@ def compare_and_promote(
     candidate_score = score(candidate.load(), test)
     with conn.transaction():
         conn.execute(q("lock"))
-        current = promoted_model(conn, model_name)
         current_score, note = None, ""
+        try:
+            current = promoted_model(conn, model_name)
+        except FabError as exc:  # the champion's artifacts are gone: nothing to compare with
+            current, note = None, f"the champion could not be read: {exc}"
         if current is not None and current.version != version:
             try:
                 current_score = score(current.load(), test)
@@ -620,7 +640,7 @@ def compare_and_promote(
             )
             return outcome
         if current is None:
-            outcome.reason = f"v{version} promoted (no model was promoted before)"
+            outcome.reason = f"v{version} promoted ({note or 'no model was promoted before'})"
         elif worse:
             outcome.reason = (
                 f"v{version} force-promoted over v{previous} "

@@ -256,3 +256,23 @@ def test_rows_from_before_mlflow_are_imported_once(
         assert registry.import_legacy(conn, fab_home) == [
             "no failure_risk versions from before MLflow: nothing to import"
         ]
+
+
+def test_a_version_whose_artifacts_are_gone_hides_nothing_else(
+    landing_dsn: str, fab_home: Path, mlflow_tracking: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store outlives a deleted FAB_HOME (the champion's artifacts went with it): listing
+    skips that version with a warning, and a new version is promoted with the reason."""
+    import shutil
+
+    with psycopg.connect(landing_dsn, autocommit=True) as conn:
+        registry.register(conn, fab_home, failure_result("good"), CONFIG)
+        assert registry.compare_and_promote(conn, 1).promoted
+        shutil.rmtree(fab_home / "mlflow")  # the first home's artifacts are gone
+        registry.register(conn, fab_home, failure_result("good"), CONFIG)
+        with caplog.at_level(logging.WARNING):
+            listed = [m.version for m in registry.list_models(conn)]
+        assert listed == [2]
+        assert "v1 skipped: its record cannot be read" in caplog.text
+        outcome = registry.compare_and_promote(conn, 2)
+    assert outcome.promoted and "the champion could not be read" in outcome.reason

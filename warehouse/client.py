@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import polars as pl
@@ -29,6 +29,9 @@ import polars as pl
 from fabstack.errors import FabError
 from fabstack.settings import Settings
 from fabstack.sqlfile import split_statements
+
+if TYPE_CHECKING:
+    from warehouse.cluster import ClusterSchema
 
 SQL_DIR = Path(__file__).parent / "sql"
 LOCK_TIMEOUT_S = 600.0
@@ -69,6 +72,8 @@ class Warehouse(ABC):
 
     kind: str = "?"
     location: str = "?"
+    # a server in a ClickHouse cluster: scripts are routed through it (warehouse/cluster.py)
+    cluster: ClusterSchema | None = None
 
     @abstractmethod
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
@@ -85,7 +90,11 @@ class Warehouse(ABC):
         """Run every statement of a script in order; each gets only the params it mentions."""
         statements = split_statements(text)
         for statement in statements:
-            self.command(statement, _params_used(statement, params))
+            routed_statements = (
+                self.cluster.route(statement, params) if self.cluster else [statement]
+            )
+            for routed in routed_statements:
+                self.command(routed, _params_used(routed, params))
         return len(statements)
 
     def run_file(self, name: str, params: Mapping[str, Any] | None = None) -> int:
@@ -154,8 +163,12 @@ class ServerWarehouse(Warehouse):
 
     kind = "clickhouse"
 
-    def __init__(self, url: str, client: Any | None = None) -> None:
+    def __init__(self, url: str, client: Any | None = None, cluster: str | None = None) -> None:
         parts = urlsplit(url)
+        if cluster:
+            from warehouse.cluster import ClusterSchema
+
+            self.cluster = ClusterSchema(cluster, engine_of=self._engine_of)
         self.location = f"{parts.hostname}:{parts.port or 8123}"
         if client is None:
             import clickhouse_connect
@@ -182,6 +195,12 @@ class ServerWarehouse(Warehouse):
         except Exception as exc:
             raise WarehouseError(_first_line(exc), sql) from exc
         return pl.from_arrow(table)
+
+    def _engine_of(self, table: str) -> str | None:
+        return self.scalar(
+            "SELECT engine FROM system.tables WHERE database = 'fab' AND name = {table:String}",
+            {"table": table},
+        )
 
     def close(self) -> None:
         close = getattr(self.client, "close", None)
@@ -236,7 +255,9 @@ def open_warehouse(
     """The configured warehouse for one unit of work: ClickHouse server if FAB_CLICKHOUSE_URL is
     set, else chDB at FAB_HOME/warehouse (exclusively locked, closed on exit)."""
     if settings.clickhouse_url:
-        wh: Warehouse = ServerWarehouse(settings.clickhouse_url)
+        wh: Warehouse = ServerWarehouse(
+            settings.clickhouse_url, cluster=settings.clickhouse_cluster
+        )
         try:
             yield wh
         finally:

@@ -4,23 +4,32 @@ The schema files describe one server. For a cluster the same statements are rewr
 ClickHouse's documentation lays out replicated, sharded tables:
 
 - every DDL runs ``ON CLUSTER <name>``;
-- a fact becomes ``<fact>_local``, a ``ReplicatedMergeTree('/clickhouse/tables/{shard}/fab/
-  <fact>_local', '{replica}')`` on each shard, plus ``<fact>`` as
+- a fact with a machine becomes ``<fact>_local``, a ``ReplicatedMergeTree(
+  '/clickhouse/tables/{shard}/fab/<fact>_local', '{replica}')`` on each shard, plus ``<fact>`` as
   ``Distributed(<cluster>, fab, <fact>_local, <sharding key>)`` over them. The sharding key is
   the site: ``cityHash64(dictGet('fab.machine_site', 'site_id', machine_id))``, so one site's
   rows live on one shard and per-site queries touch one shard;
-- a dimension is small and joined by every fact query, so it is replicated whole to every node
+- a dimension, or a plant-wide fact (forecasts, plan runs, wafer sort), is small and joined
+  by every fact query, so it is replicated whole to every node
   (one replication path for all shards, ``/clickhouse/tables/all/...``) under its own name;
 - staging twins get their own replication paths (a twin made ``AS`` a replicated table would
   share its path).
 
 ``{shard}`` and ``{replica}`` are server macros (``<macros>`` in each node's config), left for
 the server to fill in. Without the setting the schema files run unchanged.
+
+A day's rebuild is routed too (`ClusterSchema.route`): a Distributed table has no partitions,
+so a fact's ``DROP PARTITION`` runs on ``<fact>_local ON CLUSTER`` (every shard), and the
+staged day goes in with ``INSERT INTO <fact> SELECT * FROM <stage>`` through the Distributed
+table, which shards the rows by site (``ATTACH PARTITION ... FROM`` works only between local
+tables of one node).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fabstack.errors import FabError
 
@@ -35,6 +44,13 @@ _CREATE_TABLE = re.compile(
 )
 _CREATE_AS = re.compile(r"^CREATE TABLE IF NOT EXISTS fab\.(?P<name>\w+) AS fab\.(?P<source>\w+)$")
 _ALTER = re.compile(r"^ALTER TABLE fab\.(?P<name>\w+) (?P<rest>.*)$", re.S)
+_DROP_PARTITION = re.compile(r"^ALTER TABLE fab\.(?P<name>\w+) (?P<rest>DROP PARTITION .*)$", re.S)
+_ATTACH_FROM = re.compile(
+    r"^ALTER TABLE fab\.(?P<name>\w+) ATTACH PARTITION .* FROM fab\.(?P<source>\w+)$", re.S
+)
+_SCHEMA = re.compile(r"^(CREATE (DATABASE|TABLE)|ALTER TABLE) ")
+_PARTITION_WORK = re.compile(r"^ALTER TABLE fab\.\w+ (DROP|ATTACH|REPLACE) PARTITION ")
+_IDENTIFIER = re.compile(r"\{(\w+):Identifier\}")
 _CLUSTER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -50,6 +66,19 @@ def _code(statement: str) -> str:
     return "\n".join(lines).strip()
 
 
+def _is_sharded(table: str, columns: str) -> bool:
+    """Facts with a machine are sharded by its site; every other table (dimensions, plant-wide
+    facts such as forecasts and plan runs) is small and whole on every node."""
+    return table.startswith("fact_") and re.search(r"\bmachine_id\b", columns) is not None
+
+
+def _identifier(params: Mapping[str, Any] | None, name: str) -> str:
+    value = str((params or {}).get(name, ""))
+    if not re.fullmatch(r"\w+", value):
+        raise FabError(f"cluster DDL: identifier {name} must be a table name, got {value!r}")
+    return value
+
+
 def _replicated(path: str) -> str:
     return f"ReplicatedMergeTree('/clickhouse/tables/{path}', '{{replica}}')"
 
@@ -57,10 +86,33 @@ def _replicated(path: str) -> str:
 class ClusterSchema:
     """Rewrites the schema files' statements, in order, for one cluster."""
 
-    def __init__(self, cluster: str) -> None:
+    def __init__(self, cluster: str, engine_of: Callable[[str], str | None] | None = None) -> None:
         self.cluster = check_cluster_name(cluster)
+        self.engine_of = engine_of  # table -> its engine on the server, for tables made earlier
         self.tails: dict[str, str] = {}  # table -> its PARTITION BY / ORDER BY clauses
         self.facts: set[str] = set()
+
+    def route(self, statement: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """Any statement as it must run on the cluster: schema DDL rewritten, a sharded fact's
+        day replacement sent to the shards, everything else (INSERT, TRUNCATE, SELECT, and
+        partition work on tables whole on every node, which their replicas follow) as it is."""
+        code = _IDENTIFIER.sub(lambda m: _identifier(params, m[1]), _code(statement))
+        if (m := _DROP_PARTITION.match(code)) and self.is_sharded(m["name"]):
+            return [f"ALTER TABLE fab.{m['name']}_local ON CLUSTER {self.cluster} {m['rest']}"]
+        if (m := _ATTACH_FROM.match(code)) and self.is_sharded(m["name"]):
+            return [f"INSERT INTO fab.{m['name']} SELECT * FROM fab.{m['source']}"]
+        if _PARTITION_WORK.match(code) or not _SCHEMA.match(code):
+            return [statement]
+        return self.rewrite(code)
+
+    def is_sharded(self, table: str) -> bool:
+        """A Distributed front over shards: made here, or (in a later process) as the server
+        reports its engine."""
+        if table in self.facts:
+            return True
+        if table in self.tails or self.engine_of is None:
+            return False
+        return self.engine_of(table) == "Distributed"
 
     def rewrite(self, statement: str) -> list[str]:
         code = _code(statement)
@@ -83,7 +135,7 @@ class ClusterSchema:
     def _table(self, name: str, columns: str, tail: str) -> list[str]:
         on = f"ON CLUSTER {self.cluster}"
         self.tails[name] = tail
-        if not name.startswith("fact_"):
+        if not _is_sharded(name, columns):
             engine = _replicated(f"all/fab/{name}")
             table = (
                 f"CREATE TABLE IF NOT EXISTS fab.{name} {on} ({columns}) ENGINE = {engine}{tail}"

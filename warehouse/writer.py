@@ -45,7 +45,8 @@ def insert_frame(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
 
 def replace_partition(wh: Warehouse, table: str, day: date, frame: pl.DataFrame) -> int:
     """Make partition ``day`` of fab.``table`` hold exactly ``frame`` (idempotent re-runs)."""
-    wh.command(last_statement(SQL_DIR / "drop_partition.sql"), {"table": table, "day": day})
+    # a script, so a cluster routes the drop to the shards' local tables
+    wh.run_script(last_statement(SQL_DIR / "drop_partition.sql"), {"table": table, "day": day})
     if frame.is_empty():
         return 0
     return insert_frame(wh, table, frame.with_columns(pl.lit(day).alias("day")))

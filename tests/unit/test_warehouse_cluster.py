@@ -6,24 +6,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import polars as pl
 import pytest
 
 from fabstack.errors import FabError
-from warehouse.build import SCHEMA_FILES, ensure_schema
+from warehouse.build import FACTS, SCHEMA_FILES, ensure_schema, partition_params
 from warehouse.client import Warehouse, read_sql, split_statements
-from warehouse.cluster import SITE_SHARDING_KEY, cluster_statements
+from warehouse.cluster import SITE_SHARDING_KEY, ClusterSchema, cluster_statements
+from warehouse.writer import replace_partition
 
-FACTS = [
-    "fact_machine_state",
-    "fact_sensor_minute",
-    "fact_production_hourly",
-    "fact_inspection",
-    "fact_defect",
-    "fact_wafer_history",
-]
+# facts with a machine are sharded by its site; plant-wide ones are whole on every node
+WHOLE_FACTS = {"fact_wafer_sort", "fact_die_bin"}
+SHARDED_FACTS = [f for f in FACTS if f not in WHOLE_FACTS]
 
 
 class RecordingWarehouse(Warehouse):
@@ -70,7 +67,7 @@ def test_every_statement_runs_on_the_cluster(ddl) -> None:
     assert not any(re.search(r"ENGINE = MergeTree\b", s) for s in ddl)  # all replicated
 
 
-@pytest.mark.parametrize("fact", FACTS)
+@pytest.mark.parametrize("fact", SHARDED_FACTS)
 def test_facts_are_replicated_shards_behind_a_distributed_table_sharded_by_site(ddl, fact) -> None:
     local = next(s for s in ddl if s.startswith(f"CREATE TABLE IF NOT EXISTS fab.{fact}_local "))
     assert (
@@ -121,3 +118,70 @@ def test_dimensions_are_whole_on_every_node(ddl) -> None:
 def test_a_bad_cluster_name_is_one_line(bad: str) -> None:
     with pytest.raises(FabError, match="FAB_CLICKHOUSE_CLUSTER: expected a cluster name"):
         cluster_statements(SCHEMA_FILES, bad)
+
+
+@pytest.mark.parametrize("fact", sorted(WHOLE_FACTS))
+def test_a_fact_without_a_machine_is_whole_on_every_node(ddl, fact) -> None:
+    table = next(s for s in ddl if s.startswith(f"CREATE TABLE IF NOT EXISTS fab.{fact} "))
+    assert f"ReplicatedMergeTree('/clickhouse/tables/all/fab/{fact}', '{{replica}}')" in table
+    assert not any(f"fab.{fact}_local" in s for s in ddl)
+
+
+def _cluster_warehouse(engines: dict[str, str] | None = None) -> RecordingWarehouse:
+    wh = RecordingWarehouse()
+    wh.cluster = ClusterSchema("fab_cluster", engine_of=(engines or {}).get)
+    return wh
+
+
+def test_a_day_rebuild_drops_on_the_shards_and_inserts_through_the_distributed_table() -> None:
+    """ClickHouse: a Distributed table has no partitions, and ATTACH PARTITION FROM joins two
+    local tables of one node. So the day is dropped from <fact>_local ON CLUSTER and the staged
+    rows go in through the Distributed front, which shards them by site."""
+    wh = _cluster_warehouse({"fact_sensor_minute": "Distributed"})
+    params = partition_params(date(2026, 3, 1), "UTC", "postgresql://u@h/db")
+    wh.run_file("facts/fact_sensor_minute.sql", params)  # what build_fact runs
+    text = "\n".join(wh.statements)
+    assert (
+        "ALTER TABLE fab.fact_sensor_minute_local ON CLUSTER fab_cluster "
+        "DROP PARTITION tuple(toYYYYMMDD({day:Date}))"
+    ) in wh.statements
+    assert "INSERT INTO fab.fact_sensor_minute SELECT * FROM fab.fact_sensor_minute__stage" in (
+        wh.statements
+    )
+    assert "ATTACH PARTITION" not in text
+    assert not re.search(r"ALTER TABLE fab\.fact_sensor_minute (ON CLUSTER \w+ )?DROP", text)
+
+
+def test_the_writer_replaces_a_sharded_partition_on_the_shards_and_a_whole_one_in_place() -> None:
+    wh = _cluster_warehouse({"fact_oee_losses": "Distributed", "fact_oee": "ReplicatedMergeTree"})
+    replace_partition(wh, "fact_oee_losses", date(2026, 3, 1), pl.DataFrame())
+    replace_partition(wh, "fact_oee", date(2026, 3, 1), pl.DataFrame())
+    sharded, whole = wh.statements
+    assert sharded == (
+        "ALTER TABLE fab.fact_oee_losses_local ON CLUSTER fab_cluster "
+        "DROP PARTITION tuple(toYYYYMMDD({day:Date}))"
+    )
+    # whole on every node: one replicated drop, which every replica follows
+    assert whole.endswith(
+        "ALTER TABLE fab.{table:Identifier} DROP PARTITION tuple(toYYYYMMDD({day:Date}))"
+    )
+
+
+def test_analytics_schemas_are_made_on_the_cluster_too() -> None:
+    from assets.oee.build import ensure_oee_schema
+
+    wh = _cluster_warehouse()
+    ensure_oee_schema(wh)
+    creates = [s for s in wh.statements if s.startswith("CREATE TABLE")]
+    assert creates and all("ON CLUSTER fab_cluster" in s for s in creates)
+    assert not any(re.search(r"ENGINE = MergeTree\b", s) for s in creates)
+    assert any(
+        s.startswith("CREATE TABLE IF NOT EXISTS fab.fact_oee_losses_local ") for s in creates
+    )
+    assert not any("fab.fact_oee_local" in s for s in creates)  # plant-wide rows: whole
+
+
+def test_a_table_name_that_is_not_an_identifier_is_refused() -> None:
+    wh = _cluster_warehouse()
+    with pytest.raises(FabError, match="identifier table must be a table name"):
+        replace_partition(wh, "x; DROP", date(2026, 3, 1), pl.DataFrame())

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import dagster as dg
 import numpy as np
 
-from assets.conventions import WAREHOUSE_POOL, layer
+from assets.conventions import Domain, layer, table_result
 from assets.forecasting.ets import ets_forecast
 from assets.forecasting.history import forecast_latest_plan, load_forecast_inputs
 from assets.forecasting.montecarlo import Scenario, forecast_capacity, run_scenarios
@@ -18,9 +18,12 @@ from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.resources import LandingResource, WarehouseResource
 from fabstack.calendar import as_of
 
-GROUP = "forecasting"
-OWNERS = ["team:planning"]
-TAGS = layer("fact", nightly=True)
+FORECASTING = Domain(
+    "forecasting",
+    ("team:planning",),
+    frozenset({"numpy", "clickhouse"}),
+    layer("fact", nightly=True),
+)
 
 
 class CapacityConfig(dg.Config):
@@ -43,49 +46,33 @@ def _day_and_as_of(context: dg.AssetExecutionContext) -> tuple[date, datetime]:
     return day, as_of(day, plant_timezone())
 
 
-def _spec(key: str, description: str, kinds: set[str], deps: list | None = None) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        key,
-        description=description,
-        group_name=GROUP,
-        owners=OWNERS,
-        kinds=kinds,
-        tags=TAGS,
-        deps=deps or [],
-    )
-
-
 _HISTORY = [dg.AssetKey(["landing", "machine_state"]), dg.AssetKey(["landing", "lot_move"])]
 
 
-@dg.multi_asset(
-    name="forecast_capacity",
-    specs=[
-        _spec(
+@FORECASTING.multi_asset(
+    "forecast_capacity",
+    [
+        FORECASTING.spec(
             "fact_forecast_capacity",
             "Monte Carlo 30-day output per machine, area and line (10,000 seeded simulations; "
             "efficiency from a truncated normal and MTBF/MTTR fitted on the last 30 days): "
             "P5-P99, 95 % interval and the bottleneck by simulated share.",
-            {"numpy", "clickhouse"},
             _HISTORY,
         ),
-        _spec(
+        FORECASTING.spec(
             "fact_forecast_fan",
             "The fan chart: cumulative output per area and for the line on each day of the "
             "horizon (P10-P90 around P50), from the same simulations as the totals.",
-            {"numpy", "clickhouse"},
             _HISTORY,
         ),
-        _spec(
+        FORECASTING.spec(
             "fact_forecast_scenario",
             "What-if scenarios on the same simulations: one more machine like the bottleneck, "
             "efficiency +x %, repair time -y %, each with its line P50 and improvement %.",
-            {"numpy", "clickhouse"},
             _HISTORY,
         ),
     ],
-    partitions_def=daily_partitions(),
-    pool=WAREHOUSE_POOL,
+    daily_partitions(),
 )
 def forecast_capacity_asset(
     context: dg.AssetExecutionContext,
@@ -138,26 +125,16 @@ def forecast_capacity_asset(
             "dagster/row_count": written["fact_forecast_capacity"],
         },
     )
-    yield dg.MaterializeResult(
-        asset_key="fact_forecast_fan",
-        metadata={"dagster/row_count": written.get("fact_forecast_fan", 0)},
-    )
-    yield dg.MaterializeResult(
-        asset_key="fact_forecast_scenario",
-        metadata={
-            "scenarios": dg.MetadataValue.json(rows),
-            "dagster/row_count": written["fact_forecast_scenario"],
-        },
+    yield table_result("fact_forecast_fan", written.get("fact_forecast_fan", 0))
+    yield table_result(
+        "fact_forecast_scenario",
+        written["fact_forecast_scenario"],
+        scenarios=dg.MetadataValue.json(rows),
     )
 
 
-@dg.asset(
-    name="fact_forecast_on_time",
-    group_name=GROUP,
-    owners=OWNERS,
-    pool=WAREHOUSE_POOL,
-    kinds={"numpy", "clickhouse"},
-    tags=TAGS,
+@FORECASTING.asset(
+    "fact_forecast_on_time",
     partitions_def=daily_partitions(),
     deps=[dg.AssetKey("fact_schedule_slot")],
     description="The day's latest plan executed 1,000+ times under random durations and "
@@ -192,13 +169,9 @@ def forecast_on_time_asset(
     )
 
 
-@dg.asset(
-    name="fact_forecast_ets",
-    group_name=GROUP,
-    owners=OWNERS,
-    pool=WAREHOUSE_POOL,
+@FORECASTING.asset(
+    "fact_forecast_ets",
     kinds={"statsmodels", "clickhouse"},
-    tags=TAGS,
     partitions_def=daily_partitions(),
     deps=[dg.AssetKey("fact_forecast_capacity")],
     description="ETS forecast of daily line output (wafers finishing their route) with 95 % "

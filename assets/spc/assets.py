@@ -1,25 +1,22 @@
 """Thin Dagster assets over `assets.spc.build`: frozen, versioned limits; one day of judged
 points and rule violations per partition; the alert sensor and the job it starts."""
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
 
-from assets.conventions import WAREHOUSE_POOL, layer
+from assets.conventions import Domain, table_result
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.resources import LandingResource, WarehouseResource
 from assets.spc.alerting import alerts_by_id, candidate_alerts, record_alerts, tag_run
 from assets.spc.build import build_capability_day, build_spc_day, update_limits
 from assets.spc.series import Baseline
+from fabstack.calendar import plant_today
 from fabstack.errors import FabError
 from warehouse.client import open_warehouse
 
-GROUP = "spc"
-KINDS = {"clickhouse", "polars"}
-OWNERS = ["team:quality-engineering"]
-POOL = WAREHOUSE_POOL
+SPC = Domain("spc", ("team:quality-engineering",), frozenset({"clickhouse", "polars"}))
 _DATA_DEPS = [
     dg.AssetKey(["landing", "process_measurement"]),
     dg.AssetKey("fact_sensor_minute"),
@@ -40,15 +37,10 @@ class SpcLimitsConfig(dg.Config):
     reason: str = "re-baselined by an engineer"
 
 
-@dg.asset(
-    name="spc_limits",
-    group_name=GROUP,
-    kinds=KINDS,
-    owners=OWNERS,
-    pool=POOL,
+@SPC.asset(
+    "spc_limits",
     partitions_def=daily_partitions(),
     deps=_DATA_DEPS,
-    tags=layer("fact"),
     description="Frozen Phase I control limits per SPC series and chart, versioned with their "
     "baseline window (R-bar/d2, S-bar/c4, MR-bar/1.128 sigma). A new version only through an "
     "explicit re-baseline (run config); otherwise existing limits never change.",
@@ -99,42 +91,30 @@ def spc_limits(
 
 
 SPC_SPECS = [
-    dg.AssetSpec(
+    SPC.spec(
         "fact_spc_points",
-        deps=["spc_limits", *_DATA_DEPS],
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        tags=layer("fact"),
-        description="Every SPC point of the day (lot means of process measurements, hourly "
+        "Every SPC point of the day (lot means of process measurements, hourly "
         "sensor means, defects per wafer) with the centre line and limits of the version in "
         "force, its z-score and Phase I/II.",
-    ),
-    dg.AssetSpec(
-        "spc_violations",
         deps=["spc_limits", *_DATA_DEPS],
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        tags=layer("fact"),
-        description="Rule violations of the day: Western Electric 1-4 and Nelson 5-8, each with "
-        "rule id, point, chart and the limit version it was judged against.",
     ),
-    dg.AssetSpec(
+    SPC.spec(
+        "spc_violations",
+        "Rule violations of the day: Western Electric 1-4 and Nelson 5-8, each with "
+        "rule id, point, chart and the limit version it was judged against.",
+        deps=["spc_limits", *_DATA_DEPS],
+    ),
+    SPC.spec(
         "fact_spc_capability",
-        deps=["spc_limits", dg.AssetKey("dim_recipe"), *_DATA_DEPS],
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        tags=layer("fact"),
-        description="Process capability of every individuals-chart series over the 7 days up to "
+        "Process capability of every individuals-chart series over the 7 days up to "
         "the day: mean, within and overall sigma and, where the recipe specifies limits for the "
         "measured parameter, Cp/Cpk (what the process could do), Pp/Ppk (what it did) and Cpm.",
+        deps=["spc_limits", dg.AssetKey("dim_recipe"), *_DATA_DEPS],
     ),
 ]
 
 
-@dg.multi_asset(specs=SPC_SPECS, partitions_def=daily_partitions(), pool=POOL, name="spc_facts")
+@SPC.multi_asset("spc_facts", SPC_SPECS, daily_partitions())
 def spc_facts(
     context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
 ):
@@ -150,24 +130,11 @@ def spc_facts(
         viol.height,
         shewhart,
     )
-    yield dg.MaterializeResult(
-        asset_key="fact_spc_points",
-        metadata={"dagster/row_count": dg.MetadataValue.int(points.height)},
-    )
-    yield dg.MaterializeResult(
-        asset_key="spc_violations",
-        metadata={
-            "dagster/row_count": dg.MetadataValue.int(viol.height),
-            "rules_1_to_4": dg.MetadataValue.int(shewhart),
-        },
-    )
+    yield table_result("fact_spc_points", points.height)
+    yield table_result("spc_violations", viol.height, rules_1_to_4=dg.MetadataValue.int(shewhart))
     below = capability.filter(pl.col("cpk") < 1.0).height if "cpk" in capability.columns else 0
-    yield dg.MaterializeResult(
-        asset_key="fact_spc_capability",
-        metadata={
-            "dagster/row_count": dg.MetadataValue.int(capability.height),
-            "series_cpk_below_1": dg.MetadataValue.int(below),
-        },
+    yield table_result(
+        "fact_spc_capability", capability.height, series_cpk_below_1=dg.MetadataValue.int(below)
     )
 
 
@@ -207,7 +174,7 @@ ALERT_LOOKBACK_DAYS = 2
 def spc_oee_alerts(
     context: dg.SensorEvaluationContext, landing: LandingResource, warehouse: WarehouseResource
 ):
-    today = datetime.now(UTC).astimezone(ZoneInfo(plant_timezone())).date()
+    today = plant_today(plant_timezone())
     since = today - timedelta(days=ALERT_LOOKBACK_DAYS)
     try:  # never hold a sensor tick for long behind a running warehouse step
         with open_warehouse(warehouse.settings(), lock_timeout=20) as wh:

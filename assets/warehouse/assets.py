@@ -8,16 +8,12 @@ from datetime import datetime
 
 import dagster as dg
 
-from assets.conventions import WAREHOUSE_POOL, layer
+from assets.conventions import Domain, layer, table_result
 from assets.partitions import daily_partitions, partition_day, plant_timezone
 from assets.resources import LandingResource, WarehouseResource
 from warehouse.build import build_dim, build_fact, ensure_schema
 
-GROUP = "warehouse"
-OWNERS = ["team:data-engineering"]
-KINDS = {"clickhouse", "sql"}
-# Warehouse steps share one pool: chDB opens its data path in one process at a time.
-POOL = WAREHOUSE_POOL
+WAREHOUSE = Domain("warehouse", ("team:data-engineering",), frozenset({"clickhouse", "sql"}))
 
 
 # The data-quality domain's per-day gate: its blocking checks stop a bad day before the facts.
@@ -152,15 +148,8 @@ def _deps(landing_tables: tuple[str, ...], warehouse_tables: tuple[str, ...]) ->
 def _dim_asset(name: str) -> dg.AssetsDefinition:
     description, landing_tables, warehouse_tables = DIM_SPECS[name]
 
-    @dg.asset(
-        name=name,
-        description=description,
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        deps=_deps(landing_tables, warehouse_tables),
-        pool=POOL,
-        tags=layer("dimension"),
+    @WAREHOUSE.asset(
+        name, description, deps=_deps(landing_tables, warehouse_tables), tags=layer("dimension")
     )
     def _dimension(
         context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
@@ -174,13 +163,7 @@ def _dim_asset(name: str) -> dg.AssetsDefinition:
                 {"table": name},
             )
         context.log.info("fab.%s rebuilt: %d rows", name, rows)
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": dg.MetadataValue.int(rows),
-                "table": dg.MetadataValue.text(f"fab.{name}"),
-                "bytes": dg.MetadataValue.int(int(size or 0)),
-            }
-        )
+        return table_result(name, rows, bytes=dg.MetadataValue.int(int(size or 0)))
 
     return _dimension
 
@@ -192,16 +175,11 @@ def _timestamp(value: datetime | None) -> dg.MetadataValue:
 def _fact_asset(name: str) -> dg.AssetsDefinition:
     description, landing_tables, warehouse_tables = FACT_SPECS[name]
 
-    @dg.asset(
-        name=name,
-        description=description,
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
+    @WAREHOUSE.asset(
+        name,
+        description,
         deps=[*_deps(landing_tables, warehouse_tables), DATA_QUALITY_GATE],
         partitions_def=daily_partitions(),
-        pool=POOL,
-        tags=layer("fact"),
     )
     def _fact(
         context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
@@ -213,15 +191,13 @@ def _fact_asset(name: str) -> dg.AssetsDefinition:
         context.log.info(
             "fab.%s partition %s replaced: %d rows, %d bytes", name, day, stats.rows, stats.bytes
         )
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": dg.MetadataValue.int(stats.rows),
-                "table": dg.MetadataValue.text(f"fab.{name}"),
-                "partition": dg.MetadataValue.text(day.isoformat()),
-                "partition_bytes": dg.MetadataValue.int(stats.bytes),
-                "first_ts": _timestamp(stats.first_ts),
-                "last_ts": _timestamp(stats.last_ts),
-            }
+        return table_result(
+            name,
+            stats.rows,
+            partition=dg.MetadataValue.text(day.isoformat()),
+            partition_bytes=dg.MetadataValue.int(stats.bytes),
+            first_ts=_timestamp(stats.first_ts),
+            last_ts=_timestamp(stats.last_ts),
         )
 
     return _fact

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,9 +20,12 @@ import aiomqtt
 import orjson
 import psycopg
 
-from tests.conftest import REPO, drop_database, free_port, migrated_and_seeded
+from tests.conftest import drop_database, free_port, migrated_and_seeded
 from tests.integration.broker_support import mosquitto
-from tests.integration.ingest_support import allow_metrics  # noqa: F401 - benches use it too
+from tests.integration.ingest_support import (  # noqa: F401 - benches import them from here
+    allow_metrics,
+    start_ingestor,
+)
 
 # Mosquitto's default max_queued_messages (1000) drops QoS 1 messages beyond it for a slow
 # subscriber, so the publisher stays at most this many messages ahead of what has landed.
@@ -70,45 +72,6 @@ def private_broker() -> Iterator[PrivateBroker]:
     conf.write_text(PRIVATE_BROKER_CONF.format(port=port))
     with mosquitto(conf, port) as pid:
         yield PrivateBroker(("127.0.0.1", port), pid)
-
-
-def start_ingestor(
-    dsn: str,
-    site: str,
-    client_id: str,
-    share_group: str,
-    home: Path,
-    *extra: str,
-    broker: tuple[str, int],
-) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "FAB_PG_DSN": dsn,
-        "FAB_MQTT_URL": f"mqtt://{broker[0]}:{broker[1]}",
-        "FAB_HOME": str(home),
-        "FAB_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fabcli.main",
-            "ingest",
-            "mqtt",
-            "--client-id",
-            client_id,
-            "--share-group",
-            share_group,
-            "--topic-filter",
-            f"fab/v1/{site}/#",
-            "--status-every-ms",
-            "200",
-            *extra,
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def status(dsn: str) -> list[dict]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +33,7 @@ from ingestion.stream.config import InterlockConfig
 from ingestion.stream.machines import load_machines, load_metric_bounds
 from ingestion.stream.mqtt import MqttIngestor, MqttOptions
 from ingestion.stream.pipeline import BatchLimits
-from tests.conftest import broker_address
+from tests.conftest import REPO, broker_address
 
 BROKER = broker_address()  # FAB_TEST_MQTT_URL
 AREA = {
@@ -471,3 +474,46 @@ def bad_corpus(site: str, base_ms: int) -> list[tuple[str, str, bytes]]:
         ),
     ]
     return cases
+
+
+def start_ingestor(
+    dsn: str,
+    site: str,
+    client_id: str,
+    share_group: str,
+    home: Path,
+    *extra: str,
+    broker: tuple[str, int] | None = None,
+    stderr: int | None = subprocess.DEVNULL,
+) -> subprocess.Popen:
+    """`fab ingest mqtt` in a process of its own, for one test site's topics."""
+    broker = broker or broker_address()
+    env = {
+        **os.environ,
+        "FAB_PG_DSN": dsn,
+        "FAB_MQTT_URL": f"mqtt://{broker[0]}:{broker[1]}",
+        "FAB_HOME": str(home),
+        "FAB_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fabcli.main",
+            "ingest",
+            "mqtt",
+            "--client-id",
+            client_id,
+            "--share-group",
+            share_group,
+            "--topic-filter",
+            f"fab/v1/{site}/#",
+            "--status-every-ms",
+            "200",
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )

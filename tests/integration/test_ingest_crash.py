@@ -3,57 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from functools import partial
 
 import psycopg
 import pytest
 
-from tests.conftest import MQTT_URL, REPO
-from tests.integration.ingest_support import (
-    allow_metrics,
-    now_ms,
-    publisher,
-    scalar,
-    telemetry_message,
-    unique_site,
-    until,
-)
+from tests.integration import ingest_support as support
 
 COUNT = "SELECT count(*) FROM landing.sensor_reading"
 
 
 def _start(site: str, dsn: str, home) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "FAB_PG_DSN": dsn,
-        "FAB_MQTT_URL": MQTT_URL,
-        "FAB_HOME": str(home),
-        "FAB_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fabcli.main",
-            "ingest",
-            "mqtt",
-            "--client-id",
-            f"k{site}",
-            "--share-group",
-            f"g{site}",
-            "--topic-filter",
-            f"fab/v1/{site}/#",
-            "--batch-age-ms",
-            "20",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    return support.start_ingestor(
+        dsn, site, f"k{site}", f"g{site}", home, "--batch-age-ms", "20", stderr=subprocess.PIPE
     )
 
 
@@ -69,37 +33,41 @@ def _up(proc: subprocess.Popen, dsn: str, not_started_at: object = None) -> obje
 
 
 def test_kill_9_mid_stream_loses_and_duplicates_nothing(landing_dsn, tmp_path):
-    site = unique_site()
-    base = now_ms()
-    msgs = [telemetry_message(site, "DEP-01", i, base + i, readings=10) for i in range(3000)]
-    allow_metrics(landing_dsn, [f"pressure{i}" for i in range(10)])
+    site = support.unique_site()
+    base = support.now_ms()
+    msgs = [
+        support.telemetry_message(site, "DEP-01", i, base + i, readings=10) for i in range(3000)
+    ]
+    support.allow_metrics(landing_dsn, [f"pressure{i}" for i in range(10)])
     proc = _start(site, landing_dsn, tmp_path)
     try:
 
         async def scenario() -> None:
             nonlocal proc
             # The ingestor has subscribed once it has written its first status row.
-            first_start = await until(
+            first_start = await support.until(
                 lambda: _up(proc, landing_dsn), timeout=30, what="ingestor up"
             )
-            async with publisher() as pub:
+            async with support.publisher() as pub:
                 for i, m in enumerate(msgs):
                     await pub.publish(*m, qos=1)
                     if i == 1500:
-                        await until(lambda: scalar(landing_dsn, COUNT) > 0, what="some landed")
+                        await support.until(
+                            lambda: support.scalar(landing_dsn, COUNT) > 0, what="some landed"
+                        )
                         proc.send_signal(signal.SIGKILL)  # mid-stream, batches in flight
                         proc.wait(10)
                     if i == 2000:
                         # Same client id, so the same broker session: it holds what came while
                         # we were down (Mosquitto keeps up to max_queued_messages = 1000 here).
                         proc = _start(site, landing_dsn, tmp_path)
-                        await until(
+                        await support.until(
                             partial(_up, proc, landing_dsn, first_start),
                             timeout=30,
                             what="restarted ingestor connected",
                         )
-            await until(
-                lambda: scalar(landing_dsn, COUNT) == 30_000,
+            await support.until(
+                lambda: support.scalar(landing_dsn, COUNT) == 30_000,
                 timeout=60,
                 what="all 30,000 readings after the restart",
             )
@@ -110,6 +78,8 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(landing_dsn, tmp_path):
         rc = proc.wait(20)
     assert rc == 0, proc.stderr.read().decode()[-2000:]
     assert (
-        scalar(landing_dsn, "SELECT count(DISTINCT (metric, ts)) FROM landing.sensor_reading")
+        support.scalar(
+            landing_dsn, "SELECT count(DISTINCT (metric, ts)) FROM landing.sensor_reading"
+        )
         == 30_000
     )

@@ -4,45 +4,39 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.integration.ingest_support import (
-    bad_corpus,
-    make_ingestor,
-    now_ms,
-    publisher,
-    running,
-    scalar,
-    telemetry_message,
-    unique_site,
-    until,
-)
+from tests.integration import ingest_support as support
 
 
 def test_bad_corpus_dead_lettered_good_neighbours_land(landing_dsn, tmp_path):
-    site = unique_site()
-    base = now_ms()
+    site = support.unique_site()
+    base = support.now_ms()
     # Only topics under this test's subscription (fab/v2/... is not ours to receive).
-    corpus = [c for c in bad_corpus(site, base) if c[1].startswith(f"fab/v1/{site}/")]
+    corpus = [c for c in support.bad_corpus(site, base) if c[1].startswith(f"fab/v1/{site}/")]
     assert len({kind for kind, _t, _p in corpus}) >= 40
     name = ""
 
     async def scenario() -> None:
         nonlocal name
-        async with running(make_ingestor(landing_dsn, tmp_path / "spool", site)) as ing:
+        async with support.running(
+            support.make_ingestor(landing_dsn, tmp_path / "spool", site)
+        ) as ing:
             name = ing.name
-            async with publisher() as pub:
+            async with support.publisher() as pub:
                 for i, (_kind, topic, payload) in enumerate(corpus):
-                    before = telemetry_message(site, "ETCH-01", 2 * i, base + 2 * i)
-                    after = telemetry_message(site, "ETCH-01", 2 * i + 1, base + 2 * i + 1)
+                    before = support.telemetry_message(site, "ETCH-01", 2 * i, base + 2 * i)
+                    after = support.telemetry_message(site, "ETCH-01", 2 * i + 1, base + 2 * i + 1)
                     await pub.publish(*before, qos=1)
                     await pub.publish(topic, payload, qos=1)
                     await pub.publish(*after, qos=1)
-            await until(
+            await support.until(
                 lambda: ing.pipeline.stats.messages_total == 3 * len(corpus),
                 what="all messages handled",
             )
 
     asyncio.run(scenario())
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 2 * len(corpus)
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 2 * len(
+        corpus
+    )
     import psycopg
 
     with psycopg.connect(landing_dsn) as conn:

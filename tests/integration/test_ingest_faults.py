@@ -14,18 +14,7 @@ import psycopg
 
 from ingestion.stream.committer import Committer
 from ingestion.stream.spool import Spool
-from tests.integration.ingest_support import (
-    TcpProxy,
-    make_ingestor,
-    now_ms,
-    publisher,
-    running,
-    scalar,
-    telemetry_message,
-    unique_site,
-    until,
-    via_port,
-)
+from tests.integration import ingest_support as support
 
 READINGS = "SELECT count(*) FROM landing.sensor_reading"
 DISTINCT = "SELECT count(DISTINCT (machine_id, metric, ts)) FROM landing.sensor_reading"
@@ -59,7 +48,7 @@ def test_poison_row_is_isolated_by_bisection_and_counted(landing_dsn, tmp_path):
     assert (result.landed, result.dead_lettered) == (19_999, 1)
     assert (again.landed, again.dead_lettered) == (0, 0)
     assert _transactions(landing_dsn) - before < 200
-    assert scalar(landing_dsn, READINGS) == 19_999
+    assert support.scalar(landing_dsn, READINGS) == 19_999
     with psycopg.connect(landing_dsn) as conn:
         [(topic, payload, error, key)] = conn.execute(
             "SELECT topic, payload, error, dedupe_key FROM landing.dead_letter"
@@ -75,72 +64,74 @@ def test_flusher_survives_database_and_spool_failing_together(landing_dsn, tmp_p
     """Database cut AND spool unwritable: the flusher holds the batch, says why (last_error,
     stalled_since), retries, and lands everything exactly once within 10 s of both coming
     back (before: the flusher died silently and the ingestor stalled for good)."""
-    site = unique_site()
-    base = now_ms()
-    msgs = [telemetry_message(site, "ETCH-01", i, base + i, readings=5) for i in range(600)]
+    site = support.unique_site()
+    base = support.now_ms()
+    msgs = [support.telemetry_message(site, "ETCH-01", i, base + i, readings=5) for i in range(600)]
     spool_dir = tmp_path / "spool"
 
     async def scenario() -> None:
-        proxy = await TcpProxy(5432).start()
-        ing = make_ingestor(
-            landing_dsn, spool_dir, site, commit_dsn=via_port(landing_dsn, proxy.port)
+        proxy = await support.TcpProxy(5432).start()
+        ing = support.make_ingestor(
+            landing_dsn, spool_dir, site, commit_dsn=support.via_port(landing_dsn, proxy.port)
         )
         try:
-            async with running(ing), publisher() as pub:
+            async with support.running(ing), support.publisher() as pub:
                 for m in msgs[:200]:
                     await pub.publish(*m, qos=1)
-                await until(lambda: scalar(landing_dsn, READINGS) == 1000, what="first third")
+                await support.until(
+                    lambda: support.scalar(landing_dsn, READINGS) == 1000, what="first third"
+                )
                 await proxy.cut()
                 shutil.rmtree(spool_dir)
                 spool_dir.write_text("not a directory")  # unwritable, even for root
                 for m in msgs[200:400]:
                     await pub.publish(*m, qos=1)
-                await until(lambda: ing.pipeline.stalled_since is not None, what="stalled")
+                await support.until(lambda: ing.pipeline.stalled_since is not None, what="stalled")
                 status = ing.pipeline.status()
                 assert "SpoolError" in status["last_error"], status["last_error"]
                 assert status["stalled_since"] is not None
-                assert scalar(landing_dsn, READINGS) == 1000
+                assert support.scalar(landing_dsn, READINGS) == 1000
                 spool_dir.unlink()
                 spool_dir.mkdir()
                 await proxy.restore()
                 restored = time.monotonic()
                 for m in msgs[400:]:
                     await pub.publish(*m, qos=1)
-                await until(
-                    lambda: scalar(landing_dsn, READINGS) == 3000,
+                await support.until(
+                    lambda: support.scalar(landing_dsn, READINGS) == 3000,
                     timeout=10,
                     what="all 3000 readings within 10 s of recovery",
                 )
                 assert time.monotonic() - restored < 10
-                await until(lambda: ing.pipeline.stalled_since is None, what="not stalled")
-                await until(lambda: ing.committer.spool.depth == 0, what="spool drained")
-                await until(
-                    lambda: scalar(landing_dsn, STATUS, (ing.name,)) == 3000,
+                await support.until(lambda: ing.pipeline.stalled_since is None, what="not stalled")
+                await support.until(lambda: ing.committer.spool.depth == 0, what="spool drained")
+                await support.until(
+                    lambda: support.scalar(landing_dsn, STATUS, (ing.name,)) == 3000,
                     what="status rows_total == table",
                 )
         finally:
             await proxy.close()
 
     asyncio.run(scenario())
-    assert scalar(landing_dsn, DISTINCT) == scalar(landing_dsn, READINGS) == 3000
+    assert support.scalar(landing_dsn, DISTINCT) == support.scalar(landing_dsn, READINGS) == 3000
 
 
 def test_stop_while_stalled_returns_within_seconds(landing_dsn, tmp_path):
     """SIGTERM (stop) while the batch can be neither committed nor spooled and the producer
     waits for room: the ingestor returns in seconds (before: blocked in room() for good)."""
-    site = unique_site()
-    base = now_ms()
+    site = support.unique_site()
+    base = support.now_ms()
     spool_dir = tmp_path / "spool"
 
     async def scenario() -> float:
         from ingestion.stream.pipeline import BatchLimits
 
-        proxy = await TcpProxy(5432).start()
-        ing = make_ingestor(
+        proxy = await support.TcpProxy(5432).start()
+        ing = support.make_ingestor(
             landing_dsn,
             spool_dir,
             site,
-            commit_dsn=via_port(landing_dsn, proxy.port),
+            commit_dsn=support.via_port(landing_dsn, proxy.port),
             limits=BatchLimits(max_messages=5, max_age_s=0.02),  # broker: 20 in flight
         )
         task = asyncio.create_task(ing.run())
@@ -149,11 +140,13 @@ def test_stop_while_stalled_returns_within_seconds(landing_dsn, tmp_path):
             await proxy.cut()
             shutil.rmtree(spool_dir)
             spool_dir.write_text("not a directory")
-            async with publisher() as pub:
+            async with support.publisher() as pub:
                 for i in range(200):
-                    await pub.publish(*telemetry_message(site, "ETCH-01", i, base + i), qos=1)
-            await until(lambda: ing.pipeline.stalled_since is not None, what="stalled")
-            await until(
+                    await pub.publish(
+                        *support.telemetry_message(site, "ETCH-01", i, base + i), qos=1
+                    )
+            await support.until(lambda: ing.pipeline.stalled_since is not None, what="stalled")
+            await support.until(
                 lambda: ing.pipeline.full(),
                 what="producer waiting for room",
             )
@@ -168,30 +161,34 @@ def test_stop_while_stalled_returns_within_seconds(landing_dsn, tmp_path):
 
 
 def test_conflicting_duplicate_over_mqtt_is_kept_and_counted(landing_dsn, tmp_path):
-    site = unique_site()
-    base = now_ms()
-    first = telemetry_message(site, "ETCH-01", 1, base, value=30.0)
-    other = telemetry_message(site, "ETCH-01", 2, base, value=31.0)  # same key, other value
+    site = support.unique_site()
+    base = support.now_ms()
+    first = support.telemetry_message(site, "ETCH-01", 1, base, value=30.0)
+    other = support.telemetry_message(site, "ETCH-01", 2, base, value=31.0)  # same key, other value
 
     async def scenario() -> str:
-        ing = make_ingestor(landing_dsn, tmp_path / "spool", site)
-        async with running(ing), publisher() as pub:
+        ing = support.make_ingestor(landing_dsn, tmp_path / "spool", site)
+        async with support.running(ing), support.publisher() as pub:
             await pub.publish(*first, qos=1)
-            await until(lambda: scalar(landing_dsn, READINGS) == 1, what="first landed")
+            await support.until(
+                lambda: support.scalar(landing_dsn, READINGS) == 1, what="first landed"
+            )
             await pub.publish(*other, qos=1)
             await pub.publish(*other, qos=1)  # redelivered: kept once
             await pub.publish(*first, qos=1)  # an identical duplicate: no dead letter
-            await until(
-                lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 1,
+            await support.until(
+                lambda: (
+                    support.scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 1
+                ),
                 what="conflict dead-lettered",
             )
         return ing.name
 
     name = asyncio.run(scenario())
-    error = scalar(landing_dsn, "SELECT error FROM landing.dead_letter")
+    error = support.scalar(landing_dsn, "SELECT error FROM landing.dead_letter")
     assert error.startswith("conflicting_duplicate: sensor_reading: ")
-    assert scalar(landing_dsn, "SELECT value FROM landing.sensor_reading") == 30.0
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 1
+    assert support.scalar(landing_dsn, "SELECT value FROM landing.sensor_reading") == 30.0
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 1
     with psycopg.connect(landing_dsn) as conn:
         assert conn.execute(STATUS, (name,)).fetchone() == (1, 1)
 

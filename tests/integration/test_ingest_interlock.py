@@ -8,18 +8,7 @@ import orjson
 
 from ingestion.payloads import CommandPayload, topic_for
 from ingestion.stream.config import InterlockConfig, InterlockRule, load_interlocks
-from tests.integration.ingest_support import (
-    LOT,
-    good_messages,
-    make_ingestor,
-    now_ms,
-    publisher,
-    running,
-    scalar,
-    telemetry_message,
-    unique_site,
-    until,
-)
+from tests.integration import ingest_support as support
 
 
 def test_shipped_rule_is_etch_above_188():
@@ -33,8 +22,8 @@ def test_shipped_rule_is_etch_above_188():
 
 
 def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
-    site = unique_site()
-    base = now_ms()
+    site = support.unique_site()
+    base = support.now_ms()
     rule = InterlockRule(
         id="ETCH_OVERTEMP",
         machine_type="ETCH",
@@ -47,18 +36,20 @@ def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
     temps = [185.0, 188.5, 189.2, 190.0, 187.5, 186.9, 188.7, 186.0]  # two excursions
 
     async def scenario() -> list[CommandPayload]:
-        ing = make_ingestor(
+        ing = support.make_ingestor(
             landing_dsn, tmp_path / "spool", site, interlocks=InterlockConfig(rules=[rule])
         )
         commands: list[CommandPayload] = []
-        async with running(ing), publisher() as pub:
-            async with publisher() as listener:
+        async with support.running(ing), support.publisher() as pub:
+            async with support.publisher() as listener:
                 await listener.subscribe(topic_for(site, "ETCH", "ETCH-01", "command"), qos=1)
-                count_topic, count_body = good_messages(site, base - 5000)[2]  # lot LOT on ETCH-01
+                count_topic, count_body = support.good_messages(site, base - 5000)[
+                    2
+                ]  # lot LOT on ETCH-01
                 await pub.publish(count_topic, count_body, qos=1)
                 for i, temp in enumerate(temps):
                     await pub.publish(
-                        *telemetry_message(
+                        *support.telemetry_message(
                             site,
                             "ETCH-01",
                             10 + i,
@@ -75,8 +66,10 @@ def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
                         )
                         if len(commands) == 2:
                             break
-            await until(
-                lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.quarantine_log") == 2,
+            await support.until(
+                lambda: (
+                    support.scalar(landing_dsn, "SELECT count(*) FROM landing.quarantine_log") == 2
+                ),
                 what="quarantine rows",
             )
         return commands
@@ -84,14 +77,14 @@ def test_interlock_stops_tool_and_quarantines_lot(landing_dsn, tmp_path):
     commands = asyncio.run(scenario())
     assert [c.command for c in commands] == ["stop", "stop"]
     assert commands[0].rule_id == "ETCH_OVERTEMP" and "188.5" in commands[0].reason
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.interlock_event") == 2
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.interlock_event") == 2
     assert (
-        scalar(
+        support.scalar(
             landing_dsn,
             "SELECT string_agg(value::text, ',' ORDER BY ts) FROM landing.interlock_event",
         )
         == "188.5,188.7"
     )
     lots = "SELECT string_agg(DISTINCT lot_id, ',') FROM landing.quarantine_log"
-    assert scalar(landing_dsn, lots) == LOT
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == len(temps)
+    assert support.scalar(landing_dsn, lots) == support.LOT
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == len(temps)

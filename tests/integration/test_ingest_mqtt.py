@@ -4,42 +4,33 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.integration.ingest_support import (
-    LOT,
-    good_messages,
-    make_ingestor,
-    now_ms,
-    publisher,
-    running,
-    scalar,
-    telemetry_message,
-    unique_site,
-    until,
-)
+from tests.integration import ingest_support as support
 
 
 def test_every_channel_lands_in_its_tables(landing_dsn, tmp_path):
-    site = unique_site()
+    site = support.unique_site()
 
     async def scenario() -> None:
-        async with running(make_ingestor(landing_dsn, tmp_path / "spool", site)) as ing:
-            async with publisher() as pub:
-                for topic, body in good_messages(site, now_ms()):
+        async with support.running(
+            support.make_ingestor(landing_dsn, tmp_path / "spool", site)
+        ) as ing:
+            async with support.publisher() as pub:
+                for topic, body in support.good_messages(site, support.now_ms()):
                     await pub.publish(topic, body, qos=1)
-            await until(
-                lambda: scalar(landing_dsn, "SELECT count(*) FROM landing.defect") == 2,
+            await support.until(
+                lambda: support.scalar(landing_dsn, "SELECT count(*) FROM landing.defect") == 2,
                 what="inspection defects",
             )
-            await until(lambda: ing.pipeline.stats.messages_total == 5, what="5 messages")
+            await support.until(lambda: ing.pipeline.stats.messages_total == 5, what="5 messages")
 
     asyncio.run(scenario())
-    q = lambda sql: scalar(landing_dsn, sql)  # noqa: E731
+    q = lambda sql: support.scalar(landing_dsn, sql)  # noqa: E731
     assert q("SELECT count(*) FROM landing.sensor_reading WHERE machine_id = 'ETCH-01'") == 3
     assert q("SELECT quality FROM landing.sensor_reading WHERE metric = 'rf_power'") == 0x40000000
     assert q("SELECT state || '/' || reason_code FROM landing.machine_state") == "RUNNING/RUN"
     assert (
         q("SELECT good || '/' || scrap || '/' || lot_id FROM landing.production_count")
-        == f"24/1/{LOT}"
+        == f"24/1/{support.LOT}"
     )
     assert (
         q("SELECT string_agg(event, ',' ORDER BY ts) FROM landing.lot_move") == "track_in,track_out"
@@ -53,43 +44,49 @@ def test_every_channel_lands_in_its_tables(landing_dsn, tmp_path):
 
 
 def test_redelivered_messages_land_once(landing_dsn, tmp_path):
-    site = unique_site()
-    base = now_ms()
-    messages = [telemetry_message(site, "ETCH-01", i, base + i) for i in range(200)]
+    site = support.unique_site()
+    base = support.now_ms()
+    messages = [support.telemetry_message(site, "ETCH-01", i, base + i) for i in range(200)]
 
     async def scenario() -> None:
-        async with running(make_ingestor(landing_dsn, tmp_path / "spool", site)) as ing:
-            async with publisher() as pub:
+        async with support.running(
+            support.make_ingestor(landing_dsn, tmp_path / "spool", site)
+        ) as ing:
+            async with support.publisher() as pub:
                 for _ in range(2):  # every message twice, as a redelivery would
                     for topic, body in messages:
                         await pub.publish(topic, body, qos=1)
-            await until(lambda: ing.pipeline.stats.messages_total == 400, what="400 messages")
+            await support.until(
+                lambda: ing.pipeline.stats.messages_total == 400, what="400 messages"
+            )
 
     asyncio.run(scenario())
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 200
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 200
 
 
 def test_graceful_stop_flushes_the_open_batch(landing_dsn, tmp_path):
     from ingestion.stream.pipeline import BatchLimits
 
-    site = unique_site()
-    base = now_ms()
+    site = support.unique_site()
+    base = support.now_ms()
 
     async def scenario() -> None:
         # A batch that would wait 60 s: only the shutdown flush can land it in time.
-        ing = make_ingestor(
+        ing = support.make_ingestor(
             landing_dsn,
             tmp_path / "spool",
             site,
             limits=BatchLimits(max_age_s=60, status_every_s=60),
         )
-        async with running(ing), publisher() as pub:
+        async with support.running(ing), support.publisher() as pub:
             for i in range(50):
-                await pub.publish(*telemetry_message(site, "CMP-01", i, base + i), qos=1)
-            await until(lambda: ing.pipeline.batch.messages == 50, what="50 messages batched")
-            assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 0
+                await pub.publish(*support.telemetry_message(site, "CMP-01", i, base + i), qos=1)
+            await support.until(
+                lambda: ing.pipeline.batch.messages == 50, what="50 messages batched"
+            )
+            assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 0
         # leaving `running` stopped the ingestor
 
     asyncio.run(scenario())
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 50
-    assert scalar(landing_dsn, "SELECT messages_total FROM landing.ingest_status") == 50
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.sensor_reading") == 50
+    assert support.scalar(landing_dsn, "SELECT messages_total FROM landing.ingest_status") == 50

@@ -26,15 +26,8 @@ from ingestion.stream.machines import load_machines
 from ingestion.stream.mqtt import MqttIngestor
 from ingestion.stream.service import absent_members
 from tests.conftest import REPO
+from tests.integration import ingest_support as support
 from tests.integration.broker_support import RepoBroker, repo_broker
-from tests.integration.ingest_support import (
-    now_ms,
-    running,
-    scalar,
-    telemetry_message,
-    unique_site,
-    until,
-)
 
 EXPIRY_S = 2  # the absent member's session expiry in the expiry test
 
@@ -56,16 +49,18 @@ def member(
 
 async def publish(broker: RepoBroker, site: str, first_seq: int, n: int) -> None:
     """``n`` telemetry messages as ETCH-01 itself (one reading each, distinct seq and ts)."""
-    base = now_ms()
+    base = support.now_ms()
     async with aiomqtt.Client(
         **broker.address("ETCH-01").client_kwargs(), identifier=f"etch01-{uuid.uuid4().hex[:6]}"
     ) as pub:
         for seq in range(first_seq, first_seq + n):
-            await pub.publish(*telemetry_message(site, "ETCH-01", seq, base + seq), qos=1)
+            await pub.publish(*support.telemetry_message(site, "ETCH-01", seq, base + seq), qos=1)
 
 
 def readings(dsn: str) -> int:
-    return scalar(dsn, "SELECT count(*) FROM landing.sensor_reading WHERE machine_id = 'ETCH-01'")
+    return support.scalar(
+        dsn, "SELECT count(*) FROM landing.sensor_reading WHERE machine_id = 'ETCH-01'"
+    )
 
 
 def run_leave(
@@ -111,31 +106,35 @@ def fab_leave(broker: RepoBroker, dsn: str, home: Path, site: str, client_id: st
 def test_leave_drains_the_absent_members_share_and_removes_its_session(
     broker, landing_dsn, tmp_path
 ) -> None:
-    site, n = unique_site(), 400
+    site, n = support.unique_site(), 400
 
     async def scenario() -> int:
         a = member(broker, landing_dsn, tmp_path / "spool", site, "member-a")
         b = member(broker, landing_dsn, tmp_path / "spool", site, "member-b")
-        async with running(a):
-            async with running(b):
+        async with support.running(a):
+            async with support.running(b):
                 pass  # b joined the group; now it is gone (its session stays)
             await publish(broker, site, 1, n)
-            await until(lambda: a.pipeline.stats.messages_total > 0, what="member a landing")
+            await support.until(
+                lambda: a.pipeline.stats.messages_total > 0, what="member a landing"
+            )
             drained = await asyncio.to_thread(
                 fab_leave, broker, landing_dsn, tmp_path, site, "member-b"
             )
-            await until(lambda: readings(landing_dsn) == n, what=f"all {n} readings")
+            await support.until(lambda: readings(landing_dsn) == n, what=f"all {n} readings")
             # with b's session gone, a takes everything published from now on
             await publish(broker, site, n + 1, n)
-            await until(lambda: readings(landing_dsn) == 2 * n, what=f"all {2 * n} readings")
+            await support.until(
+                lambda: readings(landing_dsn) == 2 * n, what=f"all {2 * n} readings"
+            )
             assert a.pipeline.stats.messages_total == 2 * n - drained
             return drained
 
     drained = asyncio.run(scenario())
     assert drained > 0, "the absent member's session held a share (the break this guards)"
-    assert scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 0
+    assert support.scalar(landing_dsn, "SELECT count(*) FROM landing.dead_letter") == 0
     assert (
-        scalar(
+        support.scalar(
             landing_dsn,
             "SELECT count(*) FROM landing.ingest_status WHERE ingestor = 'mqtt:member-b'",
         )
@@ -146,24 +145,24 @@ def test_leave_drains_the_absent_members_share_and_removes_its_session(
 def test_an_absent_member_costs_nothing_past_its_session_expiry(
     broker, landing_dsn, tmp_path
 ) -> None:
-    site, n = unique_site(), 300
+    site, n = support.unique_site(), 300
     log = broker.log
 
     async def scenario() -> None:
         a = member(broker, landing_dsn, tmp_path / "spool", site, "member-a")
         b = member(broker, landing_dsn, tmp_path / "spool", site, "member-b", EXPIRY_S)
-        async with running(a):
-            async with running(b):
+        async with support.running(a):
+            async with support.running(b):
                 pass
             left_at = time.monotonic()
-            await until(
+            await support.until(
                 lambda: "Expiring client member-b" in log.read_text(),
                 timeout=EXPIRY_S + 10,
                 what="the broker expiring member-b's session",
             )
             assert time.monotonic() - left_at >= EXPIRY_S - 0.5, "expired no earlier than asked"
             await publish(broker, site, 1, n)
-            await until(lambda: readings(landing_dsn) == n, what=f"all {n} readings via a")
+            await support.until(lambda: readings(landing_dsn) == n, what=f"all {n} readings via a")
             assert a.pipeline.stats.messages_total == n
 
     asyncio.run(scenario())
@@ -203,13 +202,13 @@ def test_status_warns_about_a_member_offline_while_messages_flow(landing_dsn, tm
 
 
 def test_leave_refuses_a_member_that_is_still_running(broker, landing_dsn, tmp_path) -> None:
-    site = unique_site()
+    site = support.unique_site()
 
     async def scenario() -> subprocess.CompletedProcess:
         a = member(broker, landing_dsn, tmp_path / "spool", site, "member-a")
-        async with running(a):
-            await until(
-                lambda: scalar(
+        async with support.running(a):
+            await support.until(
+                lambda: support.scalar(
                     landing_dsn,
                     "SELECT count(*) FROM landing.ingest_status "
                     "WHERE ingestor = 'mqtt:member-a' AND connected",

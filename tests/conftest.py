@@ -15,6 +15,16 @@ REFERENCE = REPO.parent / "shared" / "reference"
 # The servers under test. Point FAB_TEST_PG_DSN at a TimescaleDB to run the suite in that mode.
 SERVER_DSN = os.environ.get("FAB_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 MQTT_URL = os.environ.get("FAB_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
+# Landing tables the simulator fills on every simulated day (alarms need a failure: rare).
+SIMULATED_EVERY_DAY = (
+    "sensor_reading",
+    "machine_state",
+    "production_count",
+    "lot_move",
+    "process_measurement",
+    "inspection",
+    "defect",
+)
 
 
 def broker_address() -> tuple[str, int]:

@@ -21,22 +21,16 @@ import psycopg
 from ingestion.landing.migrate import migrate
 from ingestion.simulator.backfill import run_backfill
 from ingestion.sink import LandingSink
-from tests.conftest import create_database, drop_database, pause_retention, server_mode
+from tests.conftest import (
+    SIMULATED_EVERY_DAY,
+    create_database,
+    drop_database,
+    pause_retention,
+    server_mode,
+)
 
 END = datetime(2026, 11, 16, 0, tzinfo=UTC)
-TABLES = (
-    "sensor_reading",
-    "machine_state",
-    "production_count",
-    "lot_move",
-    "process_measurement",
-    "inspection",
-    "defect",
-    "alarm",
-    "interlock_event",
-    "lot",
-    "wafer",
-)
+TABLES = (*SIMULATED_EVERY_DAY, "alarm", "interlock_event", "lot", "wafer")
 
 
 def _database(mode: str, seed_days: tuple[datetime, ...] = ()) -> str:

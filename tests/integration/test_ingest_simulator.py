@@ -15,19 +15,11 @@ from ingestion.simulator import opcua_server
 from ingestion.stream.config import load_opcua
 from ingestion.stream.machines import load_machines
 from ingestion.stream.opcua import OpcuaIngestor
-from tests.conftest import MQTT_URL, free_port
+from tests.conftest import MQTT_URL, SIMULATED_EVERY_DAY, free_port
 from tests.integration.ingest_support import make_ingestor, running, scalar, until
 
 pytestmark = pytest.mark.slow
-TABLES = (
-    "sensor_reading",
-    "machine_state",
-    "production_count",
-    "lot_move",
-    "process_measurement",
-    "inspection",
-    "defect",
-)
+TABLES = SIMULATED_EVERY_DAY
 
 
 def test_simulator_streams_land_over_mqtt_and_opcua(landing_dsn, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from fabstack.errors import FabError
 from ingestion.landing.db import storage_mode
 from ingestion.simulator.backfill import run_backfill
+from tests.conftest import SIMULATED_EVERY_DAY
 
 END = datetime(2026, 11, 18, 0, tzinfo=UTC)
 RATE = 0.05  # readings per second per metric: a day stays small
@@ -29,15 +30,7 @@ def _one(conn, query: str, *args):
 def test_backfill_writes_every_table(day_run):
     dsn, summary = day_run
     with psycopg.connect(dsn) as conn:
-        for table in (
-            "machine_state",
-            "production_count",
-            "lot_move",
-            "process_measurement",
-            "inspection",
-            "defect",
-            "sensor_reading",
-        ):
+        for table in SIMULATED_EVERY_DAY:
             n = _one(conn, f"SELECT count(*) FROM landing.{table}")[0]
             assert n == summary.rows[table] > 0, table
         # one alarm per DOWN event (failures are rare: a single day may have none)

@@ -62,7 +62,7 @@ def mqtt(
     from fabstack.services import landing_endpoint
     from ingestion.stream.config import INTERLOCKS_FILE, load_interlocks
     from ingestion.stream.pipeline import BatchLimits
-    from ingestion.stream.service import run_mqtt
+    from ingestion.stream.service import LandingTarget, run_mqtt
 
     _logging()
     cfg = settings()
@@ -99,16 +99,8 @@ def mqtt(
             f"({s['spool_fill']:.0%}), {'connected' if s['connected'] else 'DISCONNECTED'}[/]"
         )
 
-    ing = run_mqtt(
-        options,
-        dsn,
-        spool,
-        rules,
-        cfg.retention_days,
-        spool_max_mb << 20,
-        duration=duration,
-        progress=progress,
-    )
+    target = LandingTarget(dsn, spool, rules, cfg.retention_days, spool_max_mb << 20)
+    ing = run_mqtt(options, target, duration=duration, progress=progress)
     s = ing.pipeline.stats
     console.print(
         f"stopped: {s.messages_total:,} messages, {s.rows_total:,} rows landed, "
@@ -164,23 +156,16 @@ def leave(
     until its session expires, the broker keeps handing it a share of the traffic."""
     from fabstack.services import landing_endpoint
     from ingestion.stream.config import INTERLOCKS_FILE, load_interlocks
-    from ingestion.stream.service import drain_and_leave
+    from ingestion.stream.service import LandingTarget, drain_and_leave
 
     _logging()
     cfg = settings()
     options = _member_options(cfg, instance, client_id, share_group, topic_filter)
     spool = spool_dir or cfg.home_dir / "spool" / options.client_id
     console.print(f"draining {options.client_id} from {options.subscription}")
-    ing = drain_and_leave(
-        options,
-        landing_endpoint(cfg).url,
-        spool,
-        load_interlocks(interlocks or INTERLOCKS_FILE),
-        cfg.retention_days,
-        1 << 30,
-        idle_s=idle_s,
-        timeout_s=timeout_s,
-    )
+    rules = load_interlocks(interlocks or INTERLOCKS_FILE)
+    target = LandingTarget(landing_endpoint(cfg).url, spool, rules, cfg.retention_days)
+    ing = drain_and_leave(options, target, idle_s=idle_s, timeout_s=timeout_s)
     s = ing.pipeline.stats
     console.print(
         f"{options.client_id} left {options.share_group}: {s.messages_total:,} queued messages "

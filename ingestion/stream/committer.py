@@ -122,14 +122,15 @@ class Committer:
                 return result
         if not rows and not dead_letters:
             return result
+        batch = SpoolBatch(dict(rows), list(dead_letters))
         sink = self._connect()
         if sink is not None:
             try:
-                self._write(sink, rows, dead_letters, result)
+                self._write(sink, batch, result)
                 return result
             except _UNAVAILABLE as exc:
                 self._down(exc)
-        self.spool.append(SpoolBatch(dict(rows), list(dead_letters)))
+        self.spool.append(batch)
         result.spooled = True
         return result
 
@@ -146,7 +147,7 @@ class Committer:
             if sink is None:
                 break
             try:
-                self._write(sink, batch.rows, batch.dead_letters, result)
+                self._write(sink, batch, result)
             except _UNAVAILABLE as exc:
                 self._down(exc)
                 break
@@ -157,33 +158,23 @@ class Committer:
             log.warning("replayed %d spooled batches; %d left", done, self.spool.depth)
         return done
 
-    def _write(
-        self,
-        sink: LandingSink,
-        rows: dict[str, list[tuple]],
-        dead_letters: list[tuple],
-        result: CommitResult,
-    ) -> None:
+    def _write(self, sink: LandingSink, batch: SpoolBatch, result: CommitResult) -> None:
         try:
-            self._land(sink, rows, dead_letters, result)
+            self._land(sink, batch, result)
         except _UNAVAILABLE:
             raise
         except psycopg.Error as exc:
             # A row the database refuses (validation should have caught it): find it by halves.
             log.error("batch refused (%s); isolating the refused rows", first_line(exc))
-            self._bisect(sink, rows, dead_letters, result)
+            self._bisect(sink, batch, result)
 
-    def _land(
-        self,
-        sink: LandingSink,
-        rows: dict[str, list[tuple]],
-        dead_letters: list[tuple],
-        result: CommitResult,
-    ) -> None:
+    def _land(self, sink: LandingSink, batch: SpoolBatch, result: CommitResult) -> None:
         """One transaction: the rows, the dead letters and this ingestor's counters."""
         assert self._conn is not None
         with self._conn.transaction():
-            landed = sink.write_many(rows, dead_letters, optimistic=True, source=self.source)
+            landed = sink.write_many(
+                batch.rows, batch.dead_letters, optimistic=True, source=self.source
+            )
             kept = landed.pop("dead_letter", 0)
             new_rows = sum(landed.values())
             if self.name and (new_rows or kept):
@@ -193,27 +184,21 @@ class Committer:
         result.landed += new_rows
         result.dead_lettered += kept
 
-    def _bisect(
-        self,
-        sink: LandingSink,
-        rows: dict[str, list[tuple]],
-        dead_letters: list[tuple],
-        result: CommitResult,
-    ) -> None:
+    def _bisect(self, sink: LandingSink, batch: SpoolBatch, result: CommitResult) -> None:
         """Land what the database takes in parts; each row it refuses alone is dead-lettered.
         The part is cut around the row a COPY error names (``COPY t, line N``), else in halves:
         a poison row costs one to log2(batch) extra attempts, not a transaction per row."""
         refused: list[tuple] = []
-        if dead_letters:
-            self._land(sink, {}, dead_letters, result)
-        pending = [[(table, row) for table, table_rows in rows.items() for row in table_rows]]
+        if batch.dead_letters:
+            self._land(sink, SpoolBatch({}, batch.dead_letters), result)
+        pending = [[(table, row) for table, rows in batch.rows.items() for row in rows]]
         while pending:
             part = pending.pop()
             grouped: dict[str, list[tuple]] = {}
             for table, row in part:
                 grouped.setdefault(table, []).append(row)
             try:
-                self._land(sink, grouped, [], result)
+                self._land(sink, SpoolBatch(grouped, []), result)
             except _UNAVAILABLE:
                 raise
             except psycopg.Error as exc:
@@ -232,7 +217,7 @@ class Committer:
                 pending += [c for c in cuts if c]  # the earliest rows next: order kept
         if refused:
             log.error("%d rows refused by the database, kept as dead letters", len(refused))
-            self._land(sink, {}, refused, result)
+            self._land(sink, SpoolBatch({}, refused), result)
 
     def write_status(self, status: dict) -> None:
         """Upsert this ingestor's row in ``landing.ingest_status`` (skipped while down)."""

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -61,43 +62,44 @@ async def _run_until_signal(
     task.result()
 
 
-def _ingestor_factory(
-    options: MqttOptions,
-    dsn: str,
-    spool_dir: Path,
-    interlocks: InterlockConfig,
-    retention_days: int,
-    spool_max_bytes: int,
-) -> Callable[[], MqttIngestor]:
+@dataclass(frozen=True)
+class LandingTarget:
+    """Where a member lands and under which rules: the landing zone, its own disk spool (and
+    the spool's cap), the interlock rules and the raw-data retention."""
+
+    dsn: str
+    spool_dir: Path
+    interlocks: InterlockConfig
+    retention_days: int
+    spool_max_bytes: int = 1 << 30
+
+
+def _ingestor_factory(options: MqttOptions, target: LandingTarget) -> Callable[[], MqttIngestor]:
     """Reads the landing zone's reference data now; builds the ingestor inside the loop."""
-    machines, lots = load_reference(dsn)
-    with psycopg.connect(dsn, connect_timeout=5) as conn:
+    machines, lots = load_reference(target.dsn)
+    with psycopg.connect(target.dsn, connect_timeout=5) as conn:
         metrics = load_metric_bounds(conn)
     return lambda: MqttIngestor(
         options,
-        dsn,
+        target.dsn,
         machines,
-        spool_dir,
-        interlocks=interlocks,
+        target.spool_dir,
+        interlocks=target.interlocks,
         lots=lots,
-        retention_days=retention_days,
-        spool_max_bytes=spool_max_bytes,
+        retention_days=target.retention_days,
+        spool_max_bytes=target.spool_max_bytes,
         metrics=metrics,
     )
 
 
 def run_mqtt(
     options: MqttOptions,
-    dsn: str,
-    spool_dir: Path,
-    interlocks: InterlockConfig,
-    retention_days: int,
-    spool_max_bytes: int,
+    target: LandingTarget,
     duration: float | None = None,
     progress: Callable[[MqttIngestor], None] | None = None,
 ) -> MqttIngestor:
     """Run the MQTT ingestor until SIGINT/SIGTERM (or ``duration`` s); flushes before returning."""
-    make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
+    make = _ingestor_factory(options, target)
 
     async def main() -> MqttIngestor:
         ingestor = make()
@@ -133,11 +135,7 @@ async def _stop_when_idle(ingestor: MqttIngestor, idle_s: float, timeout_s: floa
 
 def drain_and_leave(
     options: MqttOptions,
-    dsn: str,
-    spool_dir: Path,
-    interlocks: InterlockConfig,
-    retention_days: int,
-    spool_max_bytes: int,
+    target: LandingTarget,
     idle_s: float = 2.0,
     timeout_s: float = 300.0,
 ) -> MqttIngestor:
@@ -145,13 +143,13 @@ def drain_and_leave(
     leave the group, land what was queued for it until idle, then delete the session (and the
     member's status row). Refuses to delete while its spool still holds batches."""
     name = f"mqtt:{options.client_id}"
-    with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+    with psycopg.connect(target.dsn, connect_timeout=5, autocommit=True) as conn:
         query = named_queries(MEMBERS_SQL)["member_running"]
         if conn.execute(query, {"ingestor": name, "within_s": 10.0}).fetchone()[0]:
             # its session would be taken over back and forth between the two processes
             raise FabError(f"{name} is still running (reported connected): stop it first")
     options.leave = True
-    make = _ingestor_factory(options, dsn, spool_dir, interlocks, retention_days, spool_max_bytes)
+    make = _ingestor_factory(options, target)
 
     async def main() -> MqttIngestor:
         ingestor = make()
@@ -169,13 +167,13 @@ def drain_and_leave(
         if ingestor.committer.spool.depth:
             raise FabError(
                 f"{options.client_id}: {ingestor.committer.spool.depth} batches still spooled "
-                f"in {spool_dir} (landing zone unreachable?); session kept, run again later"
+                f"in {target.spool_dir} (landing zone unreachable?); session kept, run again later"
             )
         await remove_session(options)
         return ingestor
 
     ingestor = asyncio.run(main())
-    with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+    with psycopg.connect(target.dsn, connect_timeout=5, autocommit=True) as conn:
         conn.execute(named_queries(MEMBERS_SQL)["forget_member"], {"ingestor": ingestor.name})
     return ingestor
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import psycopg
 from rich.console import Console
 
+from fabstack.calendar import NaiveTime, parse_instant
 from fabstack.errors import FabError
 from fabstack.services import landing_endpoint
 from fabstack.settings import Settings, load_settings
@@ -50,6 +51,18 @@ def check_year(option: str, moment: date | datetime, shown: str | None = None) -
             f"{option}: {shown or moment.isoformat()!r} is in year {moment.year}; "
             f"expected {FIRST_YEAR}..{LAST_YEAR}"
         )
+
+
+def time_option(option: str, text: str) -> datetime:
+    """A time a person gives on the command line: ISO 8601 with its offset, in 1970..2200."""
+    try:
+        moment = parse_instant(text)
+    except NaiveTime:
+        raise FabError(f"{option}: needs a UTC offset (e.g. {text}Z), got {text!r}") from None
+    except ValueError:
+        raise FabError(f"{option}: not an ISO 8601 time: {text!r}") from None
+    check_year(option, moment, text)
+    return moment
 
 
 def check_number(

@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fabcli.common import check_number, check_year, console, landing
-from fabstack.errors import FabError
+from fabcli.common import check_number, console, landing, time_option
 
 app = typer.Typer(help="Production planning (OR-Tools CP-SAT).", no_args_is_help=True)
 
@@ -128,16 +127,7 @@ def fjsp(
 
 
 def _parse_at(at: str | None) -> datetime:
-    if at is None:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(at)
-    except ValueError:
-        raise FabError(f"--at: not an ISO 8601 time: {at!r}") from None
-    if value.tzinfo is None:
-        raise FabError(f"--at: needs a UTC offset, got {at!r}")
-    check_year("--at", value, at)
-    return value
+    return datetime.now(UTC) if at is None else time_option("--at", at)
 
 
 @app.command("run")

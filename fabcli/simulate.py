@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabcli.common import check_number, check_year, console, settings
+from fabcli.common import check_number, console, settings, time_option
 from fabstack.errors import FabError
 
 MAX_ACK_WAIT_S = 3600.0  # waiting longer for the simulator's ack is waiting forever
@@ -27,16 +27,7 @@ app = typer.Typer(
 
 
 def _parse_end(end: str | None, option: str = "--end") -> datetime | None:
-    if end is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    except ValueError:
-        raise FabError(f"{option}: not an ISO 8601 time: {end!r}") from None
-    if parsed.tzinfo is None:
-        raise FabError(f"{option}: needs a UTC offset (e.g. {end}Z), got {end!r}")
-    check_year(option, parsed, end)
-    return parsed
+    return None if end is None else time_option(option, end)
 
 
 def backfill(plant: str, days: float, seed: int, end: str | None, rate: float) -> dict:

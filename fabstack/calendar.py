@@ -51,3 +51,16 @@ def parse_day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise FabError(f"day: expected YYYY-MM-DD, got {value!r}") from None
+
+
+class NaiveTime(ValueError):
+    """A time given without its UTC offset: which instant it means is unknown."""
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 / RFC 3339 time with its offset (``Z`` allowed). Raises `NaiveTime` without
+    an offset, ValueError when it is not such a time at all."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise NaiveTime(text)
+    return parsed

@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from fabstack.calendar import NaiveTime, parse_instant
+
 TOPIC_PREFIX = "fab/v1"
 CHANNELS = ("telemetry", "state", "count", "alarm", "inspection", "command")
 Channel = Literal["telemetry", "state", "count", "alarm", "inspection", "command"]
@@ -59,12 +61,11 @@ def to_datetime(value: object) -> object:
             raise ValueError(f"epoch ms {value!r} is outside the datetime range") from None
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parse_instant(value)
+        except NaiveTime:
+            raise ValueError(f"timestamp needs a UTC offset, got {value!r}") from None
         except ValueError:
             raise ValueError(f"expected RFC 3339 or epoch ms, got {value!r}") from None
-        if parsed.tzinfo is None:
-            raise ValueError(f"timestamp needs a UTC offset, got {value!r}")
-        return parsed
     if isinstance(value, datetime):
         return value
     raise ValueError(f"expected RFC 3339 or epoch ms, got {value!r}")

@@ -21,43 +21,25 @@ def ensure_forecast_schema(wh: Warehouse) -> None:
 
 
 def capacity_frame(f: CapacityForecast) -> pl.DataFrame:
+    """One row per machine, per area and for the line, with the same statistics."""
     common = {"horizon_days": f.days, "sims": f.sims, "seed": f.seed}
-    rows = [
-        {
-            "level": "machine",
-            "key": m["machine_id"],
-            "area_id": m["area_id"],
-            "bottleneck_share": m["bottleneck_share"],
-            "is_bottleneck": m["machine_id"] == f.bottleneck_machine,
-            **{k: m[k] for k in _STATS},
+
+    def row(level: str, key: str, stats: dict, area: str = "", bottleneck: str | None = None):
+        return {
+            "level": level,
+            "key": key,
+            "area_id": area,
+            "bottleneck_share": stats.get("bottleneck_share", 0.0),
+            "is_bottleneck": key == bottleneck,
+            **{k: stats[k] for k in _STATS},
             **common,
         }
-        for m in f.machines
-    ]
-    rows += [
-        {
-            "level": "area",
-            "key": a["area_id"],
-            "area_id": a["area_id"],
-            "bottleneck_share": a["bottleneck_share"],
-            "is_bottleneck": a["area_id"] == f.bottleneck_area,
-            **{k: a[k] for k in _STATS},
-            **common,
-        }
-        for a in f.areas
-    ]
-    rows.append(
-        {
-            "level": "line",
-            "key": "line",
-            "area_id": "",
-            "bottleneck_share": 0.0,
-            "is_bottleneck": False,
-            **{k: f.line[k] for k in _STATS},
-            **common,
-        }
+
+    return pl.DataFrame(
+        [row("machine", m["machine_id"], m, m["area_id"], f.bottleneck_machine) for m in f.machines]
+        + [row("area", a["area_id"], a, a["area_id"], f.bottleneck_area) for a in f.areas]
+        + [row("line", "line", f.line)]
     )
-    return pl.DataFrame(rows)
 
 
 def fan_frame(fan: CapacityFan, day: date, sims: int, seed: int) -> pl.DataFrame:

@@ -75,6 +75,25 @@ def _wh(wh: Warehouse, name: str, params: dict, schema: dict) -> pl.DataFrame:
     return frame.select(list(schema)).cast(schema)
 
 
+def _per_source(
+    wh: Warehouse,
+    landing: psycopg.Connection,
+    sources: tuple[str, ...],
+    query: str,
+    params: dict,
+    schema: dict,
+) -> list[pl.DataFrame]:
+    """Query ``query`` of each source: measurements in the landing zone, sensors and defects
+    in the warehouse (``landing_measurement_<query>``, ``wh_sensor_<query>``, ...)."""
+    frames = []
+    if "measurement" in sources:
+        frames.append(_pg(landing, f"landing_measurement_{query}", params, schema))
+    for source, table in (("sensor", "sensor"), ("defects", "defect")):
+        if source in sources:
+            frames.append(_wh(wh, f"wh_{table}_{query}", params, schema))
+    return frames
+
+
 def load_points(
     wh: Warehouse,
     landing: psycopg.Connection,
@@ -89,13 +108,7 @@ def load_points(
         "first_day": (start - timedelta(days=1)).date(),
         "last_day": (end + timedelta(days=1)).date(),
     }
-    frames = []
-    if "measurement" in sources:
-        frames.append(_pg(landing, "landing_measurement_points", params, POINT_SCHEMA))
-    if "sensor" in sources:
-        frames.append(_wh(wh, "wh_sensor_points", params, POINT_SCHEMA))
-    if "defects" in sources:
-        frames.append(_wh(wh, "wh_defect_points", params, POINT_SCHEMA))
+    frames = _per_source(wh, landing, sources, "points", params, POINT_SCHEMA)
     return pl.concat(frames).sort([*SERIES_KEYS, "ts", "subgroup"])
 
 
@@ -107,14 +120,7 @@ def first_seen(
 ) -> pl.DataFrame:
     """When each series' first and last points arrived (before ``end``)."""
     params = {"end": end, "last_day": end.date()}
-    frames = []
-    if "measurement" in sources:
-        frames.append(_pg(landing, "landing_measurement_first", params, FIRST_SCHEMA))
-    if "sensor" in sources:
-        frames.append(_wh(wh, "wh_sensor_first", params, FIRST_SCHEMA))
-    if "defects" in sources:
-        frames.append(_wh(wh, "wh_defect_first", params, FIRST_SCHEMA))
-    return pl.concat(frames)
+    return pl.concat(_per_source(wh, landing, sources, "first", params, FIRST_SCHEMA))
 
 
 @dataclass(frozen=True)

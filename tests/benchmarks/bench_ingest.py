@@ -23,18 +23,7 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.benchmarks._ingest_harness import (
-    LandedCounter,
-    landing_zone,
-    private_broker,
-    publish_all,
-    start_ingestor,
-    status,
-    stop,
-    telemetry,
-    wait_connected,
-    wait_status,
-)
+from tests.benchmarks import _ingest_harness as harness
 
 MACHINES = [("ETCH", "ETCH-01"), ("ETCH", "ETCH-02"), ("DEP", "DEP-01"), ("CMP", "CMP-01")]
 
@@ -44,7 +33,10 @@ def _messages(site: str, n: int, readings: int, base_ms: int) -> list[tuple[str,
     for i in range(n):
         area, machine = MACHINES[i % len(MACHINES)]
         out.append(
-            (f"fab/v1/{site}/{area}/{machine}/telemetry", telemetry(i, base_ms + i, readings))
+            (
+                f"fab/v1/{site}/{area}/{machine}/telemetry",
+                harness.telemetry(i, base_ms + i, readings),
+            )
         )
     return out
 
@@ -59,11 +51,13 @@ def _run_ingest(
 ) -> tuple[float, dict]:
     site = "B" + uuid.uuid4().hex[:8]
     messages = [(t.replace("/SITE/", f"/{site}/"), b) for t, b in messages]
-    proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, *extra, broker=broker)
+    proc = harness.start_ingestor(
+        dsn, site, f"bench-{site}", f"g{site}", home, *extra, broker=broker
+    )
     try:
-        wait_connected(dsn, 1, [proc])
-        counter = LandedCounter(dsn, [f"bench-{site}"])
-        t0 = asyncio.run(publish_all(messages, counter, broker=broker))
+        harness.wait_connected(dsn, 1, [proc])
+        counter = harness.LandedCounter(dsn, [f"bench-{site}"])
+        t0 = asyncio.run(harness.publish_all(messages, counter, broker=broker))
         deadline = time.monotonic() + 300
         while counter.rows < expected_rows and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -71,9 +65,9 @@ def _run_ingest(
             raise SystemExit(f"only {counter.rows} of {expected_rows} rows landed")
         elapsed = time.monotonic() - t0
         counter.close()
-        return elapsed, status(dsn)[0]
+        return elapsed, harness.status(dsn)[0]
     finally:
-        stop([proc])
+        harness.stop([proc])
 
 
 async def _bare_subscriber(
@@ -102,7 +96,7 @@ async def _bare_subscriber(
                     return
 
         task = asyncio.create_task(count())
-        t0 = await publish_all(messages, Counter, broker=broker)  # type: ignore[arg-type]
+        t0 = await harness.publish_all(messages, Counter, broker=broker)  # type: ignore[arg-type]
         await done.wait()
         elapsed = time.monotonic() - t0
         task.cancel()
@@ -111,18 +105,18 @@ async def _bare_subscriber(
 
 def _latency(broker: tuple[str, int], dsn: str, home: Path, seconds: float) -> dict:
     site = "L" + uuid.uuid4().hex[:8]
-    proc = start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, broker=broker)
+    proc = harness.start_ingestor(dsn, site, f"bench-{site}", f"g{site}", home, broker=broker)
     rate = 100  # messages/s x 100 readings = 10,000 readings/s
     n = int(rate * seconds)
     try:
-        wait_connected(dsn, 1, [proc])
+        harness.wait_connected(dsn, 1, [proc])
 
         last_ms = [0] * 4
 
         def body(i: int):
             def build() -> bytes:  # stamped at send time; unique per machine even in a burst
                 ts = last_ms[i % 4] = max(int(time.time() * 1000), last_ms[i % 4] + 1)
-                return telemetry(i, ts, 100, metric="lat")
+                return harness.telemetry(i, ts, 100, metric="lat")
 
             return build
 
@@ -130,20 +124,20 @@ def _latency(broker: tuple[str, int], dsn: str, home: Path, seconds: float) -> d
             (f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry", body(i))
             for i in range(n)
         ]
-        counter = LandedCounter(dsn, [f"bench-{site}"])
-        asyncio.run(publish_all(msgs, counter, rate_per_s=rate, broker=broker))
+        counter = harness.LandedCounter(dsn, [f"bench-{site}"])
+        asyncio.run(harness.publish_all(msgs, counter, rate_per_s=rate, broker=broker))
         deadline = time.monotonic() + 120
         while counter.rows < n * 100 and time.monotonic() < deadline:
             time.sleep(0.01)
         landed_at = datetime.now(UTC)
         counter.close()
         # the next status update after the last row landed has the last messages in its lag window
-        row = wait_status(
+        row = harness.wait_status(
             dsn, lambda s: s["ingestor"] == f"mqtt:bench-{site}" and s["updated_at"] > landed_at
         )
         return {"p50_ms": row["lag_ms"], "p99_ms": row["lag_p99_ms"], "messages": n}
     finally:
-        stop([proc])
+        harness.stop([proc])
 
 
 def main() -> None:
@@ -151,7 +145,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     base = int(time.time() * 1000) - 7_200_000  # distinct past timestamps per step
     results: dict = {}
-    with landing_zone() as dsn, private_broker() as private:
+    with harness.landing_zone() as dsn, harness.private_broker() as private:
         broker = private.address
         n_batched = 1_000 if quick else 5_000
         elapsed, st = _run_ingest(

@@ -38,20 +38,7 @@ import psycopg
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.benchmarks._ingest_harness import (
-    PrivateBroker,
-    allow_metrics,
-    bench_metrics,
-    cpu_breakdown,
-    cpu_snapshot,
-    landing_zone,
-    private_broker,
-    publish_all,
-    start_ingestor,
-    status,
-    stop,
-    telemetry,
-)
+from tests.benchmarks import _ingest_harness as harness
 
 MACHINES = [("ETCH", "ETCH-01"), ("ETCH", "ETCH-02"), ("DEP", "DEP-01"), ("CMP", "CMP-01")]
 READINGS = 100
@@ -115,7 +102,7 @@ class Drain:
                 raise SystemExit(f"{landed} of {messages} messages landed after {timeout:.0f}s")
             time.sleep(PROBE_EVERY_S)
 
-    def parties(self, broker: PrivateBroker) -> dict[str, list[int]]:
+    def parties(self, broker: harness.PrivateBroker) -> dict[str, list[int]]:
         """pids of each party: the ingestors, their PostgreSQL backends, PostgreSQL's own
         processes (WAL writer, checkpointer...: work the ingest causes too), Mosquitto, and
         the benchmark itself (this process and the probe's backend)."""
@@ -134,36 +121,39 @@ class Drain:
         self.conn.close()
 
 
-def _round(broker: PrivateBroker, home: Path, processes: int, n: int, base_ms: int) -> dict:
+def _round(broker: harness.PrivateBroker, home: Path, processes: int, n: int, base_ms: int) -> dict:
     site = "H" + uuid.uuid4().hex[:8]
     group = f"g{site}"
     ids = [f"bench-{site}-{k}" for k in range(processes)]
     msgs = [
         (
             f"fab/v1/{site}/{MACHINES[i % 4][0]}/{MACHINES[i % 4][1]}/telemetry",
-            telemetry(i, base_ms + i, READINGS, metric=f"{site}_"),
+            harness.telemetry(i, base_ms + i, READINGS, metric=f"{site}_"),
         )
         for i in range(n)
     ]
-    with landing_zone() as dsn:
-        allow_metrics(dsn, bench_metrics(f"{site}_", READINGS))
+    with harness.landing_zone() as dsn:
+        harness.allow_metrics(dsn, harness.bench_metrics(f"{site}_", READINGS))
         asyncio.run(_prime_sessions(broker.address, ids, f"$share/{group}/fab/v1/{site}/#"))
         t = time.monotonic()
-        asyncio.run(publish_all(msgs, None, broker=broker.address))
+        asyncio.run(harness.publish_all(msgs, None, broker=broker.address))
         publish_s = time.monotonic() - t
         _checkpoint(dsn)
-        procs = [start_ingestor(dsn, site, cid, group, home, broker=broker.address) for cid in ids]
+        procs = [
+            harness.start_ingestor(dsn, site, cid, group, home, broker=broker.address)
+            for cid in ids
+        ]
         drain = Drain(dsn, site, procs)
         try:
             t_first, first = drain.wait(1, 120)
-            before = cpu_snapshot(drain.parties(broker))
+            before = harness.cpu_snapshot(drain.parties(broker))
             t_last, _ = drain.wait(n, 600)
-            after = cpu_snapshot(drain.parties(broker))
+            after = harness.cpu_snapshot(drain.parties(broker))
         finally:
             drain.close()
-            stop(procs)
+            harness.stop(procs)
         names = {f"mqtt:{c}" for c in ids}
-        per_process = [r["messages_total"] for r in status(dsn) if r["ingestor"] in names]
+        per_process = [r["messages_total"] for r in harness.status(dsn) if r["ingestor"] in names]
         with psycopg.connect(dsn) as conn:
             rows, distinct = conn.execute(
                 "SELECT count(*), count(DISTINCT (machine_id, metric, ts)) FROM "
@@ -171,7 +161,7 @@ def _round(broker: PrivateBroker, home: Path, processes: int, n: int, base_ms: i
                 (f"{site}_%",),
             ).fetchone()
     drained = (n - first) * READINGS
-    cpu = cpu_breakdown(before, after)
+    cpu = harness.cpu_breakdown(before, after)
     _cost(cpu, drained)
     return {
         "processes": processes,
@@ -207,7 +197,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="bench_shared_"))
     base = int(time.time() * 1000) - 7_200_000
     load_before = os.getloadavg()
-    with private_broker() as broker:
+    with harness.private_broker() as broker:
         one = _round(broker, home, 1, n, base)
         two = _round(broker, home, 2, n, base + 1_000_000)
     for r in (one, two):

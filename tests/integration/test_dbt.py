@@ -10,6 +10,7 @@ import dagster as dg
 import psycopg
 import pytest
 
+from assets.data_quality.checks import STAGING_MODELS
 from assets.data_quality.landing_day import DayWindow
 from assets.dbt.assets import dbt_staging
 from assets.dbt.profile import dbt_env
@@ -18,15 +19,7 @@ from assets.resources import LandingResource
 from tests.integration.dq_samples import LOTS, ROUTE_TOOLS, write_valid_day
 
 DAY = date(2026, 3, 10)
-MODELS = {
-    "stg_sensor_reading",
-    "stg_machine_state_interval",
-    "stg_production_count",
-    "stg_inspection",
-    "stg_defect",
-    "stg_lot_step",
-    "stg_lot_genealogy",
-}
+MODELS = set(STAGING_MODELS)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import pytest
 from assets.data_quality.landing_day import DayWindow, LandingDay, ReferenceSets
 from assets.data_quality.suites import SuiteRunner, build_suites, operating_limit_suite
 from ingestion.bands import operating_band, plausible_band, with_band
+from ingestion.sink import TABLE_COLUMNS
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 REF = ReferenceSets(
@@ -137,16 +138,7 @@ def test_row_suites_name_each_broken_rule_and_row(runner) -> None:
             (ts, "I1", 1, "W1", 10.0, 20.0, 0.5, "particle"),
             (ts, "I1", 2, "W1", 160.0, 0.0, 0.5, "alien"),
         ],
-        columns=[
-            "ts",
-            "inspection_id",
-            "defect_no",
-            "wafer_id",
-            "x_mm",
-            "y_mm",
-            "size_um",
-            "defect_type",
-        ],
+        columns=list(TABLE_COLUMNS["defect"][:8]),  # the landing columns up to defect_type
     )
     outcome = runner.run("defect", suites["defect"], defects)
     assert _failed(outcome) == {"known defect type": [1], "x_mm on the wafer": [1]}

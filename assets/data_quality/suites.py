@@ -95,25 +95,16 @@ def _non_negative(gx, column: str, max_value: float | None = None):
 
 def _within(gx, low: str, high: str, value_min: str, value_max: str, what: str) -> list:
     """Per-row bounds: value_min >= low and high >= value_max (a missing bound is no bound)."""
+
+    def at_least(a: str, b: str, name: str):
+        expectation = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing"
+        )
+        return _rule(expectation, f"{what}: {name}")
+
     return [
-        _rule(
-            gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=value_min,
-                column_B=low,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-            f"{what}: not below the lower bound",
-        ),
-        _rule(
-            gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=high,
-                column_B=value_max,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-            f"{what}: not above the upper bound",
-        ),
+        at_least(value_min, low, "not below the lower bound"),
+        at_least(high, value_max, "not above the upper bound"),
     ]
 
 

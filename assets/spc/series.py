@@ -160,8 +160,7 @@ def _initial_window(
 
 def _limits_rows(
     key: dict,
-    chart_type: str,
-    limits: dict[str, Limits],
+    points: pl.DataFrame,
     version: int,
     start: datetime,
     end: datetime,
@@ -169,6 +168,10 @@ def _limits_rows(
     reason: str,
     now: datetime,
 ) -> list[dict]:
+    """Phase I limits of one series fitted on its baseline ``points``, as limit-table rows."""
+    chart_type = CHART_OF_SOURCE[key["source"]]
+    stats = points.with_row_index("point").select("point", "subgroup", "n", "value")
+    limits = phase1_limits(chart_type, stats)
     return [
         {
             **key,
@@ -255,13 +258,9 @@ def new_versions(
             if window is None:
                 continue  # the baseline is not over yet
             start, end = day_window(window.first_day, tz)[0], day_window(window.last_day, tz)[1]
-            base = mine.filter(pl.col("ts") < end)
-            chart_type = CHART_OF_SOURCE[key["source"]]
-            stats = base.with_row_index("point").select("point", "subgroup", "n", "value")
             rows += _limits_rows(
                 key,
-                chart_type,
-                phase1_limits(chart_type, stats),
+                mine.filter(pl.col("ts") < end),
                 1,
                 start,
                 end,
@@ -279,12 +278,9 @@ def new_versions(
             mine = pts.filter(*[pl.col(k) == v for k, v in key.items()]).sort("ts")
             if mine.height < min_points:
                 continue
-            chart_type = CHART_OF_SOURCE[key["source"]]
-            stats = mine.with_row_index("point").select("point", "subgroup", "n", "value")
             rows += _limits_rows(
                 key,
-                chart_type,
-                phase1_limits(chart_type, stats),
+                mine,
                 int(last["version"]) + 1,
                 start,
                 end,

@@ -43,6 +43,12 @@ def _snapshot(wh: ChdbWarehouse, day) -> dict[str, pl.DataFrame]:
     return out
 
 
+def _assert_day_unchanged(wh, before: dict) -> None:
+    after = _snapshot(wh, DAY)
+    for table in FACTS:
+        assert after[table].equals(before[table]), table
+
+
 def test_state_durations_exact_per_day_and_shift(built) -> None:
     wh, _ = built
     per_state = wh.query(
@@ -178,9 +184,7 @@ def test_rebuilding_a_partition_is_idempotent(built) -> None:
     assert sum(frame.height for frame in before.values()) > 0
     build_day(wh, DAY, dsn, TZ)
     build_day(wh, DAY, dsn, TZ)
-    after = _snapshot(wh, DAY)
-    for table in FACTS:
-        assert after[table].equals(before[table]), table
+    _assert_day_unchanged(wh, before)
 
 
 def test_building_the_next_day_leaves_this_day_alone(built) -> None:
@@ -190,9 +194,7 @@ def test_building_the_next_day_leaves_this_day_alone(built) -> None:
     # the 23:00 UTC RUNNING event and the 22:30 UTC reading belong to 2025-03-31
     assert stats["fact_machine_state"].rows > 0
     assert stats["fact_sensor_minute"].rows == 1
-    after = _snapshot(wh, DAY)
-    for table in FACTS:
-        assert after[table].equals(before[table]), table
+    _assert_day_unchanged(wh, before)
 
 
 def test_a_failed_build_leaves_the_day_as_it_was(built) -> None:

@@ -102,6 +102,23 @@ def test_clickhouse_connect_accepts_server_side_parameters() -> None:
     assert "parameters" in inspect.signature(Client.query_arrow).parameters
 
 
+def _build_everything(wh, day: date, now: datetime) -> None:
+    """Schema, every dimension and every fact of ``day``: the statements a build sends."""
+    build.ensure_schema(wh)
+    for name in build.DIMS:
+        wh.run_file(
+            f"dims/{name}.sql",
+            {
+                "first": build.CALENDAR_FIRST,
+                "last": build.CALENDAR_LAST,
+                "tz": "Europe/Berlin",
+                **build.landing_params(DSN),
+            },
+        )
+    for name in build.FACTS:
+        build.build_fact(wh, name, day, DSN, "Europe/Berlin", now=now)
+
+
 def test_server_backend_sends_the_same_sql_and_parameters_as_chdb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,37 +141,13 @@ def test_server_backend_sends_the_same_sql_and_parameters_as_chdb(
     day = date(2025, 6, 1)
     chdb = ChdbWarehouse(tmp_path / "wh")
     try:
-        build.ensure_schema(chdb)
-        for name in build.DIMS:
-            chdb.run_file(
-                f"dims/{name}.sql",
-                {
-                    "first": build.CALENDAR_FIRST,
-                    "last": build.CALENDAR_LAST,
-                    "tz": "Europe/Berlin",
-                    **build.landing_params(DSN),
-                },
-            )
-        for name in build.FACTS:
-            build.build_fact(chdb, name, day, DSN, "Europe/Berlin", now=now)
+        _build_everything(chdb, day, now)
     finally:
         chdb.close()
 
     fake = FakeClickHouseClient()
     server = ServerWarehouse("http://user:pw@ch.example:8123/fab", client=fake)
-    build.ensure_schema(server)
-    for name in build.DIMS:
-        server.run_file(
-            f"dims/{name}.sql",
-            {
-                "first": build.CALENDAR_FIRST,
-                "last": build.CALENDAR_LAST,
-                "tz": "Europe/Berlin",
-                **build.landing_params(DSN),
-            },
-        )
-    for name in build.FACTS:
-        build.build_fact(server, name, day, DSN, "Europe/Berlin", now=now)
+    _build_everything(server, day, now)
 
     assert len(fake.calls) == len(chdb_calls) > 40
     for sent, ran in zip(fake.calls, chdb_calls, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +65,10 @@ class SqlFolder:
 
     def queries(self, name: str) -> dict[str, str]:
         return named_queries(self.path(name))
+
+    def lookup(self, name: str) -> Callable[[str], str]:
+        """``q(section)``: one ``-- name:`` section of file ``name``, read on first use."""
+        return lambda section: self.queries(name)[section]
 
 
 @cache

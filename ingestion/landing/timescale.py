@@ -18,18 +18,14 @@ from pathlib import Path
 import psycopg
 
 from fabstack.errors import FabError
-from fabstack.sqlfile import named_queries
+from fabstack.sqlfile import SqlFolder
 from ingestion.landing.db import StorageMode
 
 DML_ON_COMPRESSED = (2, 11, 0)  # UPDATE/DELETE/unique keys/ON CONFLICT on compressed chunks
 CONFLICT_FIX = (2, 18, 1)  # timescale/timescaledb#7672 fixed by #7673
 HOURLY = "landing.sensor_reading_hourly"
 
-_SQL = Path(__file__).with_name("timescale.sql")
-
-
-def q(name: str) -> str:
-    return named_queries(_SQL)[name]
+q = SqlFolder(Path(__file__).parent).lookup("timescale")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fabstack.sqlfile import named_queries
+from fabstack.sqlfile import SqlFolder
 
-_FILE = Path(__file__).with_name("queries.sql")
-
-
-def q(name: str) -> str:
-    return named_queries(_FILE)[name]
+q = SqlFolder(Path(__file__).parent).lookup("queries")

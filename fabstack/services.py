@@ -110,6 +110,9 @@ def _embedded_pg_port(pgdata: Path) -> int | None:
     return port if port_open("127.0.0.1", port) else None
 
 
+PG_START_WAIT_S = 180  # pg_ctl -w: how long a start or stop may take
+
+
 def start_embedded_postgres(settings: Settings) -> Endpoint:
     """Start (or reuse) a throwaway PostgreSQL under FAB_HOME/postgres, listening on 127.0.0.1."""
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
@@ -137,11 +140,13 @@ def start_embedded_postgres(settings: Settings) -> Endpoint:
         while port_open("127.0.0.1", port):
             port += 1
         log = pgdata / "server.log"
+        # pg_ctl waits 60 s by default; a first start on a busy machine can take longer
         embedded_postgres.pg_ctl(
-            ["-w", "-l", str(log), "-o", f"-h 127.0.0.1 -p {port} -k {pgdata}", "start"],
+            ["-w", "-t", str(PG_START_WAIT_S), "-l", str(log)]
+            + ["-o", f"-h 127.0.0.1 -p {port} -k {pgdata}", "start"],
             pgdata=pgdata,
             user=run_as,
-            timeout=60,
+            timeout=PG_START_WAIT_S + 20,
         )
     dsn = f"postgresql://postgres@127.0.0.1:{port}/fab"
     ensure_database(dsn)
@@ -157,7 +162,12 @@ def stop_embedded_postgres(settings: Settings) -> bool:
     if _embedded_pg_port(pgdata) is None:
         return False
     run_as = EMBEDDED_PG_USER if os.geteuid() == 0 else None
-    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=run_as, timeout=60)
+    embedded_postgres.pg_ctl(
+        ["-w", "-t", str(PG_START_WAIT_S), "-m", "fast", "stop"],
+        pgdata=pgdata,
+        user=run_as,
+        timeout=PG_START_WAIT_S + 20,
+    )
     return True
 
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from fabstack.calendar import day_range
+
 WINDOW_SCHEMA = {
     "grain": pl.Utf8,
     "window_date": pl.Date,
@@ -37,14 +39,12 @@ def shift_windows(
     """
     tz = ZoneInfo(timezone)
     rows = []
-    day = first_day
-    while day <= last_day:
+    for day in day_range(first_day, last_day):
         for s in shifts:
             start = datetime.combine(day, s.start_local, tzinfo=tz)
             end_local = datetime.combine(day, s.start_local) + timedelta(minutes=s.duration_min)
             end = end_local.replace(tzinfo=tz)
             rows.append(("shift", day, s.code, start.astimezone(UTC), end.astimezone(UTC)))
-        day += timedelta(days=1)
     return pl.DataFrame(rows, schema=WINDOW_SCHEMA, orient="row")
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fabstack.calendar import day_range
 from ingestion.plant import PlantSpec
 
 WORK, BREAK, NO_SHIFT, PM_EXC = "WORK", "BREAK", "NO_SHIFT", "PM_EXC"
@@ -31,13 +32,10 @@ def shift_windows(plant: PlantSpec, t0: float, t1: float) -> list[ShiftWindow]:
     first = datetime.fromtimestamp(t0, tz).date() - timedelta(days=2)
     last = datetime.fromtimestamp(t1, tz).date() + timedelta(days=1)
     raw: list[tuple[float, date, object]] = []
-    day = first
-    while day <= last:
+    for day in day_range(first, last):
         for shift in plant.shifts:
             local = datetime.combine(day, time(shift.start.hour, shift.start.minute), tz)
-            start = local.timestamp()
-            raw.append((start, day, shift))
-        day += timedelta(days=1)
+            raw.append((local.timestamp(), day, shift))
     raw.sort(key=lambda r: r[0])
     out: list[ShiftWindow] = []
     for i, (start, day, shift) in enumerate(raw):
